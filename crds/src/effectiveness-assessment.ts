@@ -1,0 +1,61 @@
+import { EA_PHASES } from '../../lib/domain.js';
+import { type CrdDefinition, conditions, immutable, num, obj, oneOf, resourceIdentifier, str, time } from './schema.js';
+
+export const effectivenessAssessment: CrdDefinition = {
+  kind: 'EffectivenessAssessment',
+  plural: 'effectivenessassessments',
+  singular: 'effectivenessassessment',
+  shortNames: ['ea'],
+  description: 'Checks, after a stabilisation window, whether the remediation worked.',
+  columns: [
+    { name: 'Phase', type: 'string', jsonPath: '.status.phase' },
+    { name: 'Reason', type: 'string', jsonPath: '.status.assessmentReason' },
+    { name: 'Health', type: 'number', jsonPath: '.status.components.healthScore' },
+    { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
+  ],
+  spec: obj(
+    {
+      correlationID: str('Name of the RemediationRequest', { minLength: 1 }),
+      remediationRequestPhase: oneOf(['Verifying', 'Completed', 'Failed', 'TimedOut']),
+      remediationTarget: resourceIdentifier(),
+      signalTarget: resourceIdentifier(),
+      signalName: str(),
+      clusterID: str(),
+      preRemediationSpecHash: str(),
+      remediationCreatedAt: time(),
+      config: obj({ stabilizationWindow: str(), hashComputeDelay: str(), alertCheckDelay: str() }, ['stabilizationWindow']),
+      timesOutAt: time(),
+    },
+    ['correlationID', 'remediationRequestPhase', 'remediationTarget', 'signalTarget', 'config'],
+    undefined,
+    immutable('spec'),
+  ),
+  status: obj({
+    phase: oneOf(EA_PHASES),
+    assessmentReason: oneOf([
+      'Full',
+      'Partial',
+      'NoExecution',
+      'MetricsTimedOut',
+      'Expired',
+      'SpecDrift',
+      'AlertDecayTimeout',
+      'Unrecoverable',
+    ]),
+    message: str(),
+    completedAt: time(),
+    validityDeadline: time(),
+    components: obj({
+      healthAssessed: { type: 'boolean' },
+      healthScore: num(),
+      hashComputed: { type: 'boolean' },
+      postRemediationSpecHash: str(),
+      currentSpecHash: str(),
+      alertAssessed: { type: 'boolean' },
+      alertScore: num(),
+      metricsAssessed: { type: 'boolean' },
+      metricsScore: num(),
+    }),
+    conditions: conditions(),
+  }),
+};

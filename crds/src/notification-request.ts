@@ -1,0 +1,75 @@
+import { NOTIFICATION_TYPES, NR_PHASES, PRIORITIES } from '../../lib/domain.js';
+import { type CrdDefinition, conditions, immutable, int, list, num, obj, objectRef, oneOf, str, stringMap, time } from './schema.js';
+
+export const notificationRequest: CrdDefinition = {
+  kind: 'NotificationRequest',
+  plural: 'notificationrequests',
+  singular: 'notificationrequest',
+  shortNames: ['notif', 'notifs', 'nr'],
+  description: 'A message to deliver to people through the configured channels.',
+  columns: [
+    { name: 'Type', type: 'string', jsonPath: '.spec.type' },
+    { name: 'Priority', type: 'string', jsonPath: '.spec.priority' },
+    { name: 'Phase', type: 'string', jsonPath: '.status.phase' },
+    { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
+  ],
+  spec: obj(
+    {
+      type: oneOf(NOTIFICATION_TYPES),
+      priority: oneOf(PRIORITIES, undefined, { default: 'Medium' }),
+      subject: str(undefined, { minLength: 1, maxLength: 500 }),
+      body: str(undefined, { minLength: 1 }),
+      severity: str(),
+      phase: str('Remediation phase the notification is about'),
+      reviewSource: oneOf(['AIAnalysis', 'WorkflowExecution', 'RoutingEngine']),
+      remediationRequestRef: objectRef(),
+      clusterID: str(),
+      extensions: stringMap(),
+      context: obj({
+        lineage: obj({ remediationRequest: str(), aiAnalysis: str() }),
+        target: obj({ targetResource: str() }),
+        analysis: obj({ approvalReason: str(), rootCause: str(), outcome: str() }),
+        workflow: obj({ selectedWorkflow: str(), workflowId: str(), workflowName: str(), actionType: str(), confidence: str() }),
+        execution: obj({ timeoutPhase: str(), phaseTimeout: str() }),
+        review: obj({ reason: str(), humanReviewReason: str() }),
+      }),
+      actionLinks: list(obj({ service: str(), url: str(), label: str() }, ['service', 'url', 'label'])),
+      retryPolicy: obj({
+        maxAttempts: int(undefined, { minimum: 1, maximum: 10, default: 5 }),
+        initialBackoffSeconds: int(undefined, { minimum: 1, maximum: 300, default: 30 }),
+        backoffMultiplier: int(undefined, { minimum: 1, maximum: 10, default: 2 }),
+        maxBackoffSeconds: int(undefined, { minimum: 60, maximum: 3600, default: 480 }),
+      }),
+      retentionDays: int(undefined, { minimum: 1, maximum: 90, default: 7 }),
+    },
+    ['type', 'priority', 'subject', 'body'],
+    undefined,
+    immutable('spec'),
+  ),
+  status: obj({
+    phase: oneOf(NR_PHASES),
+    queuedAt: time(),
+    processingStartedAt: time(),
+    completionTime: time(),
+    totalAttempts: int(),
+    successfulDeliveries: int(),
+    failedDeliveries: int(),
+    reason: str(),
+    message: str(),
+    observedGeneration: int(undefined, { format: 'int64' }),
+    deliveryAttempts: list(
+      obj(
+        {
+          channel: str(),
+          attempt: int(),
+          timestamp: time(),
+          status: oneOf(['success', 'failed', 'timeout', 'invalid']),
+          error: str(),
+          durationSeconds: num(),
+        },
+        ['channel', 'attempt', 'timestamp', 'status'],
+      ),
+    ),
+    conditions: conditions(),
+  }),
+};

@@ -1,0 +1,124 @@
+/**
+ * The embedded stack: PostgreSQL, a Temporal dev server and a local Kubernetes
+ * control plane, each started here unless the environment names a real one
+ * (DATABASE_URL, TEMPORAL_ADDRESS, KUBECONFIG).
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type StartedKube, startKube } from './kube.js';
+import { type StartedPostgres, startPostgres } from './postgres.js';
+import { type StartedTemporal, startTemporal } from './temporal.js';
+import { resolveTool } from './tools.js';
+
+export interface StackEndpoints {
+  databaseUrl: string;
+  temporalAddress: string;
+  temporalNamespace: string;
+  /** Web UI of the embedded dev server; unknown for an external Temporal. */
+  temporalUiUrl?: string;
+  kubeconfigPath: string;
+}
+
+export interface Stack extends StackEndpoints {
+  workDir: string;
+  /** Present when the stack started them (absent for external services). */
+  postgres?: StartedPostgres;
+  temporal?: StartedTemporal;
+  kube?: StartedKube;
+  /** Environment variables that point a worker, API or CLI at this stack. */
+  env(): Record<string, string>;
+  stop(): Promise<void>;
+}
+
+export interface StartOptions {
+  log?: (line: string) => void;
+  /** Start kube-controller-manager (garbage collection); default true. */
+  controllerManager?: boolean;
+}
+
+export async function startStack(opts: StartOptions = {}): Promise<Stack> {
+  const log = opts.log ?? ((l: string) => process.stderr.write(`[stack] ${l}\n`));
+  const workDir = mkdtempSync(join(tmpdir(), 'kubernaut-stack-'));
+  const started: { stop(): Promise<void> }[] = [];
+  const stopAll = async () => {
+    for (const s of started.reverse()) await s.stop().catch((e) => log(`stop: ${(e as Error).message}`));
+    rmSync(workDir, { recursive: true, force: true });
+  };
+  const onSignal = () => {
+    void stopAll().finally(() => process.exit(130));
+  };
+  try {
+    // Obtain binaries first (may build them), so the services then start together.
+    const needTemporal = !process.env.TEMPORAL_ADDRESS;
+    const needKube = !process.env.KUBECONFIG;
+    const temporalBin = needTemporal ? (await resolveTool('temporal', log)).path : undefined;
+    const kubeBins = needKube
+      ? {
+          etcd: (await resolveTool('etcd', log)).path,
+          apiserver: (await resolveTool('kube-apiserver', log)).path,
+          controllerManager:
+            opts.controllerManager === false
+              ? undefined
+              : (await resolveTool('kube-controller-manager', log)).path,
+        }
+      : undefined;
+
+    const t0 = Date.now();
+    // allSettled, not all: a service that did start must be stopped even when
+    // another one failed.
+    const results = await Promise.allSettled([
+      process.env.DATABASE_URL ? undefined : startPostgres(log),
+      temporalBin ? startTemporal(temporalBin, workDir) : undefined,
+      kubeBins ? startKube(kubeBins, workDir) : undefined,
+    ] as const);
+    for (const r of results) if (r.status === 'fulfilled' && r.value) started.push(r.value);
+    const failed = results.find((r) => r.status === 'rejected');
+    if (failed) throw (failed as PromiseRejectedResult).reason;
+    const [postgres, temporal, kube] = results.map((r) => (r as PromiseFulfilledResult<unknown>).value) as [
+      StartedPostgres | undefined,
+      StartedTemporal | undefined,
+      StartedKube | undefined,
+    ];
+    log(`stack ready in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+
+    const endpoints: StackEndpoints = {
+      databaseUrl: postgres?.url ?? process.env.DATABASE_URL!,
+      temporalAddress: temporal?.address ?? process.env.TEMPORAL_ADDRESS!,
+      temporalNamespace: temporal?.namespace ?? process.env.TEMPORAL_NAMESPACE ?? 'default',
+      temporalUiUrl: temporal?.uiUrl ?? process.env.TEMPORAL_UI_URL,
+      kubeconfigPath: kube?.kubeconfigPath ?? process.env.KUBECONFIG!,
+    };
+    const env = () => ({
+      DATABASE_URL: endpoints.databaseUrl,
+      TEMPORAL_ADDRESS: endpoints.temporalAddress,
+      TEMPORAL_NAMESPACE: endpoints.temporalNamespace,
+      KUBECONFIG: endpoints.kubeconfigPath,
+      ...(endpoints.temporalUiUrl ? { TEMPORAL_UI_URL: endpoints.temporalUiUrl } : {}),
+    });
+    writeFileSync(
+      join(workDir, 'env'),
+      `${Object.entries(env())
+        .map(([k, v]) => `export ${k}='${v}'`)
+        .join('\n')}\n`,
+    );
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+    return {
+      ...endpoints,
+      workDir,
+      postgres,
+      temporal,
+      kube,
+      env,
+      async stop() {
+        process.off('SIGINT', onSignal);
+        process.off('SIGTERM', onSignal);
+        await stopAll();
+      },
+    };
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+}

