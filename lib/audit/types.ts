@@ -1,0 +1,79 @@
+/**
+ * Audit events in Kubernaut's wire format (ADR-034 `AuditEventRequest`). The API,
+ * the gateway and the workflow activities all write through one writer
+ * (lib/audit/writer.ts) that takes these.
+ */
+export type AuditOutcome = 'success' | 'failure' | 'pending';
+
+/** Kubernaut's event_category enum. */
+export const AUDIT_CATEGORIES = [
+  'gateway',
+  'notification',
+  'analysis',
+  'aiagent',
+  'signalprocessing',
+  'workflow',
+  'workflowexecution',
+  'orchestration',
+  'approval',
+  'effectiveness',
+  'actiontype',
+  'apifrontend',
+  'security',
+  'agentsession',
+] as const;
+export type AuditCategory = (typeof AUDIT_CATEGORIES)[number];
+
+export interface AuditEventInput {
+  /** UUID; when absent the writer assigns a random one (not idempotent on retry). */
+  event_id?: string;
+  version: string;
+  event_type: string;
+  /** RFC 3339. */
+  event_timestamp: string;
+  event_category: AuditCategory | string;
+  event_action: string;
+  event_outcome: AuditOutcome;
+  actor_type?: string;
+  actor_id?: string;
+  actor_ip?: string;
+  resource_type?: string;
+  resource_id?: string;
+  /** The RemediationRequest name for remediation events. */
+  correlation_id: string;
+  parent_event_id?: string;
+  parent_event_date?: string;
+  namespace?: string;
+  cluster_id?: string;
+  severity?: string;
+  duration_ms?: number;
+  error_code?: string;
+  error_message?: string;
+  retention_days?: number;
+  is_sensitive?: boolean;
+  event_data: Record<string, unknown>;
+}
+
+export interface StoredAuditEvent extends Required<Pick<AuditEventInput, 'event_id'>>, AuditEventInput {
+  event_date: string;
+  chain_position: number;
+  event_hash: string;
+  previous_event_hash: string;
+  hash_algorithm: string;
+  legal_hold: boolean;
+}
+
+export interface AuditWriteResult {
+  /** In input order; for an event already stored, its existing id. */
+  event_ids: string[];
+  /** Rows actually inserted (0 for a full replay of stored events). */
+  inserted: number;
+}
+
+/**
+ * The one audit writer. `write` is all-or-nothing for a batch and idempotent per
+ * event_id (ON CONFLICT DO NOTHING), so retries never duplicate rows or fork a chain.
+ */
+export interface AuditWriter {
+  write(events: AuditEventInput[]): Promise<AuditWriteResult>;
+}
