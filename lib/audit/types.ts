@@ -54,7 +54,8 @@ export interface AuditEventInput {
   event_data: Record<string, unknown>;
 }
 
-export interface StoredAuditEvent extends Required<Pick<AuditEventInput, 'event_id'>>, AuditEventInput {
+export interface StoredAuditEvent extends AuditEventInput {
+  event_id: string;
   event_date: string;
   chain_position: number;
   event_hash: string;
