@@ -62,6 +62,9 @@ export interface StoredAuditEvent extends AuditEventInput {
   previous_event_hash: string;
   hash_algorithm: string;
   legal_hold: boolean;
+  legal_hold_reason?: string;
+  legal_hold_placed_by?: string;
+  legal_hold_placed_at?: string;
 }
 
 export interface AuditWriteResult {
