@@ -1,0 +1,72 @@
+/**
+ * Reading and writing kubernaut.ai objects as plain JSON (the custom-objects API
+ * passes bodies through untouched).
+ */
+import type { KubeConfig } from '@kubernetes/client-node';
+import { API_GROUP } from '../lib/domain.js';
+import { isNotFound, kubeClients } from '../lib/kube/client.js';
+import { kubeRequest } from '../lib/kube/raw.js';
+
+export type KubeObject = {
+  apiVersion: string;
+  kind: string;
+  metadata: {
+    name: string;
+    namespace?: string;
+    uid?: string;
+    resourceVersion?: string;
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+    ownerReferences?: { kind: string; name: string; uid: string; controller?: boolean }[];
+    deletionTimestamp?: string;
+  };
+  spec?: Record<string, unknown>;
+  status?: Record<string, unknown>;
+};
+
+export class KubeObjects {
+  private readonly custom;
+  constructor(readonly kc: KubeConfig) {
+    this.custom = kubeClients(kc).custom;
+  }
+
+  async get(plural: string, namespace: string, name: string): Promise<KubeObject | null> {
+    try {
+      return (await this.custom.getNamespacedCustomObject({
+        group: API_GROUP,
+        version: 'v1alpha1',
+        namespace,
+        plural,
+        name,
+      })) as KubeObject;
+    } catch (err) {
+      if (isNotFound(err)) return null;
+      throw err;
+    }
+  }
+
+  async create(plural: string, namespace: string, body: KubeObject): Promise<KubeObject> {
+    return (await this.custom.createNamespacedCustomObject({
+      group: API_GROUP,
+      version: 'v1alpha1',
+      namespace,
+      plural,
+      body,
+    })) as KubeObject;
+  }
+
+  /**
+   * JSON merge patch of the status subresource: sets only the given keys, needs no
+   * resourceVersion (so it cannot conflict) and leaves every other field — such as
+   * the gateway's status.deduplication — as it is.
+   */
+  async mergeStatus(plural: string, namespace: string, name: string, status: Record<string, unknown>) {
+    return kubeRequest<KubeObject>(
+      this.kc,
+      'PATCH',
+      `/apis/${API_GROUP}/v1alpha1/namespaces/${namespace}/${plural}/${name}/status`,
+      { status },
+      'application/merge-patch+json',
+    );
+  }
+}

@@ -1,0 +1,216 @@
+/**
+ * Activities of the remediation workflow. Each one is idempotent, so Temporal may
+ * retry it after a timeout or a worker crash without a duplicate side effect; the
+ * doc comment of each says why.
+ */
+
+import type { KubeConfig } from '@kubernetes/client-node';
+import * as k8s from '@kubernetes/client-node';
+import { ApplicationFailure } from '@temporalio/activity';
+import { deterministicEventId } from '../lib/audit/ids.js';
+import type { AuditEventInput, AuditWriter } from '../lib/audit/types.js';
+import { API_VERSION } from '../lib/domain.js';
+import { CHILD_KINDS, type ChildKind } from '../lib/kinds.js';
+import { isNotFound, statusOf } from '../lib/kube/client.js';
+import type { TargetResource } from '../lib/remediation-request.js';
+import { specHash } from '../lib/spec-hash.js';
+import { type KubeObject, KubeObjects } from './kube-objects.js';
+
+export interface EnsureChildInput {
+  kind: ChildKind;
+  namespace: string;
+  name: string;
+  owner: { name: string; uid: string };
+  spec: Record<string, unknown>;
+  labels?: Record<string, string>;
+}
+
+export interface ChildSnapshot {
+  name: string;
+  uid?: string;
+  status: Record<string, unknown>;
+}
+
+export interface ActivityDeps {
+  kc: KubeConfig;
+  audit: AuditWriter;
+}
+
+export function createRemediationActivities({ kc, audit }: ActivityDeps) {
+  const objects = new KubeObjects(kc);
+  const generic = k8s.KubernetesObjectApi.makeApiClient(kc);
+
+  return {
+    /**
+     * Creates a child resource unless it exists. Idempotent: the name is
+     * deterministic, we read before creating, and a create that loses a race (409)
+     * reads the winner. A same-named child owned by a different RR uid is refused.
+     */
+    async ensureChild(input: EnsureChildInput): Promise<{ name: string; uid: string; created: boolean }> {
+      const { plural } = CHILD_KINDS[input.kind];
+      const owned = (o: KubeObject) => o.metadata.ownerReferences?.some((r) => r.uid === input.owner.uid);
+      const existing = await objects.get(plural, input.namespace, input.name);
+      if (existing) {
+        if (!owned(existing)) {
+          throw ApplicationFailure.nonRetryable(
+            `${input.kind} ${input.namespace}/${input.name} exists but belongs to another RemediationRequest`,
+            'ChildOwnedByOther',
+          );
+        }
+        return { name: input.name, uid: existing.metadata.uid!, created: false };
+      }
+      const body: KubeObject = {
+        apiVersion: API_VERSION,
+        kind: input.kind,
+        metadata: {
+          name: input.name,
+          namespace: input.namespace,
+          labels: { 'kubernaut.ai/remediation-request': input.owner.name, ...input.labels },
+          ownerReferences: [
+            { kind: 'RemediationRequest', name: input.owner.name, uid: input.owner.uid, controller: true },
+          ].map((r) => ({ ...r, apiVersion: API_VERSION, blockOwnerDeletion: true })),
+        },
+        spec: input.spec,
+      };
+      try {
+        const created = await objects.create(plural, input.namespace, body);
+        return { name: input.name, uid: created.metadata.uid!, created: true };
+      } catch (err) {
+        if (statusOf(err) !== 409) throw err;
+        const winner = await objects.get(plural, input.namespace, input.name);
+        if (!winner || !owned(winner)) throw err;
+        return { name: input.name, uid: winner.metadata.uid!, created: false };
+      }
+    },
+
+    /** Reads a child's status. Read-only, so trivially idempotent. */
+    async readChild(input: {
+      kind: ChildKind;
+      namespace: string;
+      name: string;
+    }): Promise<ChildSnapshot | null> {
+      const obj = await objects.get(CHILD_KINDS[input.kind].plural, input.namespace, input.name);
+      return obj ? { name: obj.metadata.name, uid: obj.metadata.uid, status: obj.status ?? {} } : null;
+    },
+
+    /**
+     * Projects the workflow's view onto the RR status. Idempotent: a merge patch of
+     * absolute values (no increments), so writing the same view twice is a no-op.
+     * Answers 'gone' when the RR no longer exists (deleted: the workflow is being
+     * cancelled) or has a different uid (a new RR under the same name).
+     */
+    async writeRemediationStatus(input: {
+      namespace: string;
+      name: string;
+      uid: string;
+      status: Record<string, unknown>;
+    }): Promise<'written' | 'gone'> {
+      const current = await objects.get('remediationrequests', input.namespace, input.name);
+      if (!current || current.metadata.uid !== input.uid) return 'gone';
+      try {
+        await objects.mergeStatus('remediationrequests', input.namespace, input.name, input.status);
+        return 'written';
+      } catch (err) {
+        if (isNotFound(err)) return 'gone';
+        throw err;
+      }
+    },
+
+    /**
+     * Writes one audit event. Idempotent: the event id is derived from (workflow id,
+     * run id, sequence number), and the writer stores an existing id only once.
+     */
+    async recordAuditEvent(input: {
+      workflowId: string;
+      runId: string;
+      seq: number;
+      event: AuditEventInput;
+    }) {
+      const event_id = deterministicEventId(input.workflowId, input.runId, input.seq);
+      await audit.write([{ ...input.event, event_id }]);
+      return event_id;
+    },
+
+    /**
+     * Writes the decision into the RAR status. Idempotent: a merge patch of absolute
+     * values; an RAR that already carries the same decision is left as it is.
+     */
+    async writeApprovalDecision(input: {
+      namespace: string;
+      name: string;
+      decision: 'Approved' | 'Rejected' | 'Expired';
+      decidedBy: string;
+      decidedAt: string;
+      decidedVia: string;
+      decisionMessage?: string;
+    }): Promise<void> {
+      const { namespace, name, ...status } = input;
+      const current = await objects.get('remediationapprovalrequests', namespace, name);
+      if (!current) return;
+      await objects.mergeStatus('remediationapprovalrequests', namespace, name, {
+        ...status,
+        expired: input.decision === 'Expired',
+        reason: input.decision,
+        message: `${input.decision} by ${input.decidedBy}${input.decisionMessage ? `: ${input.decisionMessage}` : ''}`,
+      });
+    },
+
+    /** Hash of the target's spec now, or null if it is gone. Read-only. */
+    async readTargetSpecHash(input: { target: TargetResource }): Promise<string | null> {
+      const t = input.target;
+      try {
+        const obj = await generic.read({
+          apiVersion: t.apiVersion ?? defaultApiVersion(t.kind),
+          kind: t.kind,
+          metadata: { name: t.name, namespace: t.namespace },
+        });
+        return specHash((obj as { spec?: unknown }).spec ?? {});
+      } catch (err) {
+        if (isNotFound(err)) return null;
+        throw err;
+      }
+    },
+
+    /**
+     * Marks non-terminal children Failed with reason ParentCancelled. Idempotent:
+     * a merge patch of absolute values; children already terminal or gone are skipped.
+     */
+    async markChildrenCancelled(input: { namespace: string; children: { kind: ChildKind; name: string }[] }) {
+      let marked = 0;
+      for (const c of input.children) {
+        const { plural } = CHILD_KINDS[c.kind];
+        const obj = await objects.get(plural, input.namespace, c.name);
+        const phase = obj?.status?.phase as string | undefined;
+        if (
+          !obj ||
+          c.kind === 'RemediationApprovalRequest' ||
+          ['Completed', 'Failed', 'Sent', 'PartiallySent'].includes(phase ?? '')
+        )
+          continue;
+        await objects
+          .mergeStatus(plural, input.namespace, c.name, {
+            phase: 'Failed',
+            // Each kind keeps the reason in its own field; the others are pruned by the schema.
+            reason: 'ParentCancelled',
+            failureReason: 'ParentCancelled',
+            message: 'ParentCancelled: the RemediationRequest was deleted',
+          })
+          .catch((err) => {
+            if (!isNotFound(err)) throw err;
+          });
+        marked++;
+      }
+      return marked;
+    },
+  };
+}
+
+export type RemediationActivities = ReturnType<typeof createRemediationActivities>;
+
+export function defaultApiVersion(kind: string): string {
+  return ['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet'].includes(kind)
+    ? 'apps/v1'
+    : ['Job', 'CronJob'].includes(kind)
+      ? 'batch/v1'
+      : 'v1';
+}

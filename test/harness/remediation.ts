@@ -1,0 +1,113 @@
+/**
+ * Harness for workflow tests: a worker runtime watching one test namespace, and
+ * helpers that play the child controllers by writing child status.
+ */
+import pg from 'pg';
+import { afterAll, beforeAll } from 'vitest';
+import { type KubeObject, KubeObjects } from '../../activities/kube-objects.js';
+import { CHILD_KINDS, type ChildKind } from '../../lib/kinds.js';
+import { loadKubeConfig } from '../../lib/kube/client.js';
+import { startWorkerRuntime, type WorkerRuntime } from '../../workers/runtime.js';
+import type { RemediationInput } from '../../workflows/remediation.js';
+import { sampleRemediationRequest } from './fixtures.js';
+import { eventually, stackInfo, testNamespace, uniqueName } from './index.js';
+
+export interface RemediationHarness {
+  namespace: string;
+  runtime: WorkerRuntime;
+  objects: KubeObjects;
+  pool: pg.Pool;
+  createRR(opts?: { annotations?: Record<string, string> }): Promise<string>;
+  waitForChild(kind: ChildKind, name: string): Promise<KubeObject>;
+  setStatus(
+    kind: ChildKind | 'RemediationRequest',
+    name: string,
+    status: Record<string, unknown>,
+  ): Promise<void>;
+  waitForPhase(rrName: string, phases: string[], timeoutMs?: number): Promise<KubeObject>;
+  auditTypes(rrName: string): Promise<string[]>;
+}
+
+export function useRemediationHarness(settings: RemediationInput['settings'] = {}): RemediationHarness {
+  const h = { objects: new KubeObjects(loadKubeConfig(stackInfo().kubeconfigPath)) } as RemediationHarness;
+  beforeAll(async () => {
+    h.namespace = await testNamespace('wf');
+    h.pool = new pg.Pool({ connectionString: stackInfo().databaseUrl, max: 4 });
+    h.runtime = await startWorkerRuntime({
+      temporalAddress: stackInfo().temporalAddress,
+      temporalNamespace: stackInfo().temporalNamespace,
+      databaseUrl: stackInfo().databaseUrl,
+      kubeconfigPath: stackInfo().kubeconfigPath,
+      taskQueue: uniqueName('remediation'),
+      watchNamespace: h.namespace,
+      settings: { safetyRecheckMs: 60_000, ...settings },
+      log: () => {},
+    });
+  });
+  afterAll(async () => {
+    await h.runtime?.stop();
+    await h.pool?.end();
+  });
+  h.createRR = async (opts = {}) => {
+    const name = uniqueName('rr');
+    const rr = sampleRemediationRequest(h.namespace, name, uniqueName('web')) as unknown as KubeObject;
+    if (opts.annotations) rr.metadata.annotations = opts.annotations;
+    await h.objects.create('remediationrequests', h.namespace, rr);
+    return name;
+  };
+  h.waitForChild = (kind, name) =>
+    eventually(
+      `${kind} ${name} to be created`,
+      () => h.objects.get(CHILD_KINDS[kind].plural, h.namespace, name),
+      30_000,
+    );
+  h.setStatus = async (kind, name, status) => {
+    const plural = kind === 'RemediationRequest' ? 'remediationrequests' : CHILD_KINDS[kind].plural;
+    await h.objects.mergeStatus(plural, h.namespace, name, status);
+  };
+  h.waitForPhase = (rrName, phases, timeoutMs = 30_000) =>
+    eventually(
+      `RR ${rrName} to reach ${phases.join('/')}`,
+      async () => {
+        const rr = await h.objects.get('remediationrequests', h.namespace, rrName);
+        return rr && phases.includes(rr.status?.overallPhase as string) ? rr : undefined;
+      },
+      timeoutMs,
+    );
+  h.auditTypes = async (rrName) => {
+    const { rows } = await h.pool.query(
+      'SELECT event_type FROM audit_events WHERE correlation_id = $1 ORDER BY chain_position',
+      [rrName],
+    );
+    return rows.map((r) => r.event_type as string);
+  };
+  return h;
+}
+
+/** What the built-in controllers would report, for tests that play them. */
+export const completedEnrichment = {
+  phase: 'Completed',
+  environmentClassification: {
+    environment: 'Production',
+    source: 'namespace-label',
+    classifiedAt: new Date().toISOString(),
+  },
+  priorityAssignment: { priority: 'P1', source: 'matrix', assignedAt: new Date().toISOString() },
+  signalClassification: { severity: 'critical', signalMode: 'reactive' },
+};
+
+export const completedAnalysis = (approvalRequired: boolean) => ({
+  phase: 'Completed',
+  reason: 'AnalysisCompleted',
+  rootCause: 'the container exhausts its memory and restarts',
+  selectedWorkflow: {
+    workflowId: 'restart-deployment',
+    workflowName: 'Restart deployment',
+    version: '1.0.0',
+    actionType: 'restart',
+    executionBundle: 'builtin:restart',
+    confidence: 0.9,
+    rationale: 'a rolling restart clears the leaked memory',
+  },
+  approval: { approvalRequired, ...(approvalRequired ? { approvalReason: 'production environment' } : {}) },
+});

@@ -1,0 +1,58 @@
+/**
+ * Child watchers: when a child's status phase (or an RAR's decision) changes, tell
+ * the owning workflow with the childStatusChanged signal. The signal carries no
+ * truth; the workflow re-reads the child, so duplicate or reordered signals are
+ * harmless.
+ */
+
+import type { KubeConfig } from '@kubernetes/client-node';
+import type { Client } from '@temporalio/client';
+import type { KubeObject } from '../activities/kube-objects.js';
+import { CHILD_KINDS, type ChildKind } from '../lib/kinds.js';
+import { childStatusChangedSignal, workflowIdFor } from '../workflows/definitions.js';
+import { type RunningInformer, watchKind } from './informer.js';
+
+export function startChildWatchers(opts: {
+  client: Client;
+  kc: KubeConfig;
+  namespace?: string;
+  log: (msg: string) => void;
+}): RunningInformer {
+  const watched = (Object.keys(CHILD_KINDS) as ChildKind[]).filter((k) => k !== 'NotificationRequest');
+  const informers = watched.map((kind) => {
+    const field = CHILD_KINDS[kind].field;
+    const last = new Map<string, string | undefined>();
+    return watchKind(
+      opts.kc,
+      CHILD_KINDS[kind].plural,
+      {
+        onUpsert(child: KubeObject) {
+          const key = `${child.metadata.namespace}/${child.metadata.name}`;
+          const value = child.status?.[field] as string | undefined;
+          if (last.has(key) && last.get(key) === value) return;
+          last.set(key, value);
+          if (value === undefined) return;
+          const owner = child.metadata.ownerReferences?.find(
+            (r) => r.kind === 'RemediationRequest' && r.controller,
+          );
+          if (!owner) return;
+          opts.client.workflow
+            .getHandle(workflowIdFor(child.metadata.namespace ?? 'default', owner.name))
+            .signal(childStatusChangedSignal, { kind, name: child.metadata.name, phase: value })
+            .catch(() => {}); // the remediation already finished
+        },
+        onDelete(child) {
+          last.delete(`${child.metadata.namespace}/${child.metadata.name}`);
+        },
+      },
+      opts.log,
+      opts.namespace,
+    );
+  });
+  return {
+    ready: Promise.all(informers.map((i) => i.ready)).then(() => {}),
+    async stop() {
+      await Promise.all(informers.map((i) => i.stop()));
+    },
+  };
+}

@@ -1,0 +1,61 @@
+/**
+ * A list+watch of one kubernaut.ai kind across namespaces that survives
+ * disconnects: client-node's informer re-lists and resumes from the last
+ * resourceVersion (handling 410 Gone); on an error we restart it after a pause.
+ */
+import * as k8s from '@kubernetes/client-node';
+import type { KubeObject } from '../activities/kube-objects.js';
+import { API_GROUP } from '../lib/domain.js';
+
+export interface WatchHandlers {
+  onUpsert?(obj: KubeObject): void;
+  onDelete?(obj: KubeObject): void;
+}
+
+export interface RunningInformer {
+  stop(): Promise<void>;
+  /** Resolves after the first list has been delivered. */
+  ready: Promise<void>;
+}
+
+export function watchKind(
+  kc: k8s.KubeConfig,
+  plural: string,
+  handlers: WatchHandlers,
+  log: (msg: string) => void,
+  namespace?: string,
+): RunningInformer {
+  const custom = kc.makeApiClient(k8s.CustomObjectsApi);
+  const path = namespace
+    ? `/apis/${API_GROUP}/v1alpha1/namespaces/${namespace}/${plural}`
+    : `/apis/${API_GROUP}/v1alpha1/${plural}`;
+  const list = () =>
+    (namespace
+      ? custom.listNamespacedCustomObject({ group: API_GROUP, version: 'v1alpha1', namespace, plural })
+      : custom.listClusterCustomObject({ group: API_GROUP, version: 'v1alpha1', plural })) as Promise<
+      k8s.KubernetesListObject<k8s.KubernetesObject>
+    >;
+  const informer = k8s.makeInformer(kc, path, list);
+  let stopped = false;
+  let restartTimer: NodeJS.Timeout | undefined;
+  const upsert = (o: k8s.KubernetesObject) => handlers.onUpsert?.(o as unknown as KubeObject);
+  informer.on('add', upsert);
+  informer.on('update', upsert);
+  informer.on('delete', (o) => handlers.onDelete?.(o as unknown as KubeObject));
+  informer.on('error', (err: unknown) => {
+    if (stopped) return;
+    log(`watch ${plural} interrupted (${String((err as Error)?.message ?? err)}); restarting`);
+    restartTimer = setTimeout(() => {
+      if (!stopped) informer.start().catch(() => {});
+    }, 1000);
+  });
+  const ready = informer.start();
+  return {
+    ready,
+    async stop() {
+      stopped = true;
+      if (restartTimer) clearTimeout(restartTimer);
+      await informer.stop();
+    },
+  };
+}

@@ -1,0 +1,35 @@
+/**
+ * `npm run worker`: the worker process, configured from the environment (see
+ * README, Configuration). SIGTERM/SIGINT drain in-flight activities, then exit.
+ */
+import { migrate } from '../migrations/migrate.js';
+import { startWorkerRuntime } from './runtime.js';
+
+const env = process.env;
+for (const v of ['DATABASE_URL', 'TEMPORAL_ADDRESS']) {
+  if (!env[v]) {
+    process.stderr.write(
+      `${v} is not set (run \`npm run stack\` and source its env file, or point it at your service)\n`,
+    );
+    process.exit(2);
+  }
+}
+await migrate(env.DATABASE_URL!);
+const runtime = await startWorkerRuntime({
+  temporalAddress: env.TEMPORAL_ADDRESS!,
+  temporalNamespace: env.TEMPORAL_NAMESPACE ?? 'default',
+  databaseUrl: env.DATABASE_URL!,
+  kubeconfigPath: env.KUBECONFIG,
+  watchNamespace: env.KUBERNAUT_WATCH_NAMESPACE || undefined,
+  hmacKey: env.AUDIT_HMAC_KEY || undefined,
+});
+process.stderr.write('[worker] running; Ctrl-C or SIGTERM to drain and stop\n');
+let stopping = false;
+for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(sig, () => {
+    if (stopping) return;
+    stopping = true;
+    process.stderr.write(`[worker] ${sig}: draining\n`);
+    void runtime.stop().then(() => process.exit(0));
+  });
+}

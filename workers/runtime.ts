@@ -1,0 +1,95 @@
+/**
+ * The worker process's parts, started together and stopped in order: the
+ * Temporal worker (workflows + activities), the RR launcher and the child watchers.
+ */
+import { fileURLToPath } from 'node:url';
+import { Client, Connection } from '@temporalio/client';
+import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import pg from 'pg';
+import { createRemediationActivities } from '../activities/remediation.js';
+import { createAuditWriter } from '../lib/audit/writer.js';
+import { loadKubeConfig } from '../lib/kube/client.js';
+import { TASK_QUEUE } from '../workflows/definitions.js';
+import type { RemediationInput } from '../workflows/remediation.js';
+import { startChildWatchers } from './child-watcher.js';
+import { startLauncher } from './launcher.js';
+
+export interface WorkerRuntimeConfig {
+  temporalAddress: string;
+  temporalNamespace: string;
+  databaseUrl: string;
+  kubeconfigPath?: string;
+  taskQueue?: string;
+  /** Watch only this namespace (default: all). */
+  watchNamespace?: string;
+  settings?: RemediationInput['settings'];
+  hmacKey?: string;
+  log?: (msg: string) => void;
+}
+
+export interface WorkerRuntime {
+  client: Client;
+  worker: Worker;
+  stop(): Promise<void>;
+}
+
+export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
+
+export async function startWorkerRuntime(cfg: WorkerRuntimeConfig): Promise<WorkerRuntime> {
+  installQuietRuntime();
+  const log = cfg.log ?? ((m: string) => process.stderr.write(`[worker] ${m}\n`));
+  const taskQueue = cfg.taskQueue ?? TASK_QUEUE;
+  const kc = loadKubeConfig(cfg.kubeconfigPath);
+  const pool = new pg.Pool({ connectionString: cfg.databaseUrl, max: 10 });
+  const audit = createAuditWriter(pool, cfg.hmacKey ? { hmacKey: cfg.hmacKey } : {});
+
+  const nativeConnection = await NativeConnection.connect({ address: cfg.temporalAddress });
+  const worker = await Worker.create({
+    connection: nativeConnection,
+    namespace: cfg.temporalNamespace,
+    taskQueue,
+    workflowsPath: WORKFLOWS_PATH,
+    activities: createRemediationActivities({ kc, audit }),
+  });
+  const running = worker.run();
+
+  const connection = await Connection.connect({ address: cfg.temporalAddress });
+  const client = new Client({ connection, namespace: cfg.temporalNamespace });
+  const watchers = startChildWatchers({ client, kc, namespace: cfg.watchNamespace, log });
+  const launcher = startLauncher({
+    client,
+    kc,
+    taskQueue,
+    namespace: cfg.watchNamespace,
+    settings: cfg.settings,
+    log,
+  });
+  await Promise.all([watchers.ready, launcher.ready]);
+
+  return {
+    client,
+    worker,
+    async stop() {
+      await launcher.stop();
+      await watchers.stop();
+      // Graceful: stop polling, let in-flight activities finish, then close.
+      worker.shutdown();
+      await running;
+      await nativeConnection.close();
+      await connection.close();
+      await pool.end();
+    },
+  };
+}
+
+/** The SDK logs every worker state change at INFO; keep WARN and above. Once per process. */
+let runtimeInstalled = false;
+function installQuietRuntime() {
+  if (runtimeInstalled) return;
+  runtimeInstalled = true;
+  try {
+    Runtime.install({ logger: new DefaultLogger((process.env.TEMPORAL_LOG_LEVEL as 'WARN') ?? 'WARN') });
+  } catch {
+    // already installed by the host process
+  }
+}

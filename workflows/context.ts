@@ -1,0 +1,273 @@
+/**
+ * One remediation's working state inside the workflow: the live view, and the
+ * steps every phase uses — enter a phase, write the RR status, audit, notify, wait
+ * for a child, finish. Deterministic: time is workflow time, ids come from the
+ * workflow id, run id and a sequence number.
+ */
+import { condition, setCurrentDetails, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import type { ChildSnapshot } from '../activities/remediation.js';
+import type { AuditEventInput, AuditOutcome } from '../lib/audit/types.js';
+import type { RemediationOutcome, RemediationPhase } from '../lib/domain.js';
+import { type ChildKind, notificationName } from '../lib/kinds.js';
+import type { RemediationRequestSpec } from '../lib/remediation-request.js';
+import { targetDisplay } from '../lib/remediation-request.js';
+import { acts } from './activities.js';
+import { type NotificationContent, notificationSpec, type Owner } from './children.js';
+import { SA } from './search-attributes.js';
+import { projectStatus } from './status-projection.js';
+import type { RemediationView } from './view.js';
+
+export interface Settings {
+  /** Safety-net re-read of a child while waiting for its watcher signal. */
+  safetyRecheckMs: number;
+  stabilizationWindow: string;
+  dryRun: boolean;
+}
+
+export class Remediation {
+  readonly owner: Owner;
+  readonly view: RemediationView;
+  private auditSeq = 0;
+  /** Bumped by the childStatusChanged signal; waits compare against it. */
+  childSignals = 0;
+  pendingDecision?: {
+    decision: 'Approved' | 'Rejected';
+    decidedBy: string;
+    reason?: string;
+    via: 'update' | 'signal';
+  };
+
+  constructor(
+    readonly spec: RemediationRequestSpec,
+    owner: Owner,
+    readonly settings: Settings,
+  ) {
+    this.owner = owner;
+    const now = this.now();
+    this.view = {
+      namespace: owner.namespace,
+      name: owner.name,
+      phase: 'Pending',
+      message: 'Remediation received',
+      startTime: now,
+      phaseStartTimes: { Pending: now },
+      children: {},
+      notifications: [],
+      approval: { required: false },
+      timeoutConfig: {},
+      timeline: [{ phase: 'Pending', at: now }],
+    };
+  }
+
+  now(): string {
+    return new Date().toISOString();
+  }
+
+  async audit(
+    type: string,
+    outcome: AuditOutcome,
+    data: Record<string, unknown>,
+    extra: Partial<AuditEventInput> = {},
+  ): Promise<void> {
+    const [service, , action] = type.split('.');
+    const category = CATEGORY[service!] ?? 'orchestration';
+    const info = workflowInfo();
+    await acts.recordAuditEvent({
+      workflowId: info.workflowId,
+      runId: info.runId,
+      seq: ++this.auditSeq,
+      event: {
+        version: '1.0',
+        event_type: type,
+        event_timestamp: this.now(),
+        event_category: category,
+        event_action: action ?? 'unknown',
+        event_outcome: outcome,
+        actor_type: 'service',
+        actor_id: 'remediation-orchestrator',
+        resource_type: 'RemediationRequest',
+        resource_id: this.owner.name,
+        correlation_id: this.owner.name,
+        namespace: this.owner.namespace,
+        ...(this.spec.clusterID ? { cluster_id: this.spec.clusterID } : {}),
+        severity: this.spec.severity,
+        event_data: {
+          event_type: type,
+          rr_name: this.owner.name,
+          rr_namespace: this.owner.namespace,
+          ...data,
+        },
+        ...extra,
+      },
+    });
+  }
+
+  /** Moves to a phase: status, search attributes, UI details, audit. */
+  async enter(phase: RemediationPhase, message: string): Promise<void> {
+    const from = this.view.phase;
+    const at = this.now();
+    this.view.phase = phase;
+    this.view.message = message;
+    this.view.phaseStartTimes[phase] = at;
+    this.view.timeline.push({ phase, at, message });
+    await Promise.all([
+      this.writeStatus(),
+      this.audit('orchestrator.lifecycle.transitioned', 'success', {
+        from_phase: from,
+        to_phase: phase,
+        message,
+        phase_start_time: at,
+      }),
+    ]);
+  }
+
+  async writeStatus(): Promise<void> {
+    this.publish();
+    await acts.writeRemediationStatus({
+      namespace: this.owner.namespace,
+      name: this.owner.name,
+      uid: this.owner.uid,
+      status: projectStatus(this.view, this.spec),
+    });
+  }
+
+  /** Search attributes and the Web UI's details line. */
+  publish(): void {
+    upsertSearchAttributes([
+      { key: SA.phase, value: this.view.phase },
+      { key: SA.signalName, value: this.spec.signalName },
+      { key: SA.severity, value: this.spec.severity },
+      { key: SA.target, value: targetDisplay(this.spec.targetResource) },
+      { key: SA.fingerprint, value: this.spec.signalFingerprint },
+      ...(this.view.outcome ? [{ key: SA.outcome, value: this.view.outcome }] : []),
+      {
+        key: SA.approval,
+        value:
+          this.view.approval.decision ??
+          (this.view.phase === 'AwaitingApproval'
+            ? 'Pending'
+            : this.view.approval.required
+              ? 'Required'
+              : 'NotRequired'),
+      },
+    ]);
+    setCurrentDetails(
+      `**${this.view.phase}** — ${this.view.message}\n\n${this.spec.signalName} (${this.spec.severity}) on ${targetDisplay(this.spec.targetResource)}`,
+    );
+  }
+
+  /** Creates a NotificationRequest once per type (deterministic name). */
+  async notify(slug: string, content: NotificationContent): Promise<void> {
+    const name = notificationName(slug, this.owner.name);
+    await acts.ensureChild({
+      kind: 'NotificationRequest',
+      namespace: this.owner.namespace,
+      name,
+      owner: { name: this.owner.name, uid: this.owner.uid },
+      spec: notificationSpec(this.owner, this.spec, this.view.phase, content),
+    });
+    if (!this.view.notifications.some((n) => n.name === name))
+      this.view.notifications.push({ kind: 'NotificationRequest', name });
+  }
+
+  async createChild(
+    kind: Exclude<ChildKind, 'NotificationRequest'>,
+    name: string,
+    spec: Record<string, unknown>,
+  ) {
+    await acts.ensureChild({
+      kind,
+      namespace: this.owner.namespace,
+      name,
+      owner: { name: this.owner.name, uid: this.owner.uid },
+      spec,
+    });
+    this.view.children[kind] = { kind, name };
+  }
+
+  /**
+   * Waits until `done(status)` holds for a child, re-reading it on every watcher
+   * signal and at least every safetyRecheckMs; 'timeout' once `deadline` (workflow
+   * time, ms) passes. `orWhen` ends the wait early (e.g. an approval update).
+   */
+  async waitForChild(
+    kind: ChildKind,
+    name: string,
+    done: (status: Record<string, unknown>) => boolean,
+    deadline: number,
+    orWhen: () => boolean = () => false,
+  ): Promise<ChildSnapshot | 'timeout' | 'interrupted'> {
+    for (;;) {
+      const seen = this.childSignals;
+      const snap = await acts.readChild({ kind, namespace: this.owner.namespace, name });
+      if (snap && done(snap.status)) return snap;
+      if (orWhen()) return 'interrupted';
+      const remaining = deadline - Date.now();
+      if (remaining <= 0) return 'timeout';
+      await condition(
+        () => this.childSignals !== seen || orWhen(),
+        Math.min(remaining, this.settings.safetyRecheckMs),
+      );
+    }
+  }
+
+  /** Ends the remediation in a terminal phase and records why. */
+  async finish(
+    phase: 'Completed' | 'Failed' | 'TimedOut' | 'Skipped' | 'Cancelled',
+    details: {
+      message: string;
+      outcome?: RemediationOutcome;
+      failurePhase?: string;
+      failureReason?: string;
+      timeoutPhase?: RemediationPhase;
+    },
+  ): Promise<RemediationView> {
+    const from = this.view.phase;
+    Object.assign(this.view, {
+      outcome: details.outcome,
+      failurePhase: details.failurePhase,
+      failureReason: details.failureReason,
+      timeoutPhase: details.timeoutPhase,
+      ...(details.timeoutPhase ? { timeoutTime: this.now() } : {}),
+    });
+    this.view.completedAt = this.now();
+    await this.enter(phase, details.message);
+    const durationMs = Date.parse(this.view.completedAt) - Date.parse(this.view.startTime);
+    const data = {
+      from_phase: from,
+      final_phase: phase,
+      outcome: details.outcome,
+      failure_phase: details.failurePhase,
+      failure_reason: details.failureReason,
+      timeout_phase: details.timeoutPhase,
+      timeout_time: this.view.timeoutTime,
+      completed_at: this.view.completedAt,
+      message: details.message,
+    };
+    if (phase === 'Completed') {
+      await this.audit('orchestrator.lifecycle.completed', 'success', data, { duration_ms: durationMs });
+    } else {
+      await this.audit('orchestrator.lifecycle.failed', 'failure', data, {
+        duration_ms: durationMs,
+        error_code:
+          phase === 'TimedOut'
+            ? 'Timeout'
+            : phase === 'Cancelled'
+              ? 'Cancelled'
+              : (details.failurePhase ?? 'Failed'),
+        error_message: details.failureReason ?? details.message,
+      });
+    }
+    return this.view;
+  }
+}
+
+const CATEGORY: Record<string, string> = {
+  orchestrator: 'orchestration',
+  gateway: 'gateway',
+  signalprocessing: 'signalprocessing',
+  aianalysis: 'analysis',
+  workflowexecution: 'workflowexecution',
+  notification: 'notification',
+  effectiveness: 'effectiveness',
+};

@@ -1,0 +1,29 @@
+/**
+ * The remediation workflow's messages: what people and watchers can send it, and
+ * what it answers. Imported by the workflow, the worker's watchers, the API and CLI.
+ */
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { RemediationView } from './view.js';
+
+export const TASK_QUEUE = 'kubernaut-remediation';
+export const workflowIdFor = (namespace: string, name: string) => `rr/${namespace}/${name}`;
+
+/** A decision from a person: who, why. The workflow stamps the time. */
+export interface DecisionInput {
+  decidedBy: string;
+  reason?: string;
+}
+
+/** A child's status phase changed (sent by the child watcher; the workflow re-reads the child). */
+export interface ChildStatusChange {
+  kind: string;
+  name: string;
+  phase?: string;
+}
+
+export const approveUpdate = defineUpdate<RemediationView, [DecisionInput]>('approve');
+export const rejectUpdate = defineUpdate<RemediationView, [DecisionInput]>('reject');
+export const approveSignal = defineSignal<[DecisionInput]>('approveSignal');
+export const rejectSignal = defineSignal<[DecisionInput]>('rejectSignal');
+export const childStatusChangedSignal = defineSignal<[ChildStatusChange]>('childStatusChanged');
+export const statusQuery = defineQuery<RemediationView>('status');

@@ -1,0 +1,69 @@
+/**
+ * Phase and global timeouts (DESIGN §5.3): Kubernaut's defaults, per-RR overrides
+ * from status.timeoutConfig, and the rule that no phase may outlast the global one.
+ * Pure code: used by the workflow and by the launcher.
+ */
+export const TIMEOUT_KEYS = [
+  'global',
+  'processing',
+  'analyzing',
+  'awaitingApproval',
+  'executing',
+  'verifying',
+] as const;
+export type TimeoutKey = (typeof TIMEOUT_KEYS)[number];
+export type TimeoutConfig = Record<TimeoutKey, string>;
+
+export const DEFAULT_TIMEOUTS: TimeoutConfig = {
+  global: '1h',
+  processing: '5m',
+  analyzing: '10m',
+  awaitingApproval: '15m',
+  executing: '30m',
+  verifying: '30m',
+};
+
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+/** Go-style duration ("90s", "1h30m", "250ms") to milliseconds; undefined when malformed. */
+export function parseDuration(text: string): number | undefined {
+  const re = /(\d+(?:\.\d+)?)(ms|s|m|h)/g;
+  let total = 0;
+  let consumed = 0;
+  for (const m of text.matchAll(re)) {
+    if (m.index !== consumed) return undefined;
+    total += Number(m[1]) * UNIT_MS[m[2]!]!;
+    consumed += m[0].length;
+  }
+  return consumed === text.length && consumed > 0 ? total : undefined;
+}
+
+export interface ResolvedTimeouts {
+  config: TimeoutConfig;
+  ms: Record<TimeoutKey, number>;
+}
+
+/** Merges overrides over defaults; returns the reason when the result is invalid. */
+export function resolveTimeouts(
+  defaults: Partial<TimeoutConfig> = {},
+  overrides: Partial<Record<string, string>> = {},
+): ResolvedTimeouts | { error: string } {
+  const config = { ...DEFAULT_TIMEOUTS, ...defaults } as TimeoutConfig;
+  for (const key of TIMEOUT_KEYS) {
+    const v = overrides[key];
+    if (v !== undefined && v !== '') config[key] = v;
+  }
+  const ms = {} as Record<TimeoutKey, number>;
+  for (const key of TIMEOUT_KEYS) {
+    const parsed = parseDuration(config[key]);
+    if (parsed === undefined || parsed <= 0)
+      return { error: `timeout ${key}="${config[key]}" is not a positive duration` };
+    ms[key] = parsed;
+  }
+  for (const key of TIMEOUT_KEYS) {
+    if (key !== 'global' && ms[key] > ms.global) {
+      return { error: `timeout ${key} (${config[key]}) exceeds the global timeout (${config.global})` };
+    }
+  }
+  return { config, ms };
+}

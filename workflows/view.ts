@@ -1,0 +1,66 @@
+/**
+ * The live view of a remediation, kept by the workflow and returned by the
+ * `status` query; the RR status written to Kubernetes is projected from it.
+ */
+import type { ApprovalDecision, RemediationOutcome, RemediationPhase } from '../lib/domain.js';
+
+export interface ChildRef {
+  kind: string;
+  name: string;
+}
+
+export interface TimelineEntry {
+  phase: RemediationPhase;
+  at: string;
+  message?: string;
+}
+
+export interface ApprovalState {
+  required: boolean;
+  requestName?: string;
+  requiredBy?: string;
+  decision?: ApprovalDecision;
+  decidedBy?: string;
+  decidedAt?: string;
+  decisionMessage?: string;
+  decidedVia?: 'update' | 'signal' | 'kubectl' | 'timeout';
+}
+
+export interface RemediationView {
+  namespace: string;
+  name: string;
+  phase: RemediationPhase;
+  message: string;
+  startTime: string;
+  completedAt?: string;
+  phaseStartTimes: Partial<Record<RemediationPhase, string>>;
+  children: Partial<
+    Record<
+      | 'SignalProcessing'
+      | 'AIAnalysis'
+      | 'RemediationApprovalRequest'
+      | 'WorkflowExecution'
+      | 'EffectivenessAssessment',
+      ChildRef
+    >
+  >;
+  notifications: ChildRef[];
+  approval: ApprovalState;
+  outcome?: RemediationOutcome;
+  failurePhase?: string;
+  failureReason?: string;
+  timeoutPhase?: RemediationPhase;
+  timeoutTime?: string;
+  timeoutConfig: Record<string, string>;
+  workflowSelection?: {
+    workflowId: string;
+    version: string;
+    executionBundle: string;
+    actionType: string;
+    confidence: number;
+    rationale?: string;
+    parameters?: Record<string, string>;
+  };
+  routing?: { blockReason?: string; blockMessage?: string; blockedUntil?: string; duplicateOf?: string };
+  timeline: TimelineEntry[];
+}
