@@ -1,0 +1,52 @@
+/**
+ * API configuration from the environment. Everything has a default except the
+ * tokens: with none configured, `loadConfig` generates one admin token for the
+ * embedded default and says so (api/main.ts prints it).
+ */
+import { randomBytes } from 'node:crypto';
+import type { Authenticator } from './auth/identity.js';
+import { parseTokenSpec, readTokenFile, type StaticToken } from './auth/static-tokens.js';
+
+export interface ApiConfig {
+  host: string;
+  port: number;
+  /** Largest request body in bytes (413 beyond). */
+  bodyLimit: number;
+  /** Most events in one POST /audit/events/batch (400 beyond). */
+  maxBatchSize: number;
+  /** HMAC key for the audit hash chain; plain SHA-256 when unset. */
+  hmacKey?: string;
+  tokens: StaticToken[];
+  /** Tried after the static tokens, e.g. Kubernetes TokenReview. */
+  authenticators?: Authenticator[];
+  /** Set when the token was generated because none was configured. */
+  generatedToken?: string;
+}
+
+const int = (v: string | undefined, dflt: number, what: string) => {
+  if (v === undefined || v === '') return dflt;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n <= 0) throw new Error(`${what} must be a positive integer, got "${v}"`);
+  return n;
+};
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
+  const tokens = [
+    ...(env.API_TOKENS ? parseTokenSpec(env.API_TOKENS) : []),
+    ...(env.API_TOKENS_FILE ? readTokenFile(env.API_TOKENS_FILE) : []),
+  ];
+  let generatedToken: string | undefined;
+  if (tokens.length === 0) {
+    generatedToken = randomBytes(24).toString('base64url');
+    tokens.push({ token: generatedToken, name: 'local-admin', roles: ['admin'], kind: 'user' });
+  }
+  return {
+    host: env.API_HOST || '127.0.0.1',
+    port: env.API_PORT ? int(env.API_PORT, 8080, 'API_PORT') : 8080,
+    bodyLimit: int(env.API_BODY_LIMIT, 10 * 1024 * 1024, 'API_BODY_LIMIT'),
+    maxBatchSize: int(env.AUDIT_BATCH_MAX, 500, 'AUDIT_BATCH_MAX'),
+    hmacKey: env.AUDIT_HMAC_KEY || undefined,
+    tokens,
+    generatedToken,
+  };
+}

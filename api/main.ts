@@ -1,0 +1,39 @@
+/**
+ * The API process: migrate, then serve. DATABASE_URL is required (`npm run stack`
+ * prints a file to source that sets it for the embedded stack).
+ */
+import pg from 'pg';
+import { migrate } from '../migrations/migrate.js';
+import { buildApp } from './app.js';
+import { loadConfig } from './config.js';
+
+const databaseUrl = process.env.DATABASE_URL;
+if (!databaseUrl) {
+  process.stderr.write('DATABASE_URL is not set (start `npm run stack` and source the file it prints)\n');
+  process.exit(2);
+}
+
+const config = loadConfig();
+await migrate(databaseUrl);
+const pool = new pg.Pool({ connectionString: databaseUrl, max: 20 });
+const app = await buildApp({ pool, config, logger: { level: process.env.LOG_LEVEL ?? 'info' } });
+
+if (config.generatedToken) {
+  // No tokens configured: the embedded default gets one admin token, printed once.
+  process.stdout.write(
+    `No API_TOKENS configured; generated an admin token for this run:\n  export KUBERNAUT_API_TOKEN=${config.generatedToken}\n`,
+  );
+}
+
+let closing = false;
+for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(sig, async () => {
+    if (closing) return;
+    closing = true;
+    await app.close();
+    await pool.end();
+    process.exit(0);
+  });
+}
+
+await app.listen({ host: config.host, port: config.port });

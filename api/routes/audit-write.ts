@@ -1,0 +1,75 @@
+/**
+ * POST /api/v1/audit/events and /api/v1/audit/events/batch: Kubernaut's write API.
+ * Both go through the one audit writer; a batch is all-or-nothing.
+ */
+import type { FastifyInstance } from 'fastify';
+import type { AuditEventInput, AuditWriter } from '../../lib/audit/types.js';
+import { badRequest } from '../problems.js';
+import { auditEventResponse, batchResponse } from '../schemas/audit.js';
+import { attributeToCaller, checkEvent } from './audit-event-checks.js';
+
+export interface AuditWriteRoutesOptions {
+  writer: AuditWriter;
+  maxBatchSize: number;
+}
+
+export async function auditWriteRoutes(app: FastifyInstance, opts: AuditWriteRoutesOptions) {
+  const writer = opts.writer;
+  const auth = app.requireRole('writer');
+
+  app.post<{ Body: AuditEventInput }>(
+    '/api/v1/audit/events',
+    {
+      preHandler: auth,
+      schema: {
+        summary: 'Write one audit event',
+        tags: ['audit'],
+        security: [{ bearerAuth: [] }],
+        body: { $ref: 'AuditEventRequest#' },
+        response: { 201: auditEventResponse },
+      },
+    },
+    async (req, reply) => {
+      const errors = checkEvent(req.body, '');
+      if (Object.keys(errors).length) throw badRequest('the audit event is invalid', errors);
+      const event = attributeToCaller(req.body, req.identity!);
+      const { event_ids, inserted } = await writer.write([event]);
+      return reply.code(201).send({
+        event_id: event_ids[0],
+        event_timestamp: new Date(event.event_timestamp).toISOString(),
+        message: inserted ? 'audit event created' : 'audit event already stored',
+      });
+    },
+  );
+
+  app.post<{ Body: AuditEventInput[] }>(
+    '/api/v1/audit/events/batch',
+    {
+      preHandler: auth,
+      schema: {
+        summary: `Write audit events atomically (1..${opts.maxBatchSize}); ids in input order`,
+        tags: ['audit'],
+        security: [{ bearerAuth: [] }],
+        body: {
+          type: 'array',
+          minItems: 1,
+          maxItems: opts.maxBatchSize,
+          items: { $ref: 'AuditEventRequest#' },
+        },
+        response: { 201: batchResponse },
+      },
+    },
+    async (req, reply) => {
+      const errors = Object.assign({}, ...req.body.map((e, i) => checkEvent(e, `[${i}].`)));
+      if (Object.keys(errors).length) throw badRequest('audit events in the batch are invalid', errors);
+      const events = req.body.map((e) => attributeToCaller(e, req.identity!));
+      const { event_ids, inserted } = await writer.write(events);
+      return reply
+        .code(201)
+        .send({
+          event_ids,
+          message: `${inserted} of ${events.length} audit events created; the rest were stored already`,
+        });
+    },
+  );
+}
