@@ -90,15 +90,18 @@ describe('remediation workflow: happy path and approval', () => {
       return o?.status?.decision === 'Approved' ? o : undefined;
     });
     expect(rar.status).toMatchObject({ decidedBy: 'alice', decidedVia: 'update' });
+    // A second decision is refused by the update's validator: the first one won.
+    const refused = await handle.executeUpdate(rejectUpdate, { args: [{ decidedBy: 'bob' }] }).then(
+      () => undefined,
+      (e: Error) => e,
+    );
+    expect(refused?.name).toBe('WorkflowUpdateFailedError');
+    expect((refused?.cause as Error).message).toBe(`remediation ${rr} was already approved`);
     await throughExecutionAndVerification(rr);
     await h.waitForPhase(rr, ['Completed']);
     const types = await h.auditTypes(rr);
     expect(types.filter((t) => t === 'orchestrator.approval.requested')).toHaveLength(1);
     expect(types.filter((t) => t === 'orchestrator.approval.approved')).toHaveLength(1);
-    // A second decision is refused: the remediation is no longer awaiting approval.
-    await expect(handle.executeUpdate(rejectUpdate, { args: [{ decidedBy: 'bob' }] })).rejects.toThrow(
-      /awaiting approval|already approved/,
-    );
   });
 
   it('approve through the signal → the same decision, recorded as via signal', async () => {
