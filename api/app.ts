@@ -36,7 +36,9 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
     bodyLimit: config.bodyLimit,
     // Kubernaut's correlation ids and cursors can be long; keep room but bound it.
     routerOptions: { maxParamLength: 300 },
-    ajv: { customOptions: { allErrors: true } },
+    // Unknown query parameters are refused rather than silently dropped: a misspelt
+    // filter must not return every event.
+    ajv: { customOptions: { allErrors: true, removeAdditional: false } },
   });
   const metrics = createMetrics();
   installProblemHandlers(app);
