@@ -8,6 +8,7 @@ import { type KubeObject, KubeObjects } from '../../activities/kube-objects.js';
 import { CHILD_KINDS, type ChildKind } from '../../lib/kinds.js';
 import { loadKubeConfig } from '../../lib/kube/client.js';
 import { startWorkerRuntime, type WorkerRuntime } from '../../workers/runtime.js';
+import { workflowIdFor } from '../../workflows/definitions.js';
 import type { RemediationInput } from '../../workflows/remediation.js';
 import { sampleRemediationRequest } from './fixtures.js';
 import { eventually, stackInfo, testNamespace, uniqueName } from './index.js';
@@ -17,6 +18,8 @@ export interface RemediationHarness {
   runtime: WorkerRuntime;
   objects: KubeObjects;
   pool: pg.Pool;
+  /** Workflow ids of the RRs this file created (for recording histories). */
+  created: string[];
   createRR(opts?: { annotations?: Record<string, string> }): Promise<string>;
   waitForChild(kind: ChildKind, name: string): Promise<KubeObject>;
   setStatus(
@@ -29,7 +32,10 @@ export interface RemediationHarness {
 }
 
 export function useRemediationHarness(settings: RemediationInput['settings'] = {}): RemediationHarness {
-  const h = { objects: new KubeObjects(loadKubeConfig(stackInfo().kubeconfigPath)) } as RemediationHarness;
+  const h = {
+    objects: new KubeObjects(loadKubeConfig(stackInfo().kubeconfigPath)),
+    created: [] as string[],
+  } as RemediationHarness;
   beforeAll(async () => {
     h.namespace = await testNamespace('wf');
     h.pool = new pg.Pool({ connectionString: stackInfo().databaseUrl, max: 4 });
@@ -53,6 +59,7 @@ export function useRemediationHarness(settings: RemediationInput['settings'] = {
     const rr = sampleRemediationRequest(h.namespace, name, uniqueName('web')) as unknown as KubeObject;
     if (opts.annotations) rr.metadata.annotations = opts.annotations;
     await h.objects.create('remediationrequests', h.namespace, rr);
+    h.created.push(workflowIdFor(h.namespace, name));
     return name;
   };
   h.waitForChild = (kind, name) =>

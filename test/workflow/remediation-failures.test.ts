@@ -1,11 +1,15 @@
 import { WorkflowIdConflictPolicy } from '@temporalio/common';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { TASK_QUEUE, workflowIdFor } from '../../workflows/definitions.js';
+import { recordHistories } from '../harness/histories.js';
 import { eventually } from '../harness/index.js';
 import { completedAnalysis, completedEnrichment, useRemediationHarness } from '../harness/remediation.js';
 
 describe('remediation workflow: failures, timeouts, cancellation', () => {
   const h = useRemediationHarness();
+  afterAll(async () => {
+    await recordHistories(h.runtime.client, 'failures', h.created);
+  });
   const completion = (rr: { status?: Record<string, unknown> }) =>
     rr.status?.completionStatus as Record<string, unknown>;
 

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { verifyChain } from '../../lib/audit/index.js';
 import {
   approveSignal,
@@ -7,11 +7,15 @@ import {
   statusQuery,
   workflowIdFor,
 } from '../../workflows/definitions.js';
+import { recordHistories } from '../harness/histories.js';
 import { eventually } from '../harness/index.js';
 import { completedAnalysis, completedEnrichment, useRemediationHarness } from '../harness/remediation.js';
 
 describe('remediation workflow: happy path and approval', () => {
   const h = useRemediationHarness();
+  afterAll(async () => {
+    await recordHistories(h.runtime.client, 'approval', h.created);
+  });
 
   /** Plays enrichment and analysis; returns when the RR has moved past Analyzing. */
   async function throughAnalysis(rr: string, approvalRequired: boolean) {
