@@ -1,6 +1,6 @@
 /**
  * A local Kubernetes control plane: etcd + kube-apiserver (+ kube-controller-manager
- * for garbage collection and namespace deletion), all on loopback, with static-token
+ * for garbage collection, namespace deletion, and Deployment → ReplicaSet → Pod), all on loopback, with static-token
  * authentication, RBAC authorization and a kubeconfig written for clients.
  */
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
@@ -113,7 +113,7 @@ export async function startKube(bins: KubeBinaries, workDir: string): Promise<St
       bins.controllerManager,
       [
         `--kubeconfig=${kubeconfigPath}`,
-        '--controllers=garbagecollector,namespace',
+        '--controllers=garbagecollector,namespace,deployment,replicaset',
         '--leader-elect=false',
         '--secure-port=0',
       ],
