@@ -64,12 +64,10 @@ export async function auditWriteRoutes(app: FastifyInstance, opts: AuditWriteRou
       if (Object.keys(errors).length) throw badRequest('audit events in the batch are invalid', errors);
       const events = req.body.map((e) => attributeToCaller(e, req.identity!));
       const { event_ids, inserted } = await writer.write(events);
-      return reply
-        .code(201)
-        .send({
-          event_ids,
-          message: `${inserted} of ${events.length} audit events created; the rest were stored already`,
-        });
+      return reply.code(201).send({
+        event_ids,
+        message: `${inserted} of ${events.length} audit events created; the rest were stored already`,
+      });
     },
   );
 }

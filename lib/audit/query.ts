@@ -66,6 +66,11 @@ export function decodeCursor(s: string): Cursor {
   }
 }
 
+/** The wire format carries parent_event_date as a date-time (the partition day at midnight UTC). */
+function forReaders(e: StoredAuditEvent): StoredAuditEvent {
+  return e.parent_event_date ? { ...e, parent_event_date: `${e.parent_event_date}T00:00:00Z` } : e;
+}
+
 export async function queryAuditEvents(pool: pg.Pool, f: AuditQueryFilters): Promise<AuditQueryPage> {
   const limit = Math.min(Math.max(f.limit ?? 100, 1), 1000);
   const offset = f.cursor ? 0 : Math.max(f.offset ?? 0, 0);
@@ -119,7 +124,7 @@ export async function queryAuditEvents(pool: pg.Pool, f: AuditQueryFilters): Pro
   const hasMore = page.rows.length > limit;
   const last = rows.at(-1);
   return {
-    data: rows.map(({ cursor_ts: _, ...r }) => fromDb(r)),
+    data: rows.map(({ cursor_ts: _, ...r }) => forReaders(fromDb(r))),
     pagination: {
       limit,
       offset,

@@ -14,7 +14,10 @@ export function auditPool(): pg.Pool {
 export const newCorrelation = (prefix = 'rr') => uniqueName(prefix);
 
 /** A valid orchestrator event; `over` replaces any field. */
-export function auditEvent(correlationId: string, over: Partial<AuditEventInput> = {}): AuditEventInput {
+export function auditEvent(
+  correlationId: string,
+  over: Partial<AuditEventInput> = {},
+): AuditEventInput & { event_id: string } {
   return {
     event_id: randomUUID(),
     version: '1.0',
