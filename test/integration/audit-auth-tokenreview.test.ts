@@ -1,0 +1,54 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { buildApp } from '../../api/app.js';
+import { tokenReviewAuthenticator } from '../../api/auth/token-review.js';
+import { loadKubeConfig } from '../../lib/kube/client.js';
+import { stackInfo } from '../harness/index.js';
+import { auditEvent, auditPool, newCorrelation } from './audit-fixtures.js';
+
+describe('Kubernetes TokenReview authentication', async () => {
+  const pool = auditPool();
+  const users = stackInfo().kubeUsers;
+  const alice = users.find((u) => u.name === 'alice')!;
+  const bob = users.find((u) => u.name === 'bob')!;
+  const app = await buildApp({
+    pool,
+    config: {
+      tokens: [],
+      bodyLimit: 1024 * 1024,
+      maxBatchSize: 10,
+      authenticators: [
+        tokenReviewAuthenticator(loadKubeConfig(stackInfo().kubeconfigPath), {
+          roleBindings: { 'kubernaut:approvers': ['writer', 'approver'], 'kubernaut:viewers': ['reader'] },
+        }),
+      ],
+    },
+  });
+  afterAll(() => app.close());
+
+  const write = (token: string, correlation: string) =>
+    app.inject({
+      method: 'POST',
+      url: '/api/v1/audit/events',
+      payload: auditEvent(correlation, { actor_id: 'someone-else' }),
+      headers: { authorization: `Bearer ${token}` },
+    });
+
+  it('a token the API server vouches for writes as its user, with roles from its groups', async () => {
+    const cid = newCorrelation();
+    const res = await write(alice.token, cid);
+    expect(res.statusCode).toBe(201);
+    const { rows } = await pool.query('SELECT actor_id FROM audit_events WHERE correlation_id = $1', [cid]);
+    expect(rows[0].actor_id).toBe('alice');
+  });
+
+  it('a known user without the role is 403, an unknown token 401', async () => {
+    expect((await write(bob.token, newCorrelation())).statusCode).toBe(403);
+    expect((await write('not-a-kubernetes-token', newCorrelation())).statusCode).toBe(401);
+    const read = await app.inject({
+      method: 'GET',
+      url: '/api/v1/audit/events?limit=1',
+      headers: { authorization: `Bearer ${bob.token}` },
+    });
+    expect(read.statusCode).toBe(200);
+  });
+});
