@@ -15,6 +15,7 @@ import { isNotFound, statusOf } from '../lib/kube/client.js';
 import type { TargetResource } from '../lib/remediation-request.js';
 import { specHash } from '../lib/spec-hash.js';
 import { type KubeObject, KubeObjects } from './kube-objects.js';
+import { createRoutingActivities } from './routing.js';
 
 export interface EnsureChildInput {
   kind: ChildKind;
@@ -41,6 +42,8 @@ export function createRemediationActivities({ kc, audit }: ActivityDeps) {
   const generic = k8s.KubernetesObjectApi.makeApiClient(kc);
 
   return {
+    ...createRoutingActivities(kc),
+
     /**
      * Creates a child resource unless it exists. Idempotent: the name is
      * deterministic, we read before creating, and a create that loses a race (409)

@@ -12,7 +12,7 @@ import type { KubeObject } from '../activities/kube-objects.js';
 import { isTerminalPhase } from '../lib/domain.js';
 import type { RemediationRequestSpec } from '../lib/remediation-request.js';
 import { targetDisplay } from '../lib/remediation-request.js';
-import { TASK_QUEUE, workflowIdFor } from '../workflows/definitions.js';
+import { routingChangedSignal, TASK_QUEUE, workflowIdFor } from '../workflows/definitions.js';
 import type { RemediationInput } from '../workflows/remediation.js';
 import { type RunningInformer, watchKind } from './informer.js';
 
@@ -28,7 +28,28 @@ export interface LauncherOptions {
 export function startLauncher(opts: LauncherOptions): RunningInformer {
   const taskQueue = opts.taskQueue ?? TASK_QUEUE;
   const retries = new Map<string, NodeJS.Timeout>();
+  /**
+   * Our own snapshot per RR (the informer may hand us its cached object, updated
+   * in place, so an earlier reference cannot tell what changed).
+   */
+  const known = new Map<string, Snapshot>();
   let stopped = false;
+
+  /**
+   * When an RR finishes, RRs blocked behind it (same fingerprint: duplicate or
+   * failure history; same target: the lock) re-evaluate routing at once instead
+   * of waiting for their safety re-check.
+   */
+  const wakeBlockedBy = (done: Snapshot) => {
+    for (const rr of known.values()) {
+      if (rr.uid === done.uid || rr.namespace !== done.namespace || rr.phase !== 'Blocked') continue;
+      if (rr.fingerprint !== done.fingerprint && rr.target !== done.target) continue;
+      opts.client.workflow
+        .getHandle(workflowIdFor(rr.namespace, rr.name))
+        .signal(routingChangedSignal)
+        .catch(() => {});
+    }
+  };
 
   const start = async (rr: KubeObject, attempt = 0): Promise<void> => {
     const { namespace = 'default', name, uid } = rr.metadata;
@@ -69,13 +90,26 @@ export function startLauncher(opts: LauncherOptions): RunningInformer {
     'remediationrequests',
     {
       onUpsert(rr) {
-        if (rr.metadata.deletionTimestamp || isTerminalPhase(rr.status?.overallPhase as string | undefined))
-          return;
+        const key = `${rr.metadata.namespace}/${rr.metadata.name}`;
+        const before = known.get(key)?.phase;
+        const snap = snapshotOf(rr);
+        known.set(key, snap);
+        // Leaving Executing frees the target lock; reaching a terminal phase ends a
+        // duplicate's original and adds to the failure history.
+        if (
+          before !== snap.phase &&
+          (before === 'Executing' || (isTerminalPhase(snap.phase) && !isTerminalPhase(before)))
+        ) {
+          wakeBlockedBy(snap);
+        }
+        if (rr.metadata.deletionTimestamp || isTerminalPhase(snap.phase)) return;
         // Status updates by the workflow arrive here too; starting is a no-op for them.
         void start(rr);
       },
       onDelete(rr) {
         const { namespace = 'default', name } = rr.metadata;
+        known.delete(`${namespace}/${name}`);
+        wakeBlockedBy(snapshotOf(rr));
         const pending = retries.get(`${namespace}/${name}`);
         if (pending) clearTimeout(pending);
         opts.client.workflow
@@ -108,4 +142,24 @@ export function timeoutOverridesOf(rr: KubeObject): Record<string, string> {
     if (m) out[m[1]!] = v;
   }
   return { ...out, ...((rr.status?.timeoutConfig as Record<string, string> | undefined) ?? {}) };
+}
+
+interface Snapshot {
+  namespace: string;
+  name: string;
+  uid?: string;
+  phase?: string;
+  fingerprint?: string;
+  target: string;
+}
+
+function snapshotOf(rr: KubeObject): Snapshot {
+  return {
+    namespace: rr.metadata.namespace ?? 'default',
+    name: rr.metadata.name,
+    uid: rr.metadata.uid,
+    phase: rr.status?.overallPhase as string | undefined,
+    fingerprint: rr.spec?.signalFingerprint as string | undefined,
+    target: targetDisplay(rr.spec?.targetResource as RemediationRequestSpec['targetResource']),
+  };
 }

@@ -6,10 +6,11 @@
  */
 import { condition, setCurrentDetails, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { ChildSnapshot } from '../activities/remediation.js';
+import type { RoutingRules } from '../activities/routing.js';
 import type { AuditEventInput, AuditOutcome } from '../lib/audit/types.js';
 import type { RemediationOutcome, RemediationPhase } from '../lib/domain.js';
 import { type ChildKind, notificationName } from '../lib/kinds.js';
-import type { RemediationRequestSpec } from '../lib/remediation-request.js';
+import type { RemediationRequestSpec, TargetResource } from '../lib/remediation-request.js';
 import { targetDisplay } from '../lib/remediation-request.js';
 import { acts } from './activities.js';
 import { type NotificationContent, notificationSpec, type Owner } from './children.js';
@@ -22,6 +23,8 @@ export interface Settings {
   safetyRecheckMs: number;
   stabilizationWindow: string;
   dryRun: boolean;
+  /** Overrides of Kubernaut's routing defaults (cooldowns, thresholds). */
+  routingRules?: Partial<RoutingRules>;
 }
 
 export class Remediation {
@@ -30,6 +33,10 @@ export class Remediation {
   private auditSeq = 0;
   /** Bumped by the childStatusChanged signal; waits compare against it. */
   childSignals = 0;
+  /** Bumped by the routingChanged signal. */
+  routingSignals = 0;
+  /** Set while this RR holds its target's lock (released on leaving Executing or on finish). */
+  lockTarget?: TargetResource;
   pendingDecision?: {
     decision: 'Approved' | 'Rejected';
     decidedBy: string;
@@ -211,6 +218,16 @@ export class Remediation {
     }
   }
 
+  async releaseLock(): Promise<void> {
+    if (!this.lockTarget) return;
+    await acts.releaseTargetLock({
+      namespace: this.owner.namespace,
+      name: this.owner.name,
+      target: this.lockTarget,
+    });
+    this.lockTarget = undefined;
+  }
+
   /** Ends the remediation in a terminal phase and records why. */
   async finish(
     phase: 'Completed' | 'Failed' | 'TimedOut' | 'Skipped' | 'Cancelled',
@@ -222,6 +239,7 @@ export class Remediation {
       timeoutPhase?: RemediationPhase;
     },
   ): Promise<RemediationView> {
+    await this.releaseLock();
     const from = this.view.phase;
     Object.assign(this.view, {
       outcome: details.outcome,

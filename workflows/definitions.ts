@@ -26,4 +26,6 @@ export const rejectUpdate = defineUpdate<RemediationView, [DecisionInput]>('reje
 export const approveSignal = defineSignal<[DecisionInput]>('approveSignal');
 export const rejectSignal = defineSignal<[DecisionInput]>('rejectSignal');
 export const childStatusChangedSignal = defineSignal<[ChildStatusChange]>('childStatusChanged');
+/** Another RR with the same fingerprint or target finished: re-evaluate routing now. */
+export const routingChangedSignal = defineSignal<[]>('routingChanged');
 export const statusQuery = defineQuery<RemediationView>('status');

@@ -9,7 +9,7 @@
  */
 
 import { ApplicationFailure } from '@temporalio/common';
-import { CancellationScope, condition, isCancellation, setHandler } from '@temporalio/workflow';
+import { CancellationScope, condition, isCancellation, patched, setHandler } from '@temporalio/workflow';
 import type { RemediationPhase } from '../lib/domain.js';
 import { type ChildKind, childName } from '../lib/kinds.js';
 import type { RemediationRequestSpec } from '../lib/remediation-request.js';
@@ -33,8 +33,10 @@ import {
   type DecisionInput,
   rejectSignal,
   rejectUpdate,
+  routingChangedSignal,
   statusQuery,
 } from './definitions.js';
+import { routeBeforeExecution } from './routing.js';
 import { resolveTimeouts, type TimeoutConfig, type TimeoutKey } from './timeouts.js';
 import type { RemediationView } from './view.js';
 
@@ -49,6 +51,8 @@ export interface RemediationInput {
 }
 
 const DEFAULT_SETTINGS: Settings = { safetyRecheckMs: 60_000, stabilizationWindow: '30s', dryRun: false };
+/** Histories recorded before routing existed replay without it (see README, replay test). */
+const ROUTING_PATCH = 'routing-before-execution';
 
 export async function remediationWorkflow(input: RemediationInput): Promise<RemediationView> {
   const r = new Remediation(
@@ -228,6 +232,25 @@ async function lifecycle(r: Remediation, input: RemediationInput): Promise<Remed
     }
   }
 
+  // Routing: duplicates, busy targets, failure streaks, cooldowns, backoff.
+  if (patched(ROUTING_PATCH)) {
+    const routed = await routeBeforeExecution(r, target, sel, globalDeadline, r.settings.safetyRecheckMs);
+    if (routed.kind === 'timeout') return timedOut('Blocked');
+    if (routed.kind === 'inherit') {
+      const phase = (
+        ['Completed', 'Failed', 'TimedOut', 'Skipped', 'Cancelled'].includes(routed.phase)
+          ? routed.phase
+          : 'Skipped'
+      ) as 'Completed';
+      return r.finish(phase, {
+        message: `Inherited the outcome of ${routed.from}, which remediated the same signal`,
+        outcome: routed.outcome as never,
+        failurePhase: routed.failurePhase,
+        failureReason: routed.failureReason,
+      });
+    }
+  }
+
   // Executing: run the selected action.
   const weName = childName('WorkflowExecution', owner.name);
   deadline = deadlineFor('executing');
@@ -253,6 +276,7 @@ async function lifecycle(r: Remediation, input: RemediationInput): Promise<Remed
     deadline,
   );
   if (we === 'timeout' || we === 'interrupted') return timedOut('Executing');
+  await r.releaseLock(); // only execution needs the target to itself
   if (we.status.phase === 'Failed') {
     const reason = reasonOf(we.status, 'execution failed');
     await r.audit('workflowexecution.workflow.failed', 'failure', { workflow_execution: weName, reason });
@@ -312,6 +336,9 @@ function installHandlers(r: Remediation) {
   setHandler(statusQuery, () => r.view);
   setHandler(childStatusChangedSignal, () => {
     r.childSignals++;
+  });
+  setHandler(routingChangedSignal, () => {
+    r.routingSignals++;
   });
   const canDecide = () =>
     r.view.phase === 'AwaitingApproval' && !r.pendingDecision && !r.view.approval.decision;

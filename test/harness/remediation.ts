@@ -20,7 +20,11 @@ export interface RemediationHarness {
   pool: pg.Pool;
   /** Workflow ids of the RRs this file created (for recording histories). */
   created: string[];
-  createRR(opts?: { annotations?: Record<string, string> }): Promise<string>;
+  createRR(opts?: {
+    annotations?: Record<string, string>;
+    target?: string;
+    fingerprint?: string;
+  }): Promise<string>;
   waitForChild(kind: ChildKind, name: string): Promise<KubeObject>;
   setStatus(
     kind: ChildKind | 'RemediationRequest',
@@ -56,8 +60,13 @@ export function useRemediationHarness(settings: RemediationInput['settings'] = {
   });
   h.createRR = async (opts = {}) => {
     const name = uniqueName('rr');
-    const rr = sampleRemediationRequest(h.namespace, name, uniqueName('web')) as unknown as KubeObject;
+    const rr = sampleRemediationRequest(
+      h.namespace,
+      name,
+      opts.target ?? uniqueName('web'),
+    ) as unknown as KubeObject;
     if (opts.annotations) rr.metadata.annotations = opts.annotations;
+    if (opts.fingerprint) rr.spec!.signalFingerprint = opts.fingerprint;
     await h.objects.create('remediationrequests', h.namespace, rr);
     h.created.push(workflowIdFor(h.namespace, name));
     return name;
