@@ -61,7 +61,10 @@ export function startLauncher(opts: LauncherOptions): RunningInformer {
       uid: uid!,
       spec,
       timeoutOverrides: timeoutOverridesOf(rr),
-      settings: opts.settings,
+      settings:
+        rr.metadata.annotations?.['kubernaut.ai/dry-run'] === 'true'
+          ? { ...opts.settings, dryRun: true }
+          : opts.settings,
     };
     try {
       await opts.client.workflow.start('remediationWorkflow', {

@@ -120,6 +120,17 @@ describe('remediation workflow: failures, timeouts, cancellation', () => {
     expect(await h.objects.get('signalprocessings', h.namespace, `sp-${rr}`)).toBeNull();
   });
 
+  it('dry run (annotation) → stops after analysis, Completed with outcome DryRun, nothing executed', async () => {
+    const rr = await h.createRR({ annotations: { 'kubernaut.ai/dry-run': 'true' } });
+    await h.waitForChild('SignalProcessing', `sp-${rr}`);
+    await h.setStatus('SignalProcessing', `sp-${rr}`, completedEnrichment);
+    await h.waitForChild('AIAnalysis', `ai-${rr}`);
+    await h.setStatus('AIAnalysis', `ai-${rr}`, completedAnalysis(false));
+    const done = await h.waitForPhase(rr, ['Completed']);
+    expect(completion(done).outcome).toBe('DryRun');
+    expect(await h.objects.get('workflowexecutions', h.namespace, `we-${rr}`)).toBeNull();
+  });
+
   it('starting the same RR again returns the running workflow instead of a second one', async () => {
     const rr = await h.createRR();
     await h.waitForChild('SignalProcessing', `sp-${rr}`);
