@@ -5,19 +5,24 @@
  */
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
+import type { KubeConfig } from '@kubernetes/client-node';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type pg from 'pg';
 import type { AuditWriter } from '../lib/audit/types.js';
 import { createAuditWriter } from '../lib/audit/writer.js';
+import { Gateway } from '../lib/gateway/ingest.js';
 import { authPlugin } from './auth/plugin.js';
 import { staticTokenAuthenticator } from './auth/static-tokens.js';
 import type { ApiConfig } from './config.js';
+import type { GatewayConfig } from './gateway-config.js';
 import { createMetrics, installMetrics } from './metrics.js';
 import { installProblemHandlers } from './problems.js';
 import { auditReadRoutes } from './routes/audit-read.js';
 import { auditWriteRoutes } from './routes/audit-write.js';
 import { healthRoutes } from './routes/health.js';
 import { legalHoldRoutes } from './routes/legal-hold.js';
+import { kubernetesEventSignalRoutes } from './routes/signals-kubernetes-event.js';
+import { prometheusSignalRoutes } from './routes/signals-prometheus.js';
 import { sharedSchemas } from './schemas/audit.js';
 
 export interface BuildAppOptions {
@@ -27,6 +32,8 @@ export interface BuildAppOptions {
   logger?: FastifyServerOptions['logger'];
   /** A writer to use instead of one on `pool` (e.g. shared with a worker). */
   writer?: AuditWriter;
+  /** The gateway's signal routes, registered when given (they need a cluster). */
+  gateway?: { kubeConfig: KubeConfig; config: GatewayConfig };
 }
 
 export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> {
@@ -68,5 +75,16 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
   await app.register(auditWriteRoutes, { writer, maxBatchSize: config.maxBatchSize });
   await app.register(auditReadRoutes, { pool, hmacKey: config.hmacKey, metrics });
   await app.register(legalHoldRoutes, { pool });
+  if (opts.gateway) {
+    const { kubeConfig, config: gw } = opts.gateway;
+    const signals = {
+      gateway: new Gateway(pool, kubeConfig, writer, gw),
+      registry: metrics.registry,
+      bodyLimit: gw.bodyLimit,
+      maxAlerts: gw.maxAlerts,
+    };
+    await app.register(prometheusSignalRoutes, signals);
+    await app.register(kubernetesEventSignalRoutes, signals);
+  }
   return app;
 }

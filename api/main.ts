@@ -3,9 +3,11 @@
  * prints a file to source that sets it for the embedded stack).
  */
 import pg from 'pg';
+import { loadKubeConfig } from '../lib/kube/client.js';
 import { migrate } from '../migrations/migrate.js';
 import { buildApp } from './app.js';
 import { loadConfig } from './config.js';
+import { loadGatewayConfig } from './gateway-config.js';
 
 const databaseUrl = process.env.DATABASE_URL;
 if (!databaseUrl) {
@@ -16,7 +18,13 @@ if (!databaseUrl) {
 const config = loadConfig();
 await migrate(databaseUrl);
 const pool = new pg.Pool({ connectionString: databaseUrl, max: 20 });
-const app = await buildApp({ pool, config, logger: { level: process.env.LOG_LEVEL ?? 'info' } });
+const app = await buildApp({
+  pool,
+  config,
+  logger: { level: process.env.LOG_LEVEL ?? 'info' },
+  // The gateway writes RemediationRequests to the cluster in $KUBECONFIG (or in-cluster).
+  gateway: { kubeConfig: loadKubeConfig(), config: loadGatewayConfig() },
+});
 
 if (config.generatedToken) {
   // No tokens configured: the embedded default gets one admin token, printed once.

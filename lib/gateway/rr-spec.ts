@@ -1,0 +1,64 @@
+/** The RemediationRequest object the gateway creates for a signal (DESIGN §4). */
+import type { KubeObject } from '../../activities/kube-objects.js';
+import { API_VERSION } from '../domain.js';
+import type { RemediationRequestSpec } from '../remediation-request.js';
+import type { ResolvedOwner } from './owner-resolution.js';
+import type { Signal } from './signal.js';
+
+export function remediationRequestSpec(
+  signal: Signal,
+  resolved: ResolvedOwner,
+  fingerprint: string,
+  receivedTime: string,
+): RemediationRequestSpec {
+  const { owner } = resolved;
+  return {
+    signalFingerprint: fingerprint,
+    signalName: signal.name,
+    severity: signal.severity,
+    signalType: signal.signalType,
+    signalSource: signal.source,
+    targetType: 'kubernetes',
+    targetResource: {
+      ...(owner.apiVersion ? { apiVersion: owner.apiVersion } : {}),
+      kind: owner.kind,
+      name: owner.name,
+      ...(owner.namespace ? { namespace: owner.namespace } : {}),
+    },
+    ...(signal.clusterId ? { clusterID: signal.clusterId } : {}),
+    firingTime: signal.firingTime,
+    receivedTime,
+    signalLabels: signal.labels,
+    signalAnnotations: signal.annotations,
+    providerData: JSON.stringify({
+      ...signal.providerData,
+      // Kubernaut's providerData shape for Kubernetes targets, plus how we got there.
+      namespace: owner.namespace ?? '',
+      resource: { kind: owner.kind, name: owner.name },
+      signalTarget: signal.target,
+      ownerResolution: resolved.resolution,
+      ownerChain: resolved.chain,
+    }),
+    originalPayload: JSON.stringify(signal.originalPayload),
+  };
+}
+
+export function remediationRequestObject(
+  name: string,
+  namespace: string,
+  spec: RemediationRequestSpec,
+): KubeObject {
+  return {
+    apiVersion: API_VERSION,
+    kind: 'RemediationRequest',
+    metadata: {
+      name,
+      namespace,
+      labels: {
+        'app.kubernetes.io/managed-by': 'kubernaut-gateway',
+        'kubernaut.ai/signal-source': spec.signalSource ?? '',
+      },
+    },
+    spec: spec as unknown as Record<string, unknown>,
+  };
+}
