@@ -124,6 +124,9 @@ export class Remediation {
         to_phase: phase,
         message,
         phase_start_time: at,
+        // What reconstruction needs to rebuild status.phaseProgress and the refs.
+        child_refs: Object.fromEntries(Object.entries(this.view.children).map(([k, c]) => [k, c!.name])),
+        notification_refs: this.view.notifications.map((n) => n.name),
       }),
     ]);
   }
@@ -261,6 +264,9 @@ export class Remediation {
       timeout_time: this.view.timeoutTime,
       completed_at: this.view.completedAt,
       message: details.message,
+      // The RR status as the workflow wrote it last: a reconstruction of a finished
+      // remediation can be checked against it field by field.
+      rr_status: projectStatus(this.view, this.spec),
     };
     if (phase === 'Completed') {
       await this.audit('orchestrator.lifecycle.completed', 'success', data, { duration_ms: durationMs });
