@@ -44,7 +44,9 @@ export function watchKind(
   informer.on('delete', (o) => handlers.onDelete?.(o as unknown as KubeObject));
   informer.on('error', (err: unknown) => {
     if (stopped) return;
-    log(`watch ${plural} interrupted (${String((err as Error)?.message ?? err)}); restarting`);
+    const e = err as { code?: number; message?: string };
+    const why = e?.code ? `HTTP ${e.code}` : String(e?.message ?? err).split('\n')[0];
+    log(`watch ${plural} interrupted (${why}); restarting`);
     restartTimer = setTimeout(() => {
       if (!stopped) informer.start().catch(() => {});
     }, 1000);

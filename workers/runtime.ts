@@ -73,7 +73,8 @@ export async function startWorkerRuntime(cfg: WorkerRuntimeConfig): Promise<Work
       await launcher.stop();
       await watchers.stop();
       // Graceful: stop polling, let in-flight activities finish, then close.
-      worker.shutdown();
+      // (The SDK also reacts to SIGTERM/SIGINT itself; it may already be draining.)
+      if (worker.getState() === 'RUNNING') worker.shutdown();
       await running;
       await nativeConnection.close();
       await connection.close();

@@ -1,0 +1,56 @@
+import { spawn } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import { eventually, stackInfo } from '../harness/index.js';
+
+describe('worker process', () => {
+  it('starts from the environment and, on SIGTERM, drains and exits 0', async () => {
+    const s = stackInfo();
+    const child = spawn(process.execPath, ['--import', 'tsx', 'workers/main.ts'], {
+      cwd: new URL('../..', import.meta.url).pathname,
+      env: {
+        ...process.env,
+        DATABASE_URL: s.databaseUrl,
+        TEMPORAL_ADDRESS: s.temporalAddress,
+        TEMPORAL_NAMESPACE: s.temporalNamespace,
+        KUBECONFIG: s.kubeconfigPath,
+        KUBERNAUT_WATCH_NAMESPACE: 'worker-process-test',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (d) => (output += d));
+    child.stderr.on('data', (d) => (output += d));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    try {
+      await eventually(
+        'the worker to report it is running',
+        async () => output.includes('[worker] running'),
+        60_000,
+      );
+      child.kill('SIGTERM');
+      const code = await Promise.race([
+        exited,
+        new Promise<'hung'>((r) => setTimeout(() => r('hung'), 30_000)),
+      ]);
+      expect(code, output).toBe(0);
+      expect(output).toContain('SIGTERM: draining');
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    }
+  });
+
+  it('refuses to start without its configuration, naming what is missing', async () => {
+    const env = { ...process.env };
+    delete env.DATABASE_URL;
+    const child = spawn(process.execPath, ['--import', 'tsx', 'workers/main.ts'], {
+      cwd: new URL('../..', import.meta.url).pathname,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let err = '';
+    child.stderr.on('data', (d) => (err += d));
+    const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+    expect(code).toBe(2);
+    expect(err).toContain('DATABASE_URL is not set');
+  });
+});
