@@ -6,6 +6,7 @@ import pg from 'pg';
 import { loadKubeConfig } from '../lib/kube/client.js';
 import { migrate } from '../migrations/migrate.js';
 import { buildApp } from './app.js';
+import { tokenReviewAuthenticator } from './auth/token-review.js';
 import { loadConfig } from './config.js';
 import { loadGatewayConfig } from './gateway-config.js';
 
@@ -16,6 +17,15 @@ if (!databaseUrl) {
 }
 
 const config = loadConfig();
+if (process.env.API_AUTH_KUBERNETES === 'true') {
+  // In a cluster: the API server vouches for tokens (TokenReview) and RBAC grants the
+  // roles (SubjectAccessReview); API_AUTH_ROLE_BINDINGS adds group→roles as JSON.
+  const roleBindings = JSON.parse(process.env.API_AUTH_ROLE_BINDINGS || '{}');
+  config.authenticators = [
+    ...(config.authenticators ?? []),
+    tokenReviewAuthenticator(loadKubeConfig(), { roleBindings, accessReview: true }),
+  ];
+}
 await migrate(databaseUrl);
 const pool = new pg.Pool({ connectionString: databaseUrl, max: 20 });
 const app = await buildApp({

@@ -1,3 +1,4 @@
+import * as k8s from '@kubernetes/client-node';
 import { afterAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../api/app.js';
 import { tokenReviewAuthenticator } from '../../api/auth/token-review.js';
@@ -50,5 +51,55 @@ describe('Kubernetes TokenReview authentication', async () => {
       headers: { authorization: `Bearer ${bob.token}` },
     });
     expect(read.statusCode).toBe(200);
+  });
+
+  it('with accessReview, RBAC decides: a ClusterRole bound to the user grants exactly the roles it covers', async () => {
+    const kc = loadKubeConfig(stackInfo().kubeconfigPath);
+    const rbac = kc.makeApiClient(k8s.RbacAuthorizationV1Api);
+    const name = `kubernaut-audit-writer-${newCorrelation().slice(-8)}`;
+    await rbac.createClusterRole({
+      body: {
+        metadata: { name },
+        rules: [{ apiGroups: ['kubernaut.ai'], resources: ['auditevents'], verbs: ['get', 'create'] }],
+      },
+    });
+    await rbac.createClusterRoleBinding({
+      body: {
+        metadata: { name },
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name },
+        subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: 'bob' }],
+      },
+    });
+    try {
+      const sarApp = await buildApp({
+        pool,
+        config: {
+          tokens: [],
+          bodyLimit: 1024 * 1024,
+          maxBatchSize: 10,
+          authenticators: [tokenReviewAuthenticator(kc, { roleBindings: {}, accessReview: true })],
+        },
+      });
+      try {
+        const as = (token: string, url: string, method: 'GET' | 'POST', payload?: object) =>
+          sarApp.inject({ method, url, payload, headers: { authorization: `Bearer ${token}` } });
+        // bob: reader + writer through RBAC, not admin (legal hold needs admin).
+        expect(
+          (await as(bob.token, '/api/v1/audit/events', 'POST', auditEvent(newCorrelation()))).statusCode,
+        ).toBe(201);
+        const hold = await as(bob.token, '/api/v1/audit/legal-hold', 'POST', {
+          correlation_id: newCorrelation(),
+          reason: 'x',
+        });
+        expect(hold.statusCode).toBe(403);
+        // alice has no RBAC grant at all (her group binding is not configured here).
+        expect((await as(alice.token, '/api/v1/audit/events?limit=1', 'GET')).statusCode).toBe(403);
+      } finally {
+        await sarApp.close();
+      }
+    } finally {
+      await rbac.deleteClusterRoleBinding({ name });
+      await rbac.deleteClusterRole({ name });
+    }
   });
 });
