@@ -1,4 +1,4 @@
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signalFingerprint } from '../../lib/gateway/fingerprint.js';
 import { kube, testNamespace, uniqueName } from '../harness/index.js';
 import {
@@ -192,5 +192,25 @@ describe('Alertmanager alerts become one RemediationRequest per Deployment', asy
     expect(text).toMatch(
       /kubernaut_gateway_signals_rejected_total\{source="prometheus",reason="resolved"\} 1/,
     );
+  });
+});
+
+describe('the controller namespace', async () => {
+  const pool = gatewayPool();
+  const controller = uniqueName('gw-new-ctl');
+  afterAll(() =>
+    kube()
+      .core.deleteNamespace({ name: controller })
+      .catch(() => {}),
+  );
+
+  it('is created when missing, as in the embedded default', async () => {
+    const workloads = await testNamespace('gw-ns');
+    const app = await gatewayApp(pool, controller, { ensureNamespace: true });
+    const [pod] = await deploymentWithPods(workloads, uniqueName('svc'), 1);
+    const res = await post(app, URL, alertmanagerPayload([podAlert(workloads, pod!)]));
+    expect(res.statusCode, res.body).toBe(201);
+    expect((await kube().core.readNamespace({ name: controller })).metadata?.name).toBe(controller);
+    expect(await listRRs(controller)).toHaveLength(1);
   });
 });
