@@ -6,6 +6,7 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { KubeConfig } from '@kubernetes/client-node';
+import type { Client } from '@temporalio/client';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type pg from 'pg';
 import type { AuditWriter } from '../lib/audit/types.js';
@@ -21,6 +22,7 @@ import { auditReadRoutes } from './routes/audit-read.js';
 import { auditWriteRoutes } from './routes/audit-write.js';
 import { healthRoutes } from './routes/health.js';
 import { legalHoldRoutes } from './routes/legal-hold.js';
+import { remediationRoutes } from './routes/remediations.js';
 import { kubernetesEventSignalRoutes } from './routes/signals-kubernetes-event.js';
 import { prometheusSignalRoutes } from './routes/signals-prometheus.js';
 import { sharedSchemas } from './schemas/audit.js';
@@ -32,6 +34,8 @@ export interface BuildAppOptions {
   logger?: FastifyServerOptions['logger'];
   /** A writer to use instead of one on `pool` (e.g. shared with a worker). */
   writer?: AuditWriter;
+  /** Approval and live-view routes, registered when a Temporal client is given. */
+  temporal?: Client;
   /** The gateway's signal routes, registered when given (they need a cluster). */
   gateway?: { kubeConfig: KubeConfig; config: GatewayConfig };
 }
@@ -75,6 +79,7 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
   await app.register(auditWriteRoutes, { writer, maxBatchSize: config.maxBatchSize });
   await app.register(auditReadRoutes, { pool, hmacKey: config.hmacKey, metrics });
   await app.register(legalHoldRoutes, { pool });
+  if (opts.temporal) await app.register(remediationRoutes, { temporal: opts.temporal });
   if (opts.gateway) {
     const { kubeConfig, config: gw } = opts.gateway;
     const signals = {

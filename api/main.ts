@@ -2,6 +2,7 @@
  * The API process: migrate, then serve. DATABASE_URL is required (`npm run stack`
  * prints a file to source that sets it for the embedded stack).
  */
+import { Client, Connection } from '@temporalio/client';
 import pg from 'pg';
 import { loadKubeConfig } from '../lib/kube/client.js';
 import { migrate } from '../migrations/migrate.js';
@@ -28,9 +29,17 @@ if (process.env.API_AUTH_KUBERNETES === 'true') {
 }
 await migrate(databaseUrl);
 const pool = new pg.Pool({ connectionString: databaseUrl, max: 20 });
+// Approvals go to the workflows through Temporal; without TEMPORAL_ADDRESS those routes are off.
+const temporal = process.env.TEMPORAL_ADDRESS
+  ? new Client({
+      connection: await Connection.connect({ address: process.env.TEMPORAL_ADDRESS }),
+      namespace: process.env.TEMPORAL_NAMESPACE ?? 'default',
+    })
+  : undefined;
 const app = await buildApp({
   pool,
   config,
+  temporal,
   logger: { level: process.env.LOG_LEVEL ?? 'info' },
   // The gateway writes RemediationRequests to the cluster in $KUBECONFIG (or in-cluster).
   gateway: { kubeConfig: loadKubeConfig(), config: loadGatewayConfig() },

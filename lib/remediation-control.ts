@@ -1,0 +1,100 @@
+/**
+ * Operations on running remediations through Temporal: decide an approval (update),
+ * read the live view (query), and list remediations by their search attributes.
+ * Shared by the API's approval routes and the `kubernaut` CLI.
+ */
+import { type Client, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { approveUpdate, rejectUpdate, statusQuery, workflowIdFor } from '../workflows/definitions.js';
+import type { RemediationView } from '../workflows/view.js';
+
+export class ControlError extends Error {
+  constructor(
+    readonly kind: 'not-found' | 'conflict',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const notFound = (namespace: string, name: string) =>
+  new ControlError('not-found', `no remediation ${namespace}/${name}`);
+
+export async function decide(
+  client: Client,
+  namespace: string,
+  name: string,
+  decision: 'approve' | 'reject',
+  input: { decidedBy: string; reason?: string },
+): Promise<RemediationView> {
+  const handle = client.workflow.getHandle(workflowIdFor(namespace, name));
+  try {
+    return await handle.executeUpdate(decision === 'approve' ? approveUpdate : rejectUpdate, {
+      args: [input],
+      // One id per RAR and decision: a retried request is the same update, applied once.
+      updateId: `rar-${name}-${decision}`,
+    });
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) throw notFound(namespace, name);
+    if (err instanceof WorkflowUpdateFailedError) {
+      throw new ControlError('conflict', (err.cause as Error | undefined)?.message ?? err.message);
+    }
+    throw err;
+  }
+}
+
+export async function liveStatus(client: Client, namespace: string, name: string): Promise<RemediationView> {
+  try {
+    return await client.workflow.getHandle(workflowIdFor(namespace, name)).query(statusQuery);
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) throw notFound(namespace, name);
+    throw err;
+  }
+}
+
+export interface RemediationSummary {
+  namespace: string;
+  name: string;
+  phase: string;
+  outcome?: string;
+  signal?: string;
+  severity?: string;
+  target?: string;
+  approval?: string;
+  startTime: string;
+  closeTime?: string;
+}
+
+const kw = (sa: Record<string, unknown> | undefined, key: string) => {
+  const v = sa?.[key];
+  return Array.isArray(v) ? (v[0] as string | undefined) : (v as string | undefined);
+};
+
+/** Remediations from Temporal visibility, newest first; filters are search-attribute queries. */
+export async function listRemediations(
+  client: Client,
+  filter: { phase?: string; sinceMs?: number; limit?: number } = {},
+): Promise<RemediationSummary[]> {
+  const clauses = ["WorkflowType = 'remediationWorkflow'"];
+  if (filter.phase) clauses.push(`RemediationPhase = '${filter.phase.replace(/[^A-Za-z]/g, '')}'`);
+  if (filter.sinceMs) clauses.push(`StartTime > '${new Date(Date.now() - filter.sinceMs).toISOString()}'`);
+  const out: RemediationSummary[] = [];
+  for await (const wf of client.workflow.list({ query: clauses.join(' AND ') })) {
+    const m = /^rr\/([^/]+)\/(.+)$/.exec(wf.workflowId);
+    if (!m) continue;
+    const sa = wf.searchAttributes as Record<string, unknown>;
+    out.push({
+      namespace: m[1]!,
+      name: m[2]!,
+      phase: kw(sa, 'RemediationPhase') ?? 'Pending',
+      outcome: kw(sa, 'RemediationOutcome'),
+      signal: kw(sa, 'SignalName'),
+      severity: kw(sa, 'Severity'),
+      target: kw(sa, 'TargetResource'),
+      approval: kw(sa, 'ApprovalState'),
+      startTime: wf.startTime.toISOString(),
+      closeTime: wf.closeTime?.toISOString(),
+    });
+    if (out.length >= (filter.limit ?? 500)) break;
+  }
+  return out.sort((a, b) => b.startTime.localeCompare(a.startTime));
+}
