@@ -80,7 +80,8 @@ export function crdCreatedEvent(rr: KubeObject): AuditEventInput {
       rr,
       'gateway.crd.created',
       'created',
-      created ?? spec.receivedTime,
+      // creationTimestamp has whole seconds; never date the creation before the receipt.
+      created && Date.parse(created) > Date.parse(spec.receivedTime) ? created : spec.receivedTime,
       deterministicEventId('gateway', rr.metadata.name, 'created'),
     ),
     event_data: {

@@ -45,7 +45,7 @@ interface Pending {
 }
 
 const MAX_ATTEMPTS = 50;
-const laterOf = (a: string | undefined, b: string) => (a && a > b ? a : b);
+const laterOf = (a: string | undefined, b: string) => (a && Date.parse(a) > Date.parse(b) ? a : b);
 
 export class DeduplicationRecorder {
   private readonly pending = new Map<string, Pending>();
