@@ -100,7 +100,7 @@ describe('remediation workflow: happy path and approval', () => {
       (e: Error) => e,
     );
     expect(refused?.name).toBe('WorkflowUpdateFailedError');
-    expect((refused?.cause as Error).message).toBe(`remediation ${rr} was already approved`);
+    expect((refused?.cause as Error | undefined)?.message).toBe(`remediation ${rr} was already approved`);
     await throughExecutionAndVerification(rr);
     await h.waitForPhase(rr, ['Completed']);
     const types = await h.auditTypes(rr);

@@ -68,7 +68,9 @@ describe('remediation workflow: routing before execution', () => {
     await finishExecution(first);
     await finishVerification(first);
     const inherited = await h.waitForPhase(second, ['Completed']);
-    expect((inherited.status?.completionStatus as Record<string, string>).outcome).toBe('Remediated');
+    expect((inherited.status?.completionStatus as Record<string, string> | undefined)?.outcome).toBe(
+      'Remediated',
+    );
     expect(await h.objects.get('workflowexecutions', h.namespace, `we-${second}`)).toBeNull();
   });
 

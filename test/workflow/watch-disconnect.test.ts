@@ -74,6 +74,6 @@ describe('watch disconnects', () => {
       },
       60_000,
     );
-    expect((done.status?.completionStatus as Record<string, string>).outcome).toBe('Remediated');
+    expect((done.status?.completionStatus as Record<string, string> | undefined)?.outcome).toBe('Remediated');
   });
 });
