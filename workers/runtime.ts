@@ -1,6 +1,7 @@
 /**
  * The worker process's parts, started together and stopped in order: the
- * Temporal worker (workflows + activities), the RR launcher and the child watchers.
+ * Temporal worker (workflows + activities), the RR launcher, the child watchers
+ * and the built-in child controllers.
  */
 import { fileURLToPath } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
@@ -12,6 +13,8 @@ import { loadKubeConfig } from '../lib/kube/client.js';
 import { TASK_QUEUE } from '../workflows/definitions.js';
 import type { RemediationInput } from '../workflows/remediation.js';
 import { startChildWatchers } from './child-watcher.js';
+import { type ControllersConfig, controllersConfigFromEnv } from './controllers/config.js';
+import { startControllers } from './controllers/index.js';
 import { startLauncher } from './launcher.js';
 
 export interface WorkerRuntimeConfig {
@@ -25,6 +28,12 @@ export interface WorkerRuntimeConfig {
   settings?: RemediationInput['settings'];
   hmacKey?: string;
   log?: (msg: string) => void;
+  /**
+   * The built-in child controllers to run and their settings. Default: from the
+   * environment (KUBERNAUT_CONTROLLERS, default all); `{ enabled: [] }` runs none,
+   * leaving every child kind to an external controller.
+   */
+  controllers?: ControllersConfig;
 }
 
 export interface WorkerRuntime {
@@ -64,7 +73,13 @@ export async function startWorkerRuntime(cfg: WorkerRuntimeConfig): Promise<Work
     settings: cfg.settings,
     log,
   });
-  await Promise.all([watchers.ready, launcher.ready]);
+  const controllers = startControllers({
+    kc,
+    audit,
+    config: cfg.controllers ?? controllersConfigFromEnv(),
+    namespace: cfg.watchNamespace,
+  });
+  await Promise.all([watchers.ready, launcher.ready, controllers.ready]);
 
   return {
     client,
@@ -72,6 +87,7 @@ export async function startWorkerRuntime(cfg: WorkerRuntimeConfig): Promise<Work
     async stop() {
       await launcher.stop();
       await watchers.stop();
+      await controllers.stop();
       // Graceful: stop polling, let in-flight activities finish, then close.
       // (The SDK also reacts to SIGTERM/SIGINT itself; it may already be draining.)
       if (worker.getState() === 'RUNNING') worker.shutdown();

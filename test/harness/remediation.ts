@@ -1,12 +1,16 @@
 /**
  * Harness for workflow tests: a worker runtime watching one test namespace, and
- * helpers that play the child controllers by writing child status.
+ * helpers that play the child controllers by writing child status — or, with the
+ * `controllers` option, the built-in controllers doing that work for real.
  */
 import pg from 'pg';
+import { pino } from 'pino';
 import { afterAll, beforeAll } from 'vitest';
 import { type KubeObject, KubeObjects } from '../../activities/kube-objects.js';
 import { CHILD_KINDS, type ChildKind } from '../../lib/kinds.js';
 import { loadKubeConfig } from '../../lib/kube/client.js';
+import type { RemediationRequestSpec } from '../../lib/remediation-request.js';
+import type { ControllersConfig } from '../../workers/controllers/config.js';
 import { startWorkerRuntime, type WorkerRuntime } from '../../workers/runtime.js';
 import { workflowIdFor } from '../../workflows/definitions.js';
 import type { RemediationInput } from '../../workflows/remediation.js';
@@ -24,6 +28,9 @@ export interface RemediationHarness {
     annotations?: Record<string, string>;
     target?: string;
     fingerprint?: string;
+    targetKind?: string;
+    signalName?: string;
+    severity?: string;
   }): Promise<string>;
   waitForChild(kind: ChildKind, name: string): Promise<KubeObject>;
   setStatus(
@@ -35,7 +42,15 @@ export interface RemediationHarness {
   auditTypes(rrName: string): Promise<string[]>;
 }
 
-export function useRemediationHarness(settings: RemediationInput['settings'] = {}): RemediationHarness {
+export interface HarnessOptions {
+  /** Built-in controllers to run (default none: the test plays them with setStatus). */
+  controllers?: Partial<ControllersConfig>;
+}
+
+export function useRemediationHarness(
+  settings: RemediationInput['settings'] = {},
+  opts: HarnessOptions = {},
+): RemediationHarness {
   const h = {
     objects: new KubeObjects(loadKubeConfig(stackInfo().kubeconfigPath)),
     created: [] as string[],
@@ -52,6 +67,11 @@ export function useRemediationHarness(settings: RemediationInput['settings'] = {
       watchNamespace: h.namespace,
       settings: { safetyRecheckMs: 60_000, ...settings },
       log: () => {},
+      controllers: {
+        enabled: [],
+        logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
+        ...opts.controllers,
+      },
     });
   });
   afterAll(async () => {
@@ -67,6 +87,14 @@ export function useRemediationHarness(settings: RemediationInput['settings'] = {
     ) as unknown as KubeObject;
     if (opts.annotations) rr.metadata.annotations = opts.annotations;
     if (opts.fingerprint) rr.spec!.signalFingerprint = opts.fingerprint;
+    const spec = rr.spec as unknown as RemediationRequestSpec;
+    if (opts.targetKind) {
+      spec.targetResource.kind = opts.targetKind;
+      spec.targetResource.apiVersion = opts.targetKind === 'Deployment' ? 'apps/v1' : 'v1';
+      if (opts.targetKind === 'Node') delete spec.targetResource.namespace;
+    }
+    if (opts.signalName) spec.signalName = opts.signalName;
+    if (opts.severity) spec.severity = opts.severity;
     await h.objects.create('remediationrequests', h.namespace, rr);
     h.created.push(workflowIdFor(h.namespace, name));
     return name;

@@ -1,0 +1,161 @@
+/**
+ * Built-in AIAnalysis controller (DESIGN §6): asks the configured provider
+ * (default: the YAML catalog) what is wrong and which workflow fits, then applies
+ * the same rules to every provider's answer — confidence below `minConfidence`
+ * fails the analysis for human review; the approval policy decides whether a
+ * person must approve; nothing fitting ends in manual review or no action. It
+ * also records the hash of the target's spec so the workflow can refuse to act
+ * on an object that changed after the analysis was approved.
+ *
+ * Two replicas: the provider call has no side effect, and the one status write
+ * is compare-and-set on the resourceVersion read (status-write.ts), so only one
+ * answer lands — even from a non-deterministic model.
+ */
+import type { KubeConfig } from '@kubernetes/client-node';
+import type { KubeObject } from '../../activities/kube-objects.js';
+import { DEFAULT_APPROVAL_POLICY, evaluateApproval } from '../../lib/analysis/approval-policy.js';
+import { catalogProvider, DEFAULT_CATALOG_DIR, loadCatalog } from '../../lib/analysis/catalog.js';
+import {
+  type AnalysisInput,
+  type AnalysisProvider,
+  type AnalysisResult,
+  InvalidAnalysisError,
+} from '../../lib/analysis/provider.js';
+import { CHILD_KINDS } from '../../lib/kinds.js';
+import { targetSpecHash } from '../../lib/kube/target.js';
+import type { AnalysisConfig } from './config.js';
+import { openAiProvider } from './openai-provider.js';
+import type { Reconciler } from './reconcile-loop.js';
+import { nowIso, writeStatusIfUnchanged } from './status-write.js';
+
+const plural = CHILD_KINDS.AIAnalysis.plural;
+const obj = (v: unknown) => (v && typeof v === 'object' ? (v as Record<string, unknown>) : {});
+
+export function makeAnalysisProvider(cfg: AnalysisConfig = {}): AnalysisProvider {
+  if (cfg.provider && typeof cfg.provider === 'object') return cfg.provider;
+  const catalog = loadCatalog(cfg.catalogDir ?? DEFAULT_CATALOG_DIR);
+  if (cfg.provider === 'openai') {
+    if (!cfg.openai) throw new Error('aiAnalysis.provider is openai but aiAnalysis.openai is not configured');
+    return openAiProvider(cfg.openai, catalog);
+  }
+  return catalogProvider(catalog);
+}
+
+export function aiAnalysisReconciler(kc: KubeConfig, cfg: AnalysisConfig = {}): Reconciler {
+  const provider = makeAnalysisProvider(cfg);
+  return {
+    name: 'aianalysis',
+    plural,
+    isDone: (o) => ['Completed', 'Failed'].includes(o.status?.phase as string),
+    async reconcile(aa) {
+      const startedAt = (aa.status?.startedAt as string | undefined) ?? nowIso();
+      const input = analysisInput(aa);
+      let status: Record<string, unknown>;
+      try {
+        status = await decide(kc, cfg, input, await provider.analyse(input));
+      } catch (err) {
+        if (!(err instanceof InvalidAnalysisError)) throw err; // transient: the loop retries
+        status = {
+          phase: 'Failed',
+          reason: 'WorkflowResolutionFailed',
+          subReason: 'InvalidProviderResponse',
+          message: err.message,
+          review: { needsHumanReview: true, humanReviewReason: 'invalid_analysis' },
+        };
+      }
+      await writeStatusIfUnchanged(kc, plural, aa, { startedAt, completedAt: nowIso(), ...status });
+      return undefined;
+    },
+  };
+}
+
+function analysisInput(aa: KubeObject): AnalysisInput {
+  const ctx = obj(obj(aa.spec?.analysisRequest).signalContext);
+  const workload = obj(obj(obj(ctx.enrichmentResults).kubernetesContext).workload);
+  return {
+    signalName: String(ctx.signalName ?? ''),
+    severity: String(ctx.severity ?? 'unknown'),
+    environment: String(ctx.environment ?? 'Unknown'),
+    businessPriority: String(ctx.businessPriority ?? 'P3'),
+    target: ctx.targetResource as AnalysisInput['target'],
+    ...(workload.kind && workload.name ? { workload: workload as unknown as AnalysisInput['workload'] } : {}),
+    signalAnnotations: (ctx.signalAnnotations as Record<string, string>) ?? {},
+  };
+}
+
+/** Applies thresholds and the approval policy to a provider's answer. */
+async function decide(kc: KubeConfig, cfg: AnalysisConfig, input: AnalysisInput, r: AnalysisResult) {
+  const remediationTarget = r.remediationTarget ?? input.target;
+  const rootCauseAnalysis = {
+    summary: r.rootCause,
+    signalType: r.signalType,
+    ...(['critical', 'high', 'warning', 'info', 'unknown'].includes(input.severity)
+      ? { severity: input.severity }
+      : {}),
+    ...(r.contributingFactors ? { contributingFactors: r.contributingFactors } : {}),
+    remediationTarget,
+  };
+  const common = { rootCause: r.rootCause, rootCauseAnalysis };
+  const w = r.workflow;
+  if (!w) {
+    const review = (cfg.noMatch ?? 'manual-review') === 'manual-review';
+    return {
+      ...common,
+      phase: 'Completed',
+      reason: 'AnalysisCompleted',
+      subReason: 'NoMatchingWorkflow',
+      message: review
+        ? `Manual review needed: ${r.noMatchReason ?? 'no matching workflow'}`
+        : `No action required: ${r.noMatchReason ?? 'no matching workflow'}`,
+      review: review
+        ? { needsHumanReview: true, humanReviewReason: 'no_matching_workflow' }
+        : { needsHumanReview: false },
+    };
+  }
+  const selectedWorkflow = { ...w, selectedAt: nowIso() };
+  const minConfidence = cfg.minConfidence ?? 0.7;
+  if (w.confidence < minConfidence) {
+    return {
+      ...common,
+      selectedWorkflow,
+      phase: 'Failed',
+      reason: 'WorkflowResolutionFailed',
+      subReason: 'LowConfidence',
+      message: `Confidence ${w.confidence} in ${w.workflowId} is below ${minConfidence}; a person should review`,
+      review: { needsHumanReview: true, humanReviewReason: 'low_confidence' },
+    };
+  }
+  const policy = { ...DEFAULT_APPROVAL_POLICY, ...cfg.approvalPolicy };
+  const approval = evaluateApproval(policy, {
+    environment: input.environment,
+    targetKind: remediationTarget.kind,
+    confidence: w.confidence,
+  });
+  const hash = await targetSpecHash(kc, remediationTarget);
+  const level = w.confidence >= 0.8 ? 'high' : w.confidence >= 0.6 ? 'medium' : 'low';
+  return {
+    ...common,
+    selectedWorkflow,
+    phase: 'Completed',
+    reason: 'AnalysisCompleted',
+    message: `Selected ${w.workflowId} (${w.actionType}) with confidence ${w.confidence}`,
+    ...(hash ? { targetSpecHash: hash } : {}),
+    approval: {
+      approvalRequired: approval.approvalRequired,
+      ...(approval.reason ? { approvalReason: approval.reason } : {}),
+      approvalContext: {
+        reason: approval.reason ?? 'no approval rule applies',
+        confidenceScore: w.confidence,
+        confidenceLevel: level,
+        investigationSummary: r.rootCause,
+        whyApprovalRequired: approval.reason ?? 'not required',
+        recommendedActions: [{ workflowId: w.workflowId, rationale: w.rationale }],
+        policyEvaluation: {
+          policyName: policy.name,
+          decision: approval.approvalRequired ? 'ManualReviewRequired' : 'Approved',
+          matchedRules: approval.matchedRules,
+        },
+      },
+    },
+  };
+}

@@ -1,0 +1,45 @@
+/**
+ * Starts the enabled built-in child controllers (DESIGN §6), each a reconcile
+ * loop over its kind. A kind whose controller is off is left untouched, so an
+ * external controller (Kubernaut's own, or a test) can own it.
+ */
+import { hostname } from 'node:os';
+import type { KubeConfig } from '@kubernetes/client-node';
+import { pino } from 'pino';
+import { KubeObjects } from '../../activities/kube-objects.js';
+import type { AuditWriter } from '../../lib/audit/types.js';
+import type { RunningInformer } from '../informer.js';
+import { aiAnalysisReconciler } from './ai-analysis.js';
+import type { ControllerName, ControllersConfig } from './config.js';
+import { type Reconciler, startReconcileLoop } from './reconcile-loop.js';
+import { signalProcessingReconciler } from './signal-processing.js';
+
+export function startControllers(opts: {
+  kc: KubeConfig;
+  audit: AuditWriter;
+  config: ControllersConfig;
+  namespace?: string;
+}): RunningInformer & { running: ControllerName[] } {
+  const { kc, config } = opts;
+  const logger = config.logger ?? pino({ name: 'controllers', level: process.env.LOG_LEVEL ?? 'info' });
+  const objects = new KubeObjects(kc);
+  const replicaId = config.replicaId ?? `${hostname()}-${process.pid}`;
+  // Built eagerly so a bad configuration (catalog, provider) fails the start.
+  const factories: Partial<Record<ControllerName, () => Reconciler>> = {
+    signalprocessing: () => signalProcessingReconciler(kc, config.signalProcessing),
+    aianalysis: () => aiAnalysisReconciler(kc, config.aiAnalysis),
+  };
+  void replicaId;
+  const running = [...new Set(config.enabled)].filter((n) => factories[n]);
+  const loops = running.map((name) =>
+    startReconcileLoop({ kc, objects, reconciler: factories[name]!(), logger, namespace: opts.namespace }),
+  );
+  if (running.length) logger.info({ controllers: running }, 'built-in controllers started');
+  return {
+    running,
+    ready: Promise.all(loops.map((l) => l.ready)).then(() => {}),
+    async stop() {
+      await Promise.all(loops.map((l) => l.stop()));
+    },
+  };
+}

@@ -1,0 +1,47 @@
+/**
+ * Compare-and-set writes of a child's status. A JSON merge patch of the status
+ * subresource that carries metadata.resourceVersion is applied only if the object
+ * is still at that version (else 409 Conflict), so of two replicas that read the
+ * same version only one write lands; the other re-reads and sees the result.
+ */
+import type { KubeConfig } from '@kubernetes/client-node';
+import type { KubeObject } from '../../activities/kube-objects.js';
+import { API_GROUP } from '../../lib/domain.js';
+import { kubeRequest } from '../../lib/kube/raw.js';
+
+export async function writeStatusIfUnchanged(
+  kc: KubeConfig,
+  plural: string,
+  obj: KubeObject,
+  status: Record<string, unknown>,
+): Promise<KubeObject> {
+  const { namespace, name, resourceVersion } = obj.metadata;
+  if (!resourceVersion) throw new Error(`${plural} ${namespace}/${name} has no resourceVersion`);
+  return kubeRequest<KubeObject>(
+    kc,
+    'PATCH',
+    `/apis/${API_GROUP}/v1alpha1/namespaces/${namespace}/${plural}/${name}/status`,
+    { metadata: { resourceVersion }, status },
+    'application/merge-patch+json',
+  );
+}
+
+/** The owning RemediationRequest's name, from the controller owner reference. */
+export const ownerRRName = (obj: KubeObject): string | undefined =>
+  obj.metadata.ownerReferences?.find((r) => r.kind === 'RemediationRequest' && r.controller)?.name;
+
+export const nowIso = () => new Date().toISOString();
+
+/** Parses a Go-style duration ("1s", "1m30s", "250ms", "2h"); undefined if malformed. */
+export function parseDuration(s: string | undefined): number | undefined {
+  if (!s) return undefined;
+  const re = /(\d+(?:\.\d+)?)(ms|s|m|h)/g;
+  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 } as const;
+  let total = 0;
+  let consumed = 0;
+  for (const m of s.matchAll(re)) {
+    total += Number(m[1]) * unit[m[2] as keyof typeof unit];
+    consumed += m[0].length;
+  }
+  return consumed === s.length && consumed > 0 ? total : undefined;
+}
