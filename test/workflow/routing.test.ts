@@ -5,9 +5,10 @@ import { eventually, uniqueName } from '../harness/index.js';
 import { completedAnalysis, completedEnrichment, useRemediationHarness } from '../harness/remediation.js';
 
 describe('remediation workflow: routing before execution', () => {
-  // Short cooldowns so the time-based rules can be seen to end; thresholds as Kubernaut's.
+  // Short cooldowns so the time-based rules can be seen to end, yet long enough (8 s) that a
+  // slow machine still reaches routing inside them; thresholds as Kubernaut's.
   const h = useRemediationHarness({
-    routingRules: { backoffBaseMs: 2_000, backoffMaxMs: 4_000, recentlyRemediatedCooldownMs: 3_000 },
+    routingRules: { backoffBaseMs: 8_000, backoffMaxMs: 16_000, recentlyRemediatedCooldownMs: 8_000 },
   });
   afterAll(async () => {
     await recordHistories(h.runtime.client, 'routing', h.created);
@@ -112,7 +113,7 @@ describe('remediation workflow: routing before execution', () => {
     await toRouting(rr);
     const blocked = await h.waitForPhase(rr, ['Blocked']);
     expect(routing(blocked).blockReason).toBe('ExponentialBackoff');
-    await h.waitForPhase(rr, ['Executing'], 15_000);
+    await h.waitForPhase(rr, ['Executing'], 40_000);
   });
 
   it('RecentlyRemediated: the same workflow on the same target waits for the cooldown, then executes', async () => {
@@ -125,6 +126,6 @@ describe('remediation workflow: routing before execution', () => {
     await toRouting(second);
     const blocked = await h.waitForPhase(second, ['Blocked']);
     expect(routing(blocked).blockReason).toBe('RecentlyRemediated');
-    await h.waitForPhase(second, ['Executing'], 15_000);
+    await h.waitForPhase(second, ['Executing'], 40_000);
   });
 });
