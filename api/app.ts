@@ -19,6 +19,7 @@ import type { GatewayConfig } from './gateway-config.js';
 import { createMetrics, installMetrics } from './metrics.js';
 import { installProblemHandlers } from './problems.js';
 import { auditReadRoutes } from './routes/audit-read.js';
+import { auditReconstructRoutes } from './routes/audit-reconstruct.js';
 import { auditWriteRoutes } from './routes/audit-write.js';
 import { healthRoutes } from './routes/health.js';
 import { legalHoldRoutes } from './routes/legal-hold.js';
@@ -78,6 +79,7 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
   await app.register(healthRoutes, { pool });
   await app.register(auditWriteRoutes, { writer, maxBatchSize: config.maxBatchSize });
   await app.register(auditReadRoutes, { pool, hmacKey: config.hmacKey, metrics });
+  await app.register(auditReconstructRoutes, { pool });
   await app.register(legalHoldRoutes, { pool });
   if (opts.temporal) await app.register(remediationRoutes, { temporal: opts.temporal });
   if (opts.gateway) {

@@ -1,0 +1,32 @@
+/**
+ * Step 1: every audit row of one correlation, oldest first.
+ *
+ * Ordered by event_timestamp and then chain_position: the workflow stamps several
+ * events with the same workflow time (a transition and the completion that follows
+ * it), and the chain position is the order they were written in.
+ */
+import type pg from 'pg';
+import { type DbAuditRow, fromDb, STORED_COLUMNS } from '../audit/rows.js';
+import type { StoredAuditEvent } from '../audit/types.js';
+
+/** A bound on one read: a flapping alert's deduplication rows must not exhaust memory. */
+export const MAX_TRAIL_ROWS = 100_000;
+
+export interface Trail {
+  rows: StoredAuditEvent[];
+  /** True when the correlation has more rows than MAX_TRAIL_ROWS (the newest were not read). */
+  truncated: boolean;
+}
+
+export async function loadTrail(
+  pool: pg.Pool,
+  correlationId: string,
+  maxRows = MAX_TRAIL_ROWS,
+): Promise<Trail> {
+  const { rows } = await pool.query<DbAuditRow>(
+    `SELECT ${STORED_COLUMNS} FROM audit_events WHERE correlation_id = $1
+     ORDER BY event_timestamp ASC, chain_position ASC LIMIT $2`,
+    [correlationId, maxRows + 1],
+  );
+  return { rows: rows.slice(0, maxRows).map(fromDb), truncated: rows.length > maxRows };
+}
