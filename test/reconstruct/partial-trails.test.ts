@@ -56,7 +56,10 @@ describe('reconstruction of partial and hostile trails', async () => {
       'status.phaseProgress.executingStartTime is missing: the event that carries it is not in the trail',
     ]);
     // The later transitions still carry the WorkflowExecution ref.
-    expect((rr.status?.phaseProgress as Record<string, unknown>).workflowExecutionRef).toMatchObject({
+    expect(rr.status?.phaseProgress).toHaveProperty('workflowExecutionRef', {
+      apiVersion: 'kubernaut.ai/v1alpha1',
+      kind: 'WorkflowExecution',
+      namespace: 'kubernaut-system',
       name: `workflowexecution-${id}`,
     });
   });
