@@ -11,8 +11,10 @@ import type { AuditWriter } from '../../lib/audit/types.js';
 import type { RunningInformer } from '../informer.js';
 import { aiAnalysisReconciler } from './ai-analysis.js';
 import type { ControllerName, ControllersConfig } from './config.js';
+import { effectivenessReconciler } from './effectiveness-assessment.js';
 import { type Reconciler, startReconcileLoop } from './reconcile-loop.js';
 import { signalProcessingReconciler } from './signal-processing.js';
+import { workflowExecutionReconciler } from './workflow-execution.js';
 
 export function startControllers(opts: {
   kc: KubeConfig;
@@ -28,6 +30,8 @@ export function startControllers(opts: {
   const factories: Partial<Record<ControllerName, () => Reconciler>> = {
     signalprocessing: () => signalProcessingReconciler(kc, config.signalProcessing),
     aianalysis: () => aiAnalysisReconciler(kc, config.aiAnalysis),
+    workflowexecution: () => workflowExecutionReconciler(kc, objects),
+    effectivenessassessment: () => effectivenessReconciler(kc, objects, config.effectiveness),
   };
   void replicaId;
   const running = [...new Set(config.enabled)].filter((n) => factories[n]);

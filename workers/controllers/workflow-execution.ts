@@ -1,0 +1,196 @@
+/**
+ * Built-in WorkflowExecution controller (DESIGN §6): runs the selected action
+ * against the target — a built-in action (actions.ts) or a container bundle run
+ * as a Job (job-bundle.ts) — and records what changed (spec hash before and
+ * after, in words, and for a dry run the diff).
+ *
+ * Two replicas: the Pending → Running step is a claim, a status write
+ * conditional on the resourceVersion read, so only one replica starts the
+ * execution; it also fixes the start time and the "before" hash. After that
+ * every step is idempotent (see each action), so whichever replica resumes a
+ * Running execution after a crash repeats nothing.
+ */
+import type { KubeConfig } from '@kubernetes/client-node';
+import type { KubeObject, KubeObjects } from '../../activities/kube-objects.js';
+import { CHILD_KINDS } from '../../lib/kinds.js';
+import {
+  describeTarget,
+  parseTargetString,
+  readObject,
+  type TargetRef,
+  targetSpecHash,
+} from '../../lib/kube/target.js';
+import { type ActionOutcome, ActionRefused, BUILTIN_ACTIONS } from './actions.js';
+import { ensureBundleJob, isBuiltinBundle, jobState } from './job-bundle.js';
+import type { Reconciler } from './reconcile-loop.js';
+import { nowIso, ownerRRName, writeStatusIfUnchanged } from './status-write.js';
+
+const plural = CHILD_KINDS.WorkflowExecution.plural;
+const JOB_POLL_MS = 2_000;
+
+interface Plan {
+  target: TargetRef;
+  action: string;
+  bundle: string;
+  params: Record<string, string>;
+  dryRun: boolean;
+}
+
+export function workflowExecutionReconciler(kc: KubeConfig, objects: KubeObjects): Reconciler {
+  const fail = async (we: KubeObject, action: string, reason: ActionRefused['reason'], message: string) => {
+    const now = nowIso();
+    await writeStatusIfUnchanged(kc, plural, we, {
+      phase: 'Failed',
+      startTime: (we.status?.startTime as string | undefined) ?? now,
+      completionTime: now,
+      failureReason: message,
+      executionStatus: { status: 'Failed', reason, message },
+      failureDetails: {
+        failedTaskIndex: 0,
+        failedTaskName: action || 'unknown',
+        reason,
+        message,
+        naturalLanguageSummary: `The ${action || 'remediation'} action did not run to completion: ${message}`,
+        failedAt: now,
+        wasExecutionFailure: we.status?.phase === 'Running',
+      },
+    });
+    return undefined;
+  };
+
+  /** Checks everything that can be checked before acting, then claims the execution. */
+  async function claim(we: KubeObject, plan: Plan): Promise<KubeObject | 'failed'> {
+    const rrName = ownerRRName(we) ?? (we.spec?.remediationRequestRef as { name?: string })?.name;
+    const rr = rrName ? await objects.get('remediationrequests', we.metadata.namespace!, rrName) : null;
+    if (!rr)
+      return fail(we, plan.action, 'ConfigurationError', 'the owning RemediationRequest was not found').then(
+        () => 'failed',
+      );
+    const refusal = outOfScope(plan.target, rr.spec?.targetResource as TargetRef);
+    if (refusal) return fail(we, plan.action, 'Forbidden', refusal).then(() => 'failed');
+    const unknown = unknownAction(plan);
+    if (unknown) return fail(we, plan.action, 'ConfigurationError', unknown).then(() => 'failed');
+    if (!(await readObject(kc, plan.target)))
+      return fail(we, plan.action, 'ConfigurationError', `${describeTarget(plan.target)} not found`).then(
+        () => 'failed',
+      );
+    const before = await targetSpecHash(kc, plan.target);
+    return writeStatusIfUnchanged(kc, plural, we, {
+      phase: 'Running',
+      startTime: nowIso(),
+      workflowName: (we.spec?.workflowRef as { workflowName?: string })?.workflowName,
+      executionStatus: { status: 'Running' },
+      change: { ...(before ? { beforeSpecHash: before } : {}) },
+    });
+  }
+
+  async function run(we: KubeObject, plan: Plan) {
+    const ids = {
+      name: we.metadata.name,
+      namespace: we.metadata.namespace!,
+      uid: we.metadata.uid!,
+      startTime: we.status?.startTime as string,
+    };
+    let outcome: ActionOutcome;
+    try {
+      if (isBuiltinBundle(plan.bundle)) {
+        outcome = await BUILTIN_ACTIONS[plan.action]!({ kc, ...plan, we: ids });
+      } else {
+        const job = await ensureBundleJob(kc, { image: plan.bundle, ...plan, we: ids });
+        const ref = `${job.namespace}/${job.name}`;
+        if (plan.dryRun)
+          outcome = {
+            summary: `Dry run: would run ${plan.bundle} as Job ${ref}`,
+            dryRunDiff: `job ${ref}: absent → created`,
+          };
+        else {
+          const s = await jobState(kc, job.namespace, job.name);
+          if (s.state === 'failed') return fail(we, plan.action, 'TaskFailed', s.message);
+          if (s.state === 'running') {
+            if ((we.status?.executionRef as { name?: string })?.name !== job.name)
+              await writeStatusIfUnchanged(kc, plural, we, {
+                executionRef: { name: job.name },
+                executionStatus: { status: 'Running', message: `following Job ${ref}` },
+              });
+            return { requeueAfterMs: JOB_POLL_MS };
+          }
+          outcome = { summary: `ran ${plan.bundle} as Job ${ref} on ${describeTarget(plan.target)}` };
+        }
+      }
+    } catch (err) {
+      if (err instanceof ActionRefused) return fail(we, plan.action, err.reason, err.message);
+      throw err; // transient: the loop retries, and every action is idempotent
+    }
+    const before = (we.status?.change as { beforeSpecHash?: string } | undefined)?.beforeSpecHash;
+    const after = plan.dryRun ? (outcome.dryRunSpecHash ?? before) : await targetSpecHash(kc, plan.target);
+    const now = nowIso();
+    await writeStatusIfUnchanged(kc, plural, we, {
+      phase: 'Completed',
+      completionTime: now,
+      duration: `${Math.max(0, Math.round((Date.parse(now) - Date.parse(ids.startTime)) / 1000))}s`,
+      executionStatus: { status: 'Completed', message: outcome.summary },
+      change: {
+        ...(before ? { beforeSpecHash: before } : {}),
+        ...(after ? { afterSpecHash: after } : {}),
+        summary: outcome.summary,
+        ...(outcome.dryRunDiff ? { dryRunDiff: outcome.dryRunDiff } : {}),
+      },
+    });
+    return undefined;
+  }
+
+  return {
+    name: 'workflowexecution',
+    plural,
+    isDone: (o) => ['Completed', 'Failed'].includes(o.status?.phase as string),
+    async reconcile(we) {
+      const ref = (we.spec?.workflowRef ?? {}) as { actionType?: string; executionBundle?: string };
+      const target = parseTargetString(String(we.spec?.targetResource ?? ''));
+      const action = ref.actionType ?? '';
+      if (!target)
+        return fail(
+          we,
+          action,
+          'ConfigurationError',
+          `targetResource ${JSON.stringify(we.spec?.targetResource)} is not namespace/Kind/name`,
+        );
+      const plan: Plan = {
+        target,
+        action,
+        bundle: ref.executionBundle ?? `builtin:${action}`,
+        params: (we.spec?.parameters as Record<string, string>) ?? {},
+        dryRun: we.spec?.dryRun === true,
+      };
+      if (we.status?.phase !== 'Running') {
+        const claimed = await claim(we, plan);
+        if (claimed === 'failed') return undefined;
+        we = claimed;
+      }
+      return run(we, plan);
+    },
+  };
+}
+
+/**
+ * An execution may only touch what its remediation is about: a namespaced target
+ * in the namespace of the RR's signal target, or exactly the cluster-scoped
+ * object (a Node) the signal named.
+ */
+function outOfScope(target: TargetRef, signal: TargetRef | undefined): string | undefined {
+  if (!signal) return 'the RemediationRequest names no target, so no action is in scope';
+  if (target.namespace) {
+    if (target.namespace === signal.namespace) return undefined;
+    return `refusing to act on ${describeTarget(target)}: outside namespace ${signal.namespace ?? '(none)'} of the signal's target`;
+  }
+  if (target.kind === signal.kind && target.name === signal.name) return undefined;
+  return `refusing to act on ${describeTarget(target)}: the signal's target is ${describeTarget(signal)}`;
+}
+
+function unknownAction(plan: Plan): string | undefined {
+  if (!isBuiltinBundle(plan.bundle)) return undefined;
+  const builtin = plan.bundle.slice('builtin:'.length);
+  if (!BUILTIN_ACTIONS[plan.action])
+    return `unknown action ${plan.action}; built in: ${Object.keys(BUILTIN_ACTIONS).join(', ')}`;
+  if (builtin !== plan.action) return `bundle ${plan.bundle} does not match action ${plan.action}`;
+  return undefined;
+}
