@@ -1,0 +1,99 @@
+/**
+ * The load generator, run as its own process (node --import tsx bench/load-child.ts
+ * '<json spec>') so the client never shares an event loop with the server it
+ * measures. Bodies are generated before the clock starts (deterministic, seeded),
+ * so the measured window holds only sending and answering. Prints one JSON line.
+ */
+import autocannon from 'autocannon';
+import { alertmanagerPayload } from './payloads.js';
+import { seedOf } from './stats.js';
+import { remediationTrail } from './trail.js';
+
+export type BodyGenerator =
+  | { kind: 'static'; body: string }
+  /** A batch of `size` events: size/10 complete trails with fresh correlation ids. */
+  | { kind: 'audit-batch'; size: number; tag: string; t0: number }
+  /** One event per request, each the genesis of a fresh correlation. */
+  | { kind: 'audit-single'; tag: string; t0: number }
+  /** An Alertmanager webhook whose deployment label is new for every request. */
+  | { kind: 'signal-new'; tag: string; namespace: string };
+
+export interface LoadSpec {
+  url: string;
+  method: 'GET' | 'POST';
+  headers?: Record<string, string>;
+  connections: number;
+  /** Total requests: the run is bounded in count... */
+  amount: number;
+  /** ...and the parent kills this process after this long. */
+  timeoutSec: number;
+  body?: BodyGenerator;
+}
+
+export interface LoadSummary {
+  ok: number;
+  non2xx: number;
+  errors: number;
+  durationSec: number;
+  perSec: number;
+  latencyP50: number;
+  latencyP99: number;
+  latencyMean: number;
+}
+
+function bodies(spec: LoadSpec): string[] {
+  const g = spec.body;
+  if (!g) return [];
+  if (g.kind === 'static') return [g.body];
+  const out: string[] = [];
+  for (let n = 0; n < spec.amount; n++) {
+    if (g.kind === 'audit-batch') {
+      const events = [];
+      for (let j = 0; j < g.size / 10; j++) {
+        const id = `${g.tag}-${n}-${j}`;
+        events.push(...remediationTrail(id, seedOf(id), g.t0));
+      }
+      out.push(JSON.stringify(events));
+    } else if (g.kind === 'audit-single') {
+      const id = `${g.tag}-${n}`;
+      out.push(JSON.stringify(remediationTrail(id, seedOf(id), g.t0)[0]));
+    } else {
+      out.push(alertmanagerPayload(g.namespace, `${g.tag}-${n}`, new Date().toISOString()));
+    }
+  }
+  return out;
+}
+
+async function main() {
+  const spec = JSON.parse(process.argv[2] ?? '{}') as LoadSpec;
+  if (!/^http:\/\/127\.0\.0\.1:\d+\//.test(spec.url)) throw new Error(`only 127.0.0.1 targets: ${spec.url}`);
+  const pre = bodies(spec);
+  let i = 0;
+  const result = await autocannon({
+    url: spec.url,
+    connections: spec.connections,
+    amount: spec.amount,
+    timeout: spec.timeoutSec,
+    headers: { 'content-type': 'application/json', ...spec.headers },
+    requests: [
+      {
+        method: spec.method,
+        ...(pre.length ? { setupRequest: (req) => ({ ...req, body: pre[i++ % pre.length] }) } : {}),
+      },
+    ],
+  });
+  const ok = result['2xx'];
+  const summary: LoadSummary = {
+    ok,
+    non2xx: result.non2xx,
+    errors: result.errors,
+    durationSec: result.duration,
+    perSec: ok / result.duration,
+    latencyP50: result.latency.p50,
+    latencyP99: result.latency.p99,
+    latencyMean: result.latency.mean,
+  };
+  process.stdout.write(`${JSON.stringify(summary)}\n`);
+}
+
+await main();
