@@ -12,6 +12,7 @@ import type { RunningInformer } from '../informer.js';
 import { aiAnalysisReconciler } from './ai-analysis.js';
 import type { ControllerName, ControllersConfig } from './config.js';
 import { effectivenessReconciler } from './effectiveness-assessment.js';
+import { notificationReconciler } from './notification.js';
 import { type Reconciler, startReconcileLoop } from './reconcile-loop.js';
 import { signalProcessingReconciler } from './signal-processing.js';
 import { workflowExecutionReconciler } from './workflow-execution.js';
@@ -27,16 +28,17 @@ export function startControllers(opts: {
   const objects = new KubeObjects(kc);
   const replicaId = config.replicaId ?? `${hostname()}-${process.pid}`;
   // Built eagerly so a bad configuration (catalog, provider) fails the start.
-  const factories: Partial<Record<ControllerName, () => Reconciler>> = {
+  const factories: Record<ControllerName, () => Reconciler> = {
     signalprocessing: () => signalProcessingReconciler(kc, config.signalProcessing),
     aianalysis: () => aiAnalysisReconciler(kc, config.aiAnalysis),
     workflowexecution: () => workflowExecutionReconciler(kc, objects),
     effectivenessassessment: () => effectivenessReconciler(kc, objects, config.effectiveness),
+    notification: () =>
+      notificationReconciler({ kc, objects, audit: opts.audit, logger, replicaId, cfg: config.notification }),
   };
-  void replicaId;
-  const running = [...new Set(config.enabled)].filter((n) => factories[n]);
+  const running = [...new Set(config.enabled)];
   const loops = running.map((name) =>
-    startReconcileLoop({ kc, objects, reconciler: factories[name]!(), logger, namespace: opts.namespace }),
+    startReconcileLoop({ kc, objects, reconciler: factories[name](), logger, namespace: opts.namespace }),
   );
   if (running.length) logger.info({ controllers: running }, 'built-in controllers started');
   return {
