@@ -110,7 +110,13 @@ for (const decision of ['approve', 'reject'] as const) {
       }
       if (o.output === 'json') return printJson({ namespace, name, phase, approval });
       print(
-        `${String(approval.decision).toLowerCase()} ${namespace}/${name} (by ${approval.decidedBy}); it is now ${phase}`,
+        `${String(approval.decision).toLowerCase()} ${namespace}/${name} (by ${approval.decidedBy}); ${
+          phase !== 'AwaitingApproval'
+            ? `it is now ${phase}`
+            : approval.decision === 'Approved'
+              ? 'it proceeds to execution'
+              : 'it stops'
+        }`,
       );
     });
 }

@@ -127,6 +127,8 @@ export class Remediation {
         // What reconstruction needs to rebuild status.phaseProgress and the refs.
         child_refs: Object.fromEntries(Object.entries(this.view.children).map(([k, c]) => [k, c!.name])),
         notification_refs: this.view.notifications.map((n) => n.name),
+        // Routing as of this phase: a block that has cleared shows here as fields gone.
+        ...(this.view.routing ? { routing_status: this.view.routing } : {}),
       }),
     ]);
   }
@@ -137,7 +139,7 @@ export class Remediation {
       namespace: this.owner.namespace,
       name: this.owner.name,
       uid: this.owner.uid,
-      status: projectStatus(this.view, this.spec),
+      status: projectStatus(this.view, this.spec, { forPatch: true }),
     });
   }
 

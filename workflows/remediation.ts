@@ -51,6 +51,13 @@ export interface RemediationInput {
 }
 
 const DEFAULT_SETTINGS: Settings = { safetyRecheckMs: 60_000, stabilizationWindow: '30s', dryRun: false };
+/** failurePhase in Kubernaut's vocabulary: the kind of child (or step) that failed. */
+const FAILURE_PHASE: Record<string, string> = {
+  Processing: 'SignalProcessing',
+  Analyzing: 'AIAnalysis',
+  Approval: 'Approval',
+  Executing: 'WorkflowExecution',
+};
 /** Histories recorded before routing existed replay without it (see README, replay test). */
 const ROUTING_PATCH = 'routing-before-execution';
 
@@ -110,7 +117,7 @@ async function lifecycle(r: Remediation, input: RemediationInput): Promise<Remed
     });
     return r.finish('Failed', {
       message: `Failed during ${phase}: ${reason}`,
-      failurePhase: phase,
+      failurePhase: FAILURE_PHASE[phase] ?? phase,
       failureReason: reason,
     });
   };
@@ -124,8 +131,8 @@ async function lifecycle(r: Remediation, input: RemediationInput): Promise<Remed
     });
     return r.finish('TimedOut', {
       message: `${global ? 'Global' : `${phase} phase`} timeout expired in ${phase}`,
+      // Kubernaut names where a timeout hit in timeoutPhase; failurePhase stays for failures.
       timeoutPhase: phase,
-      failurePhase: phase,
       failureReason: global ? 'GlobalTimeout' : 'PhaseTimeout',
     });
   };

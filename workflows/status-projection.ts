@@ -11,7 +11,15 @@ import type { ChildRef, RemediationView } from './view.js';
 const ref = (namespace: string, c?: ChildRef) =>
   c ? { apiVersion: API_VERSION, kind: c.kind, name: c.name, namespace } : undefined;
 
-export function projectStatus(v: RemediationView, spec: RemediationRequestSpec): Record<string, unknown> {
+/**
+ * `forPatch`: the status is sent as a JSON merge patch, where a field the view no
+ * longer has (a cleared routing block) must be sent as null to be removed.
+ */
+export function projectStatus(
+  v: RemediationView,
+  spec: RemediationRequestSpec,
+  opts: { forPatch?: boolean } = {},
+): Record<string, unknown> {
   const ns = v.namespace;
   const terminal = isTerminalPhase(v.phase);
   const sel = v.workflowSelection;
@@ -44,7 +52,10 @@ export function projectStatus(v: RemediationView, spec: RemediationRequestSpec):
       },
     ],
   };
-  if (v.routing) status.routingStatus = clean(v.routing);
+  if (v.routing) {
+    const cleared = { blockReason: null, blockMessage: null, blockedUntil: null, duplicateOf: null };
+    status.routingStatus = opts.forPatch ? { ...cleared, ...clean(v.routing) } : clean(v.routing);
+  }
   if (sel) {
     status.workflowSelection = {
       selectedWorkflowRef: {

@@ -135,7 +135,10 @@ export const remediationRequest: CrdDefinition = {
       }),
       completionStatus: obj({
         outcome: oneOf(OUTCOMES),
-        failurePhase: str('Phase in which the remediation failed'),
+        failurePhase: oneOf(
+          ['Configuration', 'SignalProcessing', 'AIAnalysis', 'Approval', 'WorkflowExecution', 'Blocked', 'Deduplicated'],
+          'The step that failed (Kubernaut vocabulary); a timeout is recorded in timeoutPhase instead',
+        ),
         failureReason: str('Why it failed'),
         timeoutPhase: oneOf(RR_PHASES),
         timeoutTime: time(),

@@ -16,6 +16,8 @@ export interface Evidence {
   approvalRequested: boolean;
   decided: boolean;
   blocked: boolean;
+  /** A later phase showed the routing block gone (the RR went on to execute). */
+  blockCleared?: boolean;
   selected: boolean;
 }
 
@@ -88,6 +90,12 @@ export function applyStatusEvent(t: FieldTree, ev: Evidence, e: ParsedEvent, nam
         const field = CHILD_REF_FIELD[kind];
         if (field) t.set(`status.phaseProgress.${field}`, ref(kind, name, namespace), src);
       }
+      // The routing status as the workflow held it when it entered this phase (later wins,
+      // so a block that cleared before execution no longer shows).
+      if (p.routingStatus) {
+        t.set('status.routingStatus', p.routingStatus, src);
+        ev.blockCleared = !p.routingStatus.blockReason;
+      }
       if (p.notificationRefs?.length) {
         const refs = p.notificationRefs.map((n) => ref('NotificationRequest', n, namespace));
         t.set('status.completionStatus.notificationRequestRefs', refs, src);
@@ -98,6 +106,7 @@ export function applyStatusEvent(t: FieldTree, ev: Evidence, e: ParsedEvent, nam
     }
     case 'blocked':
       ev.blocked = true;
+      ev.blockCleared = false;
       ev.reached.add('Blocked');
       // The workflow replaces the routing status on each block, so this does too.
       t.set(

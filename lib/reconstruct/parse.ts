@@ -40,6 +40,7 @@ export type Payload =
       phaseStartTime: string;
       childRefs?: Record<string, string>;
       notificationRefs?: string[];
+      routingStatus?: Record<string, string>;
     }
   | {
       kind: 'blocked';
@@ -152,6 +153,7 @@ const PARSERS: Record<string, Parser> = {
     phaseStartTime: f.requiredTime('phase_start_time'),
     childRefs: f.stringMap('child_refs'),
     notificationRefs: f.stringList('notification_refs'),
+    routingStatus: f.stringMap('routing_status'),
   }),
   'orchestrator.routing.blocked': (f) => ({
     kind: 'blocked',

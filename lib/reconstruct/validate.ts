@@ -67,11 +67,14 @@ export function expectedStatusFields(ev: Evidence): string[] {
     const ref = 'status.workflowSelection.selectedWorkflowRef';
     out.push(`${ref}.workflowId`, `${ref}.version`, `${ref}.executionBundle`);
   }
-  if (ev.blocked) out.push('status.routingStatus.blockReason', 'status.routingStatus.blockMessage');
+  if (ev.blocked && !ev.blockCleared)
+    out.push('status.routingStatus.blockReason', 'status.routingStatus.blockMessage');
   if (ev.terminal) out.push('status.completedAt');
   if (ev.terminal === 'Completed') out.push('status.completionStatus.outcome');
-  if (ev.terminal === 'Failed' || ev.terminal === 'TimedOut')
+  // A timeout is recorded in timeoutPhase (Kubernaut's failurePhase enum has no phase names).
+  if (ev.terminal === 'Failed')
     out.push('status.completionStatus.failurePhase', 'status.completionStatus.failureReason');
+  if (ev.terminal === 'TimedOut') out.push('status.completionStatus.failureReason');
   if (ev.terminal === 'Cancelled') out.push('status.completionStatus.failureReason');
   if (ev.terminal === 'TimedOut')
     out.push('status.completionStatus.timeoutPhase', 'status.completionStatus.timeoutTime');

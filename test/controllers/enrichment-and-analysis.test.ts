@@ -106,7 +106,7 @@ describe('enrichment and analysis by the built-in controllers', () => {
     expect(sp.failureInfo.error).toBe(`Deployment ${h.namespace}/ghost not found`);
     const done = await h.waitForPhase(rr, ['Failed']);
     expect(done.status?.completionStatus).toMatchObject({
-      failurePhase: 'Processing',
+      failurePhase: 'SignalProcessing',
       failureReason: `Deployment ${h.namespace}/ghost not found`,
     });
   });
@@ -132,7 +132,7 @@ describe('enrichment and analysis by the built-in controllers', () => {
     expect(aa.review).toEqual({ needsHumanReview: true, humanReviewReason: 'low_confidence' });
     expect(aa.message).toContain('below 0.7');
     const done = await h.waitForPhase(rr, ['Failed']);
-    expect(done.status?.completionStatus).toMatchObject({ failurePhase: 'Analyzing' });
+    expect(done.status?.completionStatus).toMatchObject({ failurePhase: 'AIAnalysis' });
     await h.waitForChild('NotificationRequest', `nr-manual-review-${rr}`);
   });
 

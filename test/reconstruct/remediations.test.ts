@@ -124,7 +124,7 @@ describe('reconstruction of real remediations', async () => {
     await audited(rr, 'orchestrator.lifecycle.failed');
     const { rebuilt } = await expectFaithfulReconstruction(rr);
     expect(rebuilt.status?.completionStatus).toMatchObject({
-      failurePhase: 'Processing',
+      failurePhase: 'SignalProcessing',
       failureReason: 'target Deployment not found',
     });
   });
@@ -137,7 +137,7 @@ describe('reconstruction of real remediations', async () => {
     await audited(rr, 'orchestrator.lifecycle.failed');
     const { rebuilt } = await expectFaithfulReconstruction(rr);
     expect(rebuilt.status?.completionStatus).toMatchObject({
-      failurePhase: 'Executing',
+      failurePhase: 'WorkflowExecution',
       failureReason: 'rollout stuck',
     });
   });

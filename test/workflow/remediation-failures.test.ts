@@ -13,7 +13,7 @@ describe('remediation workflow: failures, timeouts, cancellation', () => {
   const completion = (rr: { status?: Record<string, unknown> }) =>
     rr.status?.completionStatus as Record<string, unknown>;
 
-  it('signal processing fails → RR Failed with failurePhase Processing and an escalation notification', async () => {
+  it('signal processing fails → RR Failed with failurePhase SignalProcessing and an escalation notification', async () => {
     const rr = await h.createRR();
     await h.waitForChild('SignalProcessing', `sp-${rr}`);
     await h.setStatus('SignalProcessing', `sp-${rr}`, {
@@ -22,7 +22,7 @@ describe('remediation workflow: failures, timeouts, cancellation', () => {
     });
     const failed = await h.waitForPhase(rr, ['Failed']);
     expect(completion(failed)).toMatchObject({
-      failurePhase: 'Processing',
+      failurePhase: 'SignalProcessing',
       failureReason: 'target Deployment not found',
     });
     await eventually('escalation notification', () =>
@@ -38,13 +38,13 @@ describe('remediation workflow: failures, timeouts, cancellation', () => {
     );
     expect(types.filter((t) => t === 'orchestrator.lifecycle.failed')).toHaveLength(1);
     expect(rows[0].event_data).toMatchObject({
-      failure_phase: 'Processing',
+      failure_phase: 'SignalProcessing',
       failure_reason: 'target Deployment not found',
     });
     expect(rows[0].error_message).toBe('target Deployment not found');
   });
 
-  it('execution fails → RR Failed with failurePhase Executing', async () => {
+  it('execution fails → RR Failed with failurePhase WorkflowExecution', async () => {
     const rr = await h.createRR();
     await h.waitForChild('SignalProcessing', `sp-${rr}`);
     await h.setStatus('SignalProcessing', `sp-${rr}`, completedEnrichment);
@@ -57,7 +57,7 @@ describe('remediation workflow: failures, timeouts, cancellation', () => {
     });
     const failed = await h.waitForPhase(rr, ['Failed']);
     expect(completion(failed)).toMatchObject({
-      failurePhase: 'Executing',
+      failurePhase: 'WorkflowExecution',
       failureReason: 'rollout did not progress',
     });
   });
@@ -73,7 +73,7 @@ describe('remediation workflow: failures, timeouts, cancellation', () => {
       review: { needsHumanReview: true, humanReviewReason: 'low_confidence' },
     });
     const failed = await h.waitForPhase(rr, ['Failed']);
-    expect(completion(failed).failurePhase).toBe('Analyzing');
+    expect(completion(failed).failurePhase).toBe('AIAnalysis');
     await eventually('manual review notification', () =>
       h.objects.get('notificationrequests', h.namespace, `nr-manual-review-${rr}`),
     );

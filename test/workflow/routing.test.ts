@@ -86,7 +86,9 @@ describe('remediation workflow: routing before execution', () => {
     expect(routing(blocked)).toMatchObject({ blockReason: 'ResourceBusy' });
     expect(await h.objects.get('workflowexecutions', h.namespace, `we-${second}`)).toBeNull();
     await finishExecution(first);
-    await h.waitForPhase(second, ['Executing']);
+    const running = await h.waitForPhase(second, ['Executing']);
+    // The block has cleared: its reason no longer shows on the RR.
+    expect(routing(running)?.blockReason).toBeUndefined();
     expect((await h.objects.get('remediationrequests', h.namespace, first))?.status?.overallPhase).not.toBe(
       'Executing',
     );
