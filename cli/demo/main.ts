@@ -10,6 +10,7 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
+import pino from 'pino';
 import { parse, stringify } from 'yaml';
 import { buildApp } from '../../api/app.js';
 import { loadGatewayConfig } from '../../api/gateway-config.js';
@@ -17,6 +18,7 @@ import { kubeClients, loadKubeConfig } from '../../lib/kube/client.js';
 import { installCrds } from '../../lib/kube/install-crds.js';
 import { migrate } from '../../migrations/migrate.js';
 import { startStack } from '../../stack/index.js';
+import { controllersConfigFromEnv } from '../../workers/controllers/config.js';
 import { startWorkerRuntime } from '../../workers/runtime.js';
 import { startKubeletStandIn } from './kubelet-standin.js';
 import { auditTimeline, block, jsonDiff, note, rrTable, step } from './show.js';
@@ -43,6 +45,8 @@ try {
     databaseUrl: stack.databaseUrl,
     kubeconfigPath: stack.kubeconfigPath,
     settings: { stabilizationWindow: '3s', safetyRecheckMs: 10_000 },
+    // The story is the output; the controllers' own log shows only errors.
+    controllers: { ...controllersConfigFromEnv(), logger: pino({ level: 'error' }) },
     log: () => {},
   });
   stops.unshift(() => runtime.stop());
