@@ -99,3 +99,23 @@ export async function labelNamespace(namespace: string, labels: Record<string, s
     'application/merge-patch+json',
   );
 }
+
+/**
+ * Plays the kubelet in the background for one app: marks its pods Ready as the
+ * Deployment and ReplicaSet controllers create them, until stopped.
+ */
+export function playKubelet(namespace: string, app: string, everyMs = 200): { stop(): Promise<void> } {
+  let stopped = false;
+  const loop = (async () => {
+    while (!stopped) {
+      await markPodsReady(namespace, app).catch(() => 0);
+      await new Promise((r) => setTimeout(r, everyMs));
+    }
+  })();
+  return {
+    async stop() {
+      stopped = true;
+      await loop;
+    },
+  };
+}
