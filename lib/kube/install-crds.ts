@@ -53,6 +53,23 @@ export async function installCrds(
       await new Promise((r) => setTimeout(r, 100));
     }
   }
+  // Established is not yet servable: for a moment the API server answers 429
+  // "storage is (re)initializing". Wait until each kind can be listed, so watchers
+  // started right after do not begin with an error.
+  for (const crd of crds) {
+    const { group, names, versions } = crd.spec;
+    const path = `/apis/${group}/${versions[0]!.name}/${names.plural}?limit=1`;
+    for (;;) {
+      const ok = await kubeRequest(kc, 'GET', path).then(
+        () => true,
+        () => false,
+      );
+      if (ok) break;
+      if (Date.now() > deadline)
+        throw new Error(`${names.plural}.${group} not servable after ${timeoutMs / 1000} s`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
   return names;
 }
 

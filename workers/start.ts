@@ -1,0 +1,70 @@
+/**
+ * `npm start`: the embedded stack (or the services named by DATABASE_URL /
+ * TEMPORAL_ADDRESS / KUBECONFIG), the worker (with the built-in controllers) and the
+ * API in one process, without the demo's scripted story. Ctrl-C stops everything.
+ */
+import pg from 'pg';
+import { buildApp } from '../api/app.js';
+import { loadConfig } from '../api/config.js';
+import { loadGatewayConfig } from '../api/gateway-config.js';
+import { loadKubeConfig } from '../lib/kube/client.js';
+import { installCrds } from '../lib/kube/install-crds.js';
+import { migrate } from '../migrations/migrate.js';
+import { startStack } from '../stack/index.js';
+import { startWorkerRuntime } from './runtime.js';
+
+const stack = await startStack();
+await migrate(stack.databaseUrl);
+const kc = loadKubeConfig(stack.kubeconfigPath);
+await installCrds(kc);
+const runtime = await startWorkerRuntime({
+  temporalAddress: stack.temporalAddress,
+  temporalNamespace: stack.temporalNamespace,
+  databaseUrl: stack.databaseUrl,
+  kubeconfigPath: stack.kubeconfigPath,
+  hmacKey: process.env.AUDIT_HMAC_KEY || undefined,
+});
+const config = loadConfig();
+const pool = new pg.Pool({ connectionString: stack.databaseUrl, max: 20 });
+const app = await buildApp({
+  pool,
+  config,
+  temporal: runtime.client,
+  gateway: { kubeConfig: kc, config: loadGatewayConfig() },
+  logger: { level: process.env.LOG_LEVEL ?? 'warn' },
+});
+const url = await app.listen({
+  host: process.env.API_HOST ?? '127.0.0.1',
+  port: Number(process.env.API_PORT ?? 8080),
+});
+const token = config.generatedToken;
+process.stdout.write(
+  [
+    '',
+    'kubernaut-temporal is running:',
+    `  API              ${url}   (docs: ${url}/docs)`,
+    token ? `  API token        export KUBERNAUT_API_URL=${url} KUBERNAUT_API_TOKEN=${token}` : '',
+    `  Temporal         ${stack.temporalAddress}   Web UI: ${stack.temporalUiUrl ?? '(external)'}`,
+    `  Kubernetes       export KUBECONFIG=${stack.kubeconfigPath}`,
+    `  PostgreSQL       ${stack.databaseUrl}`,
+    `  All of the above: source ${stack.workDir}/env`,
+    'Send an Alertmanager webhook to POST /api/v1/signals/prometheus. Ctrl-C to stop.',
+    '',
+  ]
+    .filter(Boolean)
+    .join('\n'),
+);
+let stopping = false;
+for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(sig, () => {
+    if (stopping) return;
+    stopping = true;
+    void (async () => {
+      await app.close();
+      await runtime.stop();
+      await pool.end();
+      await stack.stop();
+      process.exit(0);
+    })();
+  });
+}
