@@ -1,0 +1,52 @@
+/** Starting and stopping the worker processes the figures measure, by pid, with time bounds. */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+
+export function spawnTs(script: string, env: Record<string, string>): ChildProcess {
+  return spawn(process.execPath, ['--import', 'tsx', script], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+}
+
+/** Resolves when the child prints `marker` (stdout or stderr); fails if it exits or the time runs out. */
+export function waitForOutput(child: ChildProcess, marker: string, timeoutMs: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let seen = '';
+    const timer = setTimeout(
+      () => reject(new Error(`no "${marker}" after ${timeoutMs} ms: ${seen.slice(-1500)}`)),
+      timeoutMs,
+    );
+    const on = (d: Buffer) => {
+      seen += d;
+      if (seen.includes(marker)) {
+        clearTimeout(timer);
+        resolve();
+      }
+      if (seen.length > 100_000) seen = seen.slice(-10_000);
+    };
+    child.stdout?.on('data', on);
+    child.stderr?.on('data', on);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`process exited (${code}) before "${marker}": ${seen.slice(-1500)}`));
+    });
+  });
+}
+
+/** SIGTERM, then SIGKILL if it has not exited within `graceMs`. */
+export async function stopChild(child: ChildProcess, graceMs = 30_000) {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+  await exited;
+  clearTimeout(timer);
+}
+
+/** Resident set size of a process in MB, from /proc/<pid>/status (VmRSS, kB). */
+export function rssMb(pid: number): number {
+  const m = /VmRSS:\s+(\d+)\s+kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  if (!m) throw new Error(`no VmRSS for pid ${pid}`);
+  return Number(m[1]) / 1024;
+}

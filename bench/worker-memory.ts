@@ -1,0 +1,99 @@
+/**
+ * Worker resident memory with 1,000 remediations in flight, all waiting on
+ * approval (--quick: 100), against the same worker idle. The worker is the real
+ * entry point, workers/main.ts, as a child process (so its RSS is its own, read
+ * from /proc/<pid>/status) with the built-in SignalProcessing and AIAnalysis
+ * controllers; the namespace is labelled production, so every analysis asks for
+ * approval and the remediation parks in AwaitingApproval.
+ */
+import { fileURLToPath } from 'node:url';
+import { Client, Connection } from '@temporalio/client';
+import { workflowIdFor } from '../workflows/definitions.js';
+import { rssMb, spawnTs, stopChild, waitForOutput } from './child-process.js';
+import { type BenchContext, scale } from './context.js';
+import { benchKube, inBatches } from './kube-fixtures.js';
+import { type FigureRow, median, sleep, until } from './stats.js';
+
+const WORKER_MAIN = fileURLToPath(new URL('../workers/main.ts', import.meta.url));
+
+/** Median of a few readings a second apart: RSS moves with GC. */
+async function settledRss(pid: number) {
+  const xs: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    xs.push(rssMb(pid));
+    await sleep(1000);
+  }
+  return median(xs);
+}
+
+export async function workerMemory(ctx: BenchContext): Promise<FigureRow[]> {
+  const n = scale(ctx, 100, 1_000);
+  const ns = `${ctx.tag}-prod`;
+  const k = benchKube(ctx.kubeconfigPath);
+  await k.namespace(ns, 'production');
+  const names = Array.from({ length: n }, (_, i) => `app-${i}`);
+  await k.deployments(ns, names);
+  const worker = spawnTs(WORKER_MAIN, {
+    ...ctx.env,
+    KUBERNAUT_WATCH_NAMESPACE: ns,
+    KUBERNAUT_CONTROLLERS: 'signalprocessing,aianalysis',
+    LOG_LEVEL: 'warn',
+  });
+  const row: FigureRow = {
+    figure: `worker RSS, ${n} RRs awaiting approval`,
+    unit: 'MB',
+    values: [],
+    reference: [],
+    referenceLabel: 'idle worker',
+    better: 'lower',
+    target: '< 500 MB',
+    met: (m) => m < 500,
+    notes: [],
+  };
+  try {
+    await waitForOutput(worker, '[worker] running', 300_000);
+    await sleep(3000);
+    const idle = await settledRss(worker.pid!);
+    const t0 = Date.now();
+    await inBatches(names, 10, (name) => k.remediationRequest(ns, `rr-${name}`, name));
+    await until(
+      `${n} remediations to reach AwaitingApproval`,
+      async () => {
+        const rrs = await k.remediationRequests(ns);
+        const waiting = rrs.filter((o) => o.status?.overallPhase === 'AwaitingApproval').length;
+        const other = rrs.filter((o) =>
+          ['Failed', 'Completed', 'TimedOut'].includes(o.status?.overallPhase as string),
+        );
+        if (other.length)
+          throw new Error(
+            `${other.length} RRs ended instead of waiting: ${String(other[0]!.status?.message)}`,
+          );
+        return waiting === n;
+      },
+      scale(ctx, 300_000, 1_200_000),
+      2000,
+    );
+    const reachSec = (Date.now() - t0) / 1000;
+    await sleep(5000);
+    row.values.push(await settledRss(worker.pid!));
+    row.reference.push(idle);
+    row.notes!.push(
+      `one run; ${n} RRs reached AwaitingApproval in ${reachSec.toFixed(0)} s (${(n / reachSec).toFixed(1)} RR/s through Processing and Analyzing)`,
+    );
+    row.notes!.push(`${(((row.values[0]! - idle) * 1024) / n).toFixed(0)} kB per remediation in flight`);
+  } finally {
+    await stopChild(worker);
+    // Nothing should keep waiting for a decision after the bench (matters on a shared Temporal).
+    const connection = await Connection.connect({ address: ctx.temporalAddress });
+    const client = new Client({ connection, namespace: ctx.temporalNamespace });
+    await inBatches(names, 20, (name) =>
+      client.workflow
+        .getHandle(workflowIdFor(ns, `rr-${name}`))
+        .terminate('bench finished')
+        .catch(() => {}),
+    );
+    await connection.close();
+    await k.deleteNamespace(ns);
+  }
+  return [row];
+}
