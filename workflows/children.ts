@@ -131,8 +131,11 @@ export function selectionOf(aa: Status): Selection | undefined {
 export function remediationTarget(spec: RemediationRequestSpec, aa: Status): TargetResource {
   const t = obj(obj(aa.rootCauseAnalysis)?.remediationTarget);
   if (t && str(t.kind) && str(t.name)) {
+    const sameKind = String(t.kind) === spec.targetResource.kind;
     return {
-      ...spec.targetResource,
+      // The signal's apiVersion belongs to the signal's kind (a Pod's v1 is not a Deployment's).
+      ...(sameKind && spec.targetResource.apiVersion ? { apiVersion: spec.targetResource.apiVersion } : {}),
+      ...(str(t.apiVersion) ? { apiVersion: String(t.apiVersion) } : {}),
       kind: String(t.kind),
       name: String(t.name),
       namespace: str(t.namespace) ?? spec.targetResource.namespace,

@@ -1,5 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { verifyChain } from '../../lib/audit/index.js';
+import { specHash } from '../../lib/spec-hash.js';
 import {
   approveSignal,
   approveUpdate,
@@ -8,7 +9,7 @@ import {
   workflowIdFor,
 } from '../../workflows/definitions.js';
 import { recordHistories } from '../harness/histories.js';
-import { eventually } from '../harness/index.js';
+import { eventually, kube, uniqueName } from '../harness/index.js';
 import { completedAnalysis, completedEnrichment, useRemediationHarness } from '../harness/remediation.js';
 
 describe('remediation workflow: happy path and approval', () => {
@@ -166,5 +167,49 @@ describe('remediation workflow: happy path and approval', () => {
     });
     expect(types).toContain('orchestrator.approval.expired');
     expect(types).not.toContain('orchestrator.approval.rejected');
+  });
+});
+
+describe('remediation workflow: the analysed target differs from the signalled one', () => {
+  const h = useRemediationHarness();
+
+  it('alert on a Pod, analysis targets its Deployment → after approval the Deployment (apps/v1) is checked and executed', async () => {
+    const { apps } = kube();
+    const deployment = uniqueName('web');
+    const created = await apps.createNamespacedDeployment({
+      namespace: h.namespace,
+      body: {
+        metadata: { name: deployment },
+        spec: {
+          replicas: 1,
+          selector: { matchLabels: { app: deployment } },
+          template: {
+            metadata: { labels: { app: deployment } },
+            spec: { containers: [{ name: 'app', image: 'example/app:1' }] },
+          },
+        },
+      },
+    });
+    const rr = await h.createRR({ target: `${deployment}-pod`, targetKind: 'Pod' });
+    await h.waitForChild('SignalProcessing', `sp-${rr}`);
+    await h.setStatus('SignalProcessing', `sp-${rr}`, completedEnrichment);
+    await h.waitForChild('AIAnalysis', `ai-${rr}`);
+    const live = await apps.readNamespacedDeployment({ name: deployment, namespace: h.namespace });
+    await h.setStatus('AIAnalysis', `ai-${rr}`, {
+      ...completedAnalysis(true),
+      rootCauseAnalysis: {
+        summary: 'the pod crashes',
+        signalType: 'crash-loop',
+        remediationTarget: { kind: 'Deployment', name: deployment, namespace: h.namespace },
+      },
+      targetSpecHash: specHash(live.spec),
+    });
+    expect(created.metadata?.name).toBe(deployment);
+    await h.waitForPhase(rr, ['AwaitingApproval']);
+    await h.runtime.client.workflow
+      .getHandle(workflowIdFor(h.namespace, rr))
+      .executeUpdate(approveUpdate, { args: [{ decidedBy: 'alice' }] });
+    const we = await h.waitForChild('WorkflowExecution', `we-${rr}`);
+    expect(we.spec?.targetResource).toBe(`${h.namespace}/Deployment/${deployment}`);
   });
 });
