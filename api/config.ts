@@ -36,7 +36,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
     ...(env.API_TOKENS_FILE ? readTokenFile(env.API_TOKENS_FILE) : []),
   ];
   let generatedToken: string | undefined;
-  if (tokens.length === 0) {
+  // With Kubernetes authentication on, callers bring cluster tokens: no admin token is
+  // generated (it would be an unaudited master key printed to the log).
+  if (tokens.length === 0 && env.API_AUTH_KUBERNETES !== 'true') {
     generatedToken = randomBytes(24).toString('base64url');
     tokens.push({ token: generatedToken, name: 'local-admin', roles: ['admin'], kind: 'user' });
   }
