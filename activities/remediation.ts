@@ -5,15 +5,14 @@
  */
 
 import type { KubeConfig } from '@kubernetes/client-node';
-import * as k8s from '@kubernetes/client-node';
 import { ApplicationFailure } from '@temporalio/activity';
 import { deterministicEventId } from '../lib/audit/ids.js';
 import type { AuditEventInput, AuditWriter } from '../lib/audit/types.js';
 import { API_VERSION } from '../lib/domain.js';
 import { CHILD_KINDS, type ChildKind } from '../lib/kinds.js';
 import { isNotFound, statusOf } from '../lib/kube/client.js';
+import { targetSpecHash } from '../lib/kube/target.js';
 import type { TargetResource } from '../lib/remediation-request.js';
-import { specHash } from '../lib/spec-hash.js';
 import { type KubeObject, KubeObjects } from './kube-objects.js';
 import { createRoutingActivities } from './routing.js';
 
@@ -39,7 +38,6 @@ export interface ActivityDeps {
 
 export function createRemediationActivities({ kc, audit }: ActivityDeps) {
   const objects = new KubeObjects(kc);
-  const generic = k8s.KubernetesObjectApi.makeApiClient(kc);
 
   return {
     ...createRoutingActivities(kc),
@@ -160,18 +158,7 @@ export function createRemediationActivities({ kc, audit }: ActivityDeps) {
 
     /** Hash of the target's spec now, or null if it is gone. Read-only. */
     async readTargetSpecHash(input: { target: TargetResource }): Promise<string | null> {
-      const t = input.target;
-      try {
-        const obj = await generic.read({
-          apiVersion: t.apiVersion ?? defaultApiVersion(t.kind),
-          kind: t.kind,
-          metadata: { name: t.name, namespace: t.namespace },
-        });
-        return specHash((obj as { spec?: unknown }).spec ?? {});
-      } catch (err) {
-        if (isNotFound(err)) return null;
-        throw err;
-      }
+      return targetSpecHash(kc, input.target);
     },
 
     /**
@@ -209,11 +196,3 @@ export function createRemediationActivities({ kc, audit }: ActivityDeps) {
 }
 
 export type RemediationActivities = ReturnType<typeof createRemediationActivities>;
-
-export function defaultApiVersion(kind: string): string {
-  return ['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet'].includes(kind)
-    ? 'apps/v1'
-    : ['Job', 'CronJob'].includes(kind)
-      ? 'batch/v1'
-      : 'v1';
-}

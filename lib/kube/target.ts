@@ -72,9 +72,9 @@ export async function readObject(kc: k8s.KubeConfig, t: TargetRef): Promise<RawO
 }
 
 /**
- * Hash of the target's spec as the remediation workflow computes it before an
- * approved action (activities/remediation.ts readTargetSpecHash reads through the
- * generic typed client), so the two always agree on "unchanged".
+ * Hash of the target's spec: what the analysis records and what the workflow's
+ * readTargetSpecHash activity compares before an approved action — one function, so
+ * the two always agree on "unchanged".
  */
 export async function targetSpecHash(kc: k8s.KubeConfig, t: TargetRef): Promise<string | null> {
   const generic = k8s.KubernetesObjectApi.makeApiClient(kc);

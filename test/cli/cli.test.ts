@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../api/app.js';
 import { eventually, stackInfo } from '../harness/index.js';
-import { completedAnalysis, completedEnrichment, useRemediationHarness } from '../harness/remediation.js';
+import { useRemediationHarness } from '../harness/remediation.js';
 
 interface Run {
   code: number | null;
@@ -53,18 +53,8 @@ describe('kubernaut CLI', () => {
     });
   const withApi = () => ({ KUBERNAUT_API_URL: apiUrl, KUBERNAUT_API_TOKEN: 'cli-approver' });
 
-  async function awaitingApproval() {
-    const rr = await h.createRR();
-    await h.waitForChild('SignalProcessing', `sp-${rr}`);
-    await h.setStatus('SignalProcessing', `sp-${rr}`, completedEnrichment);
-    await h.waitForChild('AIAnalysis', `ai-${rr}`);
-    await h.setStatus('AIAnalysis', `ai-${rr}`, completedAnalysis(true));
-    await h.waitForPhase(rr, ['AwaitingApproval']);
-    return rr;
-  }
-
   it('pending lists a remediation awaiting approval with its time left; -o json for scripts', async () => {
-    const rr = await awaitingApproval();
+    const rr = await h.awaitingApproval();
     const human = await eventually('pending to show the RR', async () => {
       const r = await cli(['pending']);
       return r.stdout.includes(rr) ? r : undefined;
@@ -80,7 +70,7 @@ describe('kubernaut CLI', () => {
   });
 
   it('approve (direct to Temporal) records --as and the reason; a second decision fails with why, exit 1', async () => {
-    const rr = await awaitingApproval();
+    const rr = await h.awaitingApproval();
     const ok = await cli(['approve', rr, '--as', 'alice', '--reason', 'dashboards are green']);
     expect(ok.code).toBe(0);
     expect(ok.stdout).toContain(`approved ${h.namespace}/${rr} (by alice)`);
@@ -94,7 +84,7 @@ describe('kubernaut CLI', () => {
   });
 
   it('approve through the API records the token’s identity, whatever --as claims', async () => {
-    const rr = await awaitingApproval();
+    const rr = await h.awaitingApproval();
     const r = await cli(['approve', rr, '--as', 'mallory', '-o', 'json'], withApi());
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout).approval).toMatchObject({
@@ -112,7 +102,7 @@ describe('kubernaut CLI', () => {
   });
 
   it('status shows phase, children and timeline; list filters by phase; a bad --since is a usage error', async () => {
-    const rr = await awaitingApproval();
+    const rr = await h.awaitingApproval();
     const s = await cli(['status', rr]);
     expect(s.code).toBe(0);
     expect(s.stdout).toContain(`${h.namespace}/${rr}: AwaitingApproval`);
@@ -129,7 +119,7 @@ describe('kubernaut CLI', () => {
   });
 
   it('verify reports a valid chain (exit 0) and an unknown correlation as not found (exit 3)', async () => {
-    const rr = await awaitingApproval();
+    const rr = await h.awaitingApproval();
     const ok = await cli(['verify', rr], withApi());
     expect(ok.code).toBe(0);
     expect(ok.stdout).toMatch(/^valid: \d+\/\d+ events verified/);

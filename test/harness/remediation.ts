@@ -40,6 +40,8 @@ export interface RemediationHarness {
   ): Promise<void>;
   waitForPhase(rrName: string, phases: string[], timeoutMs?: number): Promise<KubeObject>;
   auditTypes(rrName: string): Promise<string[]>;
+  /** Creates an RR and plays enrichment and analysis (approval required) until it awaits approval. */
+  awaitingApproval(): Promise<string>;
 }
 
 export interface HarnessOptions {
@@ -118,6 +120,15 @@ export function useRemediationHarness(
       },
       timeoutMs,
     );
+  h.awaitingApproval = async () => {
+    const rr = await h.createRR();
+    await h.waitForChild('SignalProcessing', `sp-${rr}`);
+    await h.setStatus('SignalProcessing', `sp-${rr}`, completedEnrichment);
+    await h.waitForChild('AIAnalysis', `ai-${rr}`);
+    await h.setStatus('AIAnalysis', `ai-${rr}`, completedAnalysis(true));
+    await h.waitForPhase(rr, ['AwaitingApproval']);
+    return rr;
+  };
   h.auditTypes = async (rrName) => {
     const { rows } = await h.pool.query(
       'SELECT event_type FROM audit_events WHERE correlation_id = $1 ORDER BY chain_position',

@@ -3,7 +3,7 @@ import { chromium } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { workflowIdFor } from '../../workflows/definitions.js';
 import { stackInfo } from '../harness/index.js';
-import { completedAnalysis, completedEnrichment, useRemediationHarness } from '../harness/remediation.js';
+import { useRemediationHarness } from '../harness/remediation.js';
 
 // Debian's chromium (installed by .ci/run); no browser download.
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -12,12 +12,7 @@ describe('Temporal Web UI as the window on remediations', () => {
   const h = useRemediationHarness();
 
   it('filtering by RemediationPhase="AwaitingApproval" shows the waiting remediation (screenshot saved)', async () => {
-    const rr = await h.createRR();
-    await h.waitForChild('SignalProcessing', `sp-${rr}`);
-    await h.setStatus('SignalProcessing', `sp-${rr}`, completedEnrichment);
-    await h.waitForChild('AIAnalysis', `ai-${rr}`);
-    await h.setStatus('AIAnalysis', `ai-${rr}`, completedAnalysis(true));
-    await h.waitForPhase(rr, ['AwaitingApproval']);
+    const rr = await h.awaitingApproval();
 
     const ui = stackInfo().temporalUiUrl;
     expect(ui, 'the embedded dev server serves the Web UI').toBeTruthy();

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../api/app.js';
 import { eventually } from '../harness/index.js';
-import { completedAnalysis, completedEnrichment, useRemediationHarness } from '../harness/remediation.js';
+import { useRemediationHarness } from '../harness/remediation.js';
 
 describe('approval API', () => {
   const h = useRemediationHarness();
@@ -26,18 +26,8 @@ describe('approval API', () => {
   const call = (method: 'GET' | 'POST', url: string, token: string, payload?: object) =>
     app.inject({ method, url, payload, headers: { authorization: `Bearer ${token}` } });
 
-  async function awaitingApproval() {
-    const rr = await h.createRR();
-    await h.waitForChild('SignalProcessing', `sp-${rr}`);
-    await h.setStatus('SignalProcessing', `sp-${rr}`, completedEnrichment);
-    await h.waitForChild('AIAnalysis', `ai-${rr}`);
-    await h.setStatus('AIAnalysis', `ai-${rr}`, completedAnalysis(true));
-    await h.waitForPhase(rr, ['AwaitingApproval']);
-    return rr;
-  }
-
   it('approve records the authenticated identity, not a claimed one, and the RAR says so', async () => {
-    const rr = await awaitingApproval();
+    const rr = await h.awaitingApproval();
     const res = await call(
       'POST',
       `/api/v1/remediation-requests/${h.namespace}/${rr}/approve`,
@@ -60,7 +50,7 @@ describe('approval API', () => {
   });
 
   it('a second decision is a 409 problem saying why; a reader may not decide (403); unknown RR is 404', async () => {
-    const rr = await awaitingApproval();
+    const rr = await h.awaitingApproval();
     expect(
       (await call('POST', `/api/v1/remediation-requests/${h.namespace}/${rr}/reject`, 'reader-token'))
         .statusCode,
@@ -96,7 +86,7 @@ describe('approval API', () => {
   });
 
   it('GET returns the live view from the workflow query', async () => {
-    const rr = await awaitingApproval();
+    const rr = await h.awaitingApproval();
     const res = await call('GET', `/api/v1/remediation-requests/${h.namespace}/${rr}`, 'reader-token');
     expect(res.statusCode).toBe(200);
     expect(res.json()).toMatchObject({
