@@ -55,11 +55,9 @@ describe('end to end with the built-in controllers', () => {
         actionType: 'restart',
         executionBundle: 'builtin:restart',
       });
-      await h.runtime.client.workflow
-        .getHandle(workflowIdFor(h.namespace, rr))
-        .executeUpdate(approveUpdate, {
-          args: [{ decidedBy: 'alice', reason: 'the pods are crash looping' }],
-        });
+      await h.runtime.client.workflow.getHandle(workflowIdFor(h.namespace, rr)).executeUpdate(approveUpdate, {
+        args: [{ decidedBy: 'alice', reason: 'the pods are crash looping' }],
+      });
 
       const restarted = await eventually('the pod template to be stamped', async () => {
         const d = await kube().apps.readNamespacedDeployment({ namespace: h.namespace, name: web });
