@@ -1,9 +1,12 @@
 import { spawn } from 'node:child_process';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import { buildApp } from '../../api/app.js';
+import { createAuditWriter } from '../../lib/audit/writer.js';
 import { eventually, stackInfo } from '../harness/index.js';
 import { useRemediationHarness } from '../harness/remediation.js';
+import { genesisEvent } from '../reconstruct/reconstruct-fixtures.js';
 
 interface Run {
   code: number | null;
@@ -125,5 +128,30 @@ describe('kubernaut CLI', () => {
     expect(ok.stdout).toMatch(/^valid: \d+\/\d+ events verified/);
     const missing = await cli(['verify', 'no-such-correlation'], withApi());
     expect(missing.code).toBe(3);
+  });
+
+  it('reconstruct prints the rebuilt RR as YAML (completeness on stderr); without a genesis event it is refused, exit 1', async () => {
+    const rr = await h.awaitingApproval();
+    const refused = await cli(['reconstruct', rr], withApi());
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/gateway\.signal\.received/);
+
+    const live = await h.objects.get('remediationrequests', h.namespace, rr);
+    await createAuditWriter(h.pool).write([genesisEvent(live!)]);
+    const ok = await cli(['reconstruct', rr], withApi());
+    expect(ok.code).toBe(0);
+    const rebuilt = parse(ok.stdout) as {
+      apiVersion: string;
+      metadata: { name: string };
+      spec: unknown;
+      status: { overallPhase: string };
+    };
+    expect(rebuilt.apiVersion).toBe('kubernaut.ai/v1alpha1');
+    expect(rebuilt.metadata.name).toBe(rr);
+    expect(rebuilt.spec).toEqual(live!.spec);
+    expect(rebuilt.status.overallPhase).toBe('AwaitingApproval');
+    expect(ok.stderr).toMatch(/^completeness \d+%/);
+    const json = await cli(['reconstruct', rr, '-o', 'json'], withApi());
+    expect(JSON.parse(json.stdout).correlation_id).toBe(rr);
   });
 });
