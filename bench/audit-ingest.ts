@@ -52,7 +52,7 @@ export async function auditIngest(ctx: BenchContext): Promise<FigureRow[]> {
   const rows: FigureRow[] = [];
   try {
     for (const size of [100, 500]) {
-      const batches = size === 100 ? scale(ctx, 20, 200) : scale(ctx, 8, 60);
+      const batches = size === 100 ? scale(ctx, 50, 200) : scale(ctx, 16, 60);
       const row: FigureRow = {
         figure: `audit ingest, batches of ${size}`,
         unit: 'events/s',

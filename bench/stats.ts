@@ -22,16 +22,6 @@ export function seedOf(s: string): number {
   return h >>> 0;
 }
 
-/** A UUID-shaped id (version 4 layout) drawn from the PRNG. */
-export function prngUuid(rand: () => number): string {
-  const hex: string[] = [];
-  for (let i = 0; i < 32; i++) hex.push(Math.floor(rand() * 16).toString(16));
-  hex[12] = '4';
-  hex[16] = '89ab'[Math.floor(rand() * 4)]!;
-  const h = hex.join('');
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
-}
-
 /** Nearest-rank percentile of unsorted samples (p in 0..100). */
 export function percentile(samples: number[], p: number): number {
   if (samples.length === 0) return Number.NaN;

@@ -7,9 +7,10 @@
  * COPY text encoding.
  */
 import { type AuditRow, eventHash, GENESIS_HASH } from '../lib/audit/hash.js';
+import { deterministicEventId } from '../lib/audit/ids.js';
 import { toRow } from '../lib/audit/rows.js';
 import type { AuditEventInput } from '../lib/audit/types.js';
-import { mulberry32, prngUuid } from './stats.js';
+import { mulberry32 } from './stats.js';
 
 export const EVENTS_PER_TRAIL = 10;
 const SIGNALS = ['KubePodCrashLooping', 'KubeContainerWaiting', 'KubePodNotReady', 'KubeMemoryPressure'];
@@ -59,7 +60,9 @@ export function remediationTrail(correlationId: string, seed: number, t0: number
     confidence: 0.9,
   };
   const ev = (s: number, type: string, outcome: 'success' | 'pending', data: Record<string, unknown>) => ({
-    event_id: prngUuid(rand),
+    // From the correlation id, not the PRNG: a 32-bit PRNG's streams overlap across
+    // 10^5 seeds and would repeat ids; a hash of (correlation, type, time) never does.
+    event_id: deterministicEventId('bench', correlationId, type, s),
     version: '1.0',
     event_type: type,
     event_timestamp: at(s),
