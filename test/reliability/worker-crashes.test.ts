@@ -1,0 +1,355 @@
+/**
+ * Worker crashes (DESIGN §12): the worker runs as its own process (workers/main.ts,
+ * built-in controllers on, notifications to a loopback webhook) while remediations
+ * run — with approval (production), without, and failing (no such target). It is
+ * SIGKILLed at seeded random moments and restarted each time. Afterwards every RR
+ * has its expected terminal phase, exactly one of each child, each lifecycle audit
+ * event once with a verifying chain, and every notification delivered (by
+ * Idempotency-Key) exactly once.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { Client, Connection } from '@temporalio/client';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { KubeObjects } from '../../activities/kube-objects.js';
+import { verifyChain } from '../../lib/audit/verify.js';
+import { CHILD_KINDS } from '../../lib/kinds.js';
+import { loadKubeConfig } from '../../lib/kube/client.js';
+import { kubeRequest } from '../../lib/kube/raw.js';
+import { approveUpdate, workflowIdFor } from '../../workflows/definitions.js';
+import { sampleRemediationRequest } from '../harness/fixtures.js';
+import { eventually, kube, stackInfo, testNamespace, uniqueName } from '../harness/index.js';
+import { startWebhookReceiver, type WebhookReceiver } from '../harness/webhook-receiver.js';
+import { createDeployment, labelNamespace, rollOut } from '../harness/workloads.js';
+
+const RRS = 20;
+const KILLS = 8;
+const SEED = 20_261_123;
+
+/** mulberry32: a small seeded PRNG, so a failing run can be replayed. */
+function prng(seed: number) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
+  };
+}
+
+type Path = 'approval' | 'direct' | 'missing-target';
+const EXPECTED_PHASE: Record<Path, string> = {
+  approval: 'Completed',
+  direct: 'Completed',
+  'missing-target': 'Failed',
+};
+const ONCE: Record<Path, string[]> = {
+  direct: [
+    'orchestrator.lifecycle.started',
+    'orchestrator.lifecycle.created',
+    'signalprocessing.enrichment.completed',
+    'aianalysis.analysis.completed',
+    'workflowexecution.workflow.completed',
+    'orchestrator.lifecycle.completed',
+  ],
+  approval: [
+    'orchestrator.lifecycle.started',
+    'orchestrator.lifecycle.created',
+    'signalprocessing.enrichment.completed',
+    'aianalysis.analysis.completed',
+    'orchestrator.approval.requested',
+    'orchestrator.approval.approved',
+    'workflowexecution.workflow.completed',
+    'orchestrator.lifecycle.completed',
+  ],
+  'missing-target': ['orchestrator.lifecycle.started', 'orchestrator.lifecycle.failed'],
+};
+const CHILDREN: Record<Path, (keyof typeof CHILD_KINDS)[]> = {
+  direct: ['SignalProcessing', 'AIAnalysis', 'WorkflowExecution', 'EffectivenessAssessment'],
+  approval: [
+    'SignalProcessing',
+    'AIAnalysis',
+    'RemediationApprovalRequest',
+    'WorkflowExecution',
+    'EffectivenessAssessment',
+  ],
+  'missing-target': ['SignalProcessing'],
+};
+
+/** The worker process, restartable; its output kept for failure messages. */
+class WorkerProcess {
+  child?: ChildProcess;
+  output = '';
+  starts = 0;
+  constructor(private readonly env: NodeJS.ProcessEnv) {}
+  async start() {
+    this.starts++;
+    const child = spawn(process.execPath, ['--import', 'tsx', 'workers/main.ts'], {
+      cwd: new URL('../..', import.meta.url).pathname,
+      env: { ...process.env, ...this.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    this.child = child;
+    const mark = `--- start ${this.starts} ---\n`;
+    this.output += mark;
+    let mine = '';
+    const onData = (d: Buffer) => {
+      mine += d;
+      this.output = (this.output + d).slice(-20_000);
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    await eventually(
+      'the worker process to report it is running',
+      async () => {
+        if (child.exitCode !== null) throw new Error(`worker exited ${child.exitCode}: ${mine.slice(-2000)}`);
+        return mine.includes('[worker] running');
+      },
+      90_000,
+      100,
+    );
+  }
+  async kill() {
+    const child = this.child;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise((r) => child.once('exit', r));
+    child.kill('SIGKILL');
+    await exited;
+  }
+}
+
+describe('the worker SIGKILLed at random moments while remediations run', () => {
+  const s = stackInfo();
+  const random = prng(SEED);
+  const pool = new pg.Pool({ connectionString: s.databaseUrl, max: 4 });
+  const objects = new KubeObjects(loadKubeConfig(s.kubeconfigPath));
+  let receiver: WebhookReceiver;
+  let worker: WorkerProcess;
+  let connection: Connection;
+  let temporal: Client;
+  let watched: string;
+  let production: string;
+  let staging: string;
+  const rrs: { name: string; path: Path; uid?: string }[] = [];
+  const kubeletStops: (() => Promise<void>)[] = [];
+  let kills = 0;
+
+  /** Plays the kubelet for a whole namespace: Pending pods become Running and Ready. */
+  function playKubeletIn(namespace: string) {
+    let stopped = false;
+    const loop = (async () => {
+      while (!stopped) {
+        const pods = await kube()
+          .core.listNamespacedPod({ namespace })
+          .catch(() => ({ items: [] }));
+        for (const pod of pods.items) {
+          if (pod.metadata?.deletionTimestamp || pod.status?.phase === 'Running') continue;
+          const now = new Date().toISOString();
+          const ready = (type: string) => ({ type, status: 'True', lastTransitionTime: now });
+          await kubeRequest(
+            kube().kc,
+            'PATCH',
+            `/api/v1/namespaces/${namespace}/pods/${pod.metadata!.name}/status`,
+            {
+              status: {
+                phase: 'Running',
+                startTime: now,
+                conditions: [
+                  ready('PodScheduled'),
+                  ready('Initialized'),
+                  ready('ContainersReady'),
+                  ready('Ready'),
+                ],
+              },
+            },
+            'application/merge-patch+json',
+          ).catch(() => {});
+        }
+        await new Promise((r) => setTimeout(r, 300));
+      }
+    })();
+    kubeletStops.push(async () => {
+      stopped = true;
+      await loop;
+    });
+  }
+
+  beforeAll(async () => {
+    [watched, production, staging] = await Promise.all([
+      testNamespace('crash-rr'),
+      testNamespace('crash-prod'),
+      testNamespace('crash-stage'),
+    ]);
+    await labelNamespace(production, { 'kubernaut.ai/environment': 'production' });
+    await labelNamespace(staging, { 'kubernaut.ai/environment': 'staging' });
+    receiver = await startWebhookReceiver();
+    connection = await Connection.connect({ address: s.temporalAddress });
+    temporal = new Client({ connection, namespace: s.temporalNamespace });
+    playKubeletIn(production);
+    playKubeletIn(staging);
+    worker = new WorkerProcess({
+      DATABASE_URL: s.databaseUrl,
+      TEMPORAL_ADDRESS: s.temporalAddress,
+      TEMPORAL_NAMESPACE: s.temporalNamespace,
+      KUBECONFIG: s.kubeconfigPath,
+      KUBERNAUT_WATCH_NAMESPACE: watched,
+      KUBERNAUT_CONTROLLERS: 'all',
+      KUBERNAUT_NOTIFY_WEBHOOK_URL: `${receiver.url}/notify`,
+      KUBERNAUT_NOTIFY_ROUTES: JSON.stringify([{ channels: ['webhook'] }]),
+    });
+  });
+  afterAll(async () => {
+    await worker?.kill();
+    for (const stop of kubeletStops) await stop();
+    await receiver?.close();
+    await connection?.close();
+    await pool.end();
+  });
+
+  it(`${RRS} remediations, ${KILLS} SIGKILLs: each reaches its terminal phase with no duplicate child, notification or audit row`, async () => {
+    // Targets: a rolled-out Deployment per remediation that has one.
+    const paths: Path[] = Array.from({ length: RRS }, (_, i) =>
+      i % 5 === 4 ? 'missing-target' : i % 2 ? 'approval' : 'direct',
+    );
+    const targets = paths.map((p) => ({ path: p, name: uniqueName('web') }));
+    await Promise.all(
+      targets
+        .filter((t) => t.path !== 'missing-target')
+        .map(async (t) => {
+          const ns = t.path === 'approval' ? production : staging;
+          await createDeployment(ns, t.name);
+          await rollOut(ns, t.name, 60_000);
+        }),
+    );
+
+    await worker.start();
+    for (const t of targets) {
+      const name = uniqueName('rr');
+      const rr = sampleRemediationRequest(watched, name, t.name);
+      rr.spec.targetResource.namespace = t.path === 'approval' ? production : staging;
+      const created = await objects.create('remediationrequests', watched, rr as never);
+      rrs.push({ name, path: t.path, uid: created.metadata.uid as string });
+    }
+
+    // Approver: approves every RR awaiting approval through the workflow update.
+    let approving = true;
+    const approved = new Set<string>();
+    const approver = (async () => {
+      const deadline = Date.now() + 300_000;
+      while (approving && Date.now() < deadline) {
+        for (const r of rrs.filter((x) => x.path === 'approval' && !approved.has(x.name))) {
+          const cur = await objects.get('remediationrequests', watched, r.name).catch(() => null);
+          if (cur?.status?.overallPhase !== 'AwaitingApproval') continue;
+          await temporal.workflow
+            .getHandle(workflowIdFor(watched, r.name))
+            .executeUpdate(approveUpdate, { args: [{ decidedBy: 'alice', reason: 'reliability run' }] })
+            .then(() => approved.add(r.name))
+            .catch(() => {}); // the worker may be down or killed mid-update; try again
+        }
+        await new Promise((r) => setTimeout(r, 500));
+      }
+    })();
+
+    const terminal = async () => {
+      const phases = await Promise.all(
+        rrs.map(
+          async (r) => (await objects.get('remediationrequests', watched, r.name))?.status?.overallPhase,
+        ),
+      );
+      return phases.every((p) => p === 'Completed' || p === 'Failed' || p === 'TimedOut');
+    };
+
+    try {
+      // Fault injection: kill at a seeded random moment, restart, repeat.
+      while (kills < KILLS && !(await terminal())) {
+        await new Promise((r) => setTimeout(r, 1_000 + Math.floor(random() * 7_000)));
+        await worker.kill();
+        kills++;
+        await worker.start();
+      }
+      await eventually('every remediation to reach a terminal phase', terminal, 300_000, 1_000);
+    } finally {
+      approving = false;
+      await approver;
+    }
+    expect(kills, worker.output).toBeGreaterThanOrEqual(Math.min(KILLS, 3));
+
+    for (const r of rrs) {
+      const cur = await objects.get('remediationrequests', watched, r.name);
+      expect(cur?.status?.overallPhase, `${r.name} (${r.path}): ${JSON.stringify(cur?.status)}`).toBe(
+        EXPECTED_PHASE[r.path],
+      );
+    }
+
+    // Exactly one of each expected child per RR (owned by it), none of the others.
+    for (const [kind, { plural }] of Object.entries(CHILD_KINDS)) {
+      const list = (await kube().custom.listNamespacedCustomObject({
+        group: 'kubernaut.ai',
+        version: 'v1alpha1',
+        namespace: watched,
+        plural,
+      })) as { items: { metadata: { name: string; ownerReferences?: { uid: string }[] } }[] };
+      for (const r of rrs) {
+        const owned = list.items.filter((o) => o.metadata.ownerReferences?.some((x) => x.uid === r.uid));
+        if (kind === 'NotificationRequest') {
+          const names = owned.map((o) => o.metadata.name);
+          expect(new Set(names).size, `${r.name} notifications`).toBe(names.length);
+          if (r.path === 'approval') expect(names).toContain(`nr-approval-${r.name}`);
+          continue;
+        }
+        const want = CHILDREN[r.path].includes(kind as keyof typeof CHILD_KINDS) ? 1 : 0;
+        expect(owned.length, `${kind} of ${r.name} (${r.path})`).toBe(want);
+      }
+    }
+
+    // Every notification Sent and delivered exactly once per Idempotency-Key.
+    const nrs = (await kube().custom.listNamespacedCustomObject({
+      group: 'kubernaut.ai',
+      version: 'v1alpha1',
+      namespace: watched,
+      plural: 'notificationrequests',
+    })) as { items: { metadata: { name: string; uid: string } }[] };
+    expect(nrs.items.length).toBeGreaterThanOrEqual(rrs.filter((r) => r.path === 'approval').length);
+    await eventually(
+      'every notification to be Sent',
+      async () => {
+        const phases = await Promise.all(
+          nrs.items.map(
+            async (n) => (await objects.get('notificationrequests', watched, n.metadata.name))?.status?.phase,
+          ),
+        );
+        return phases.every((p) => p === 'Sent');
+      },
+      60_000,
+      500,
+    );
+    const perKey = new Map<string, number>();
+    for (const rcv of receiver.received) {
+      const key = String(rcv.headers['idempotency-key']);
+      perKey.set(key, (perKey.get(key) ?? 0) + 1);
+    }
+    for (const n of nrs.items) {
+      expect(perKey.get(`${n.metadata.uid}/webhook`), `deliveries of ${n.metadata.name}`).toBe(1);
+    }
+    expect(perKey.size).toBe(nrs.items.length);
+
+    // Audit: each lifecycle event once, chains intact, no duplicate rows.
+    for (const r of rrs) {
+      const { rows } = await pool.query<{ event_type: string; event_id: string }>(
+        'SELECT event_type, event_id::text FROM audit_events WHERE correlation_id = $1',
+        [r.name],
+      );
+      const types = rows.map((x) => x.event_type);
+      for (const t of ONCE[r.path]) {
+        expect(
+          types.filter((x) => x === t),
+          `${t} of ${r.name} (${r.path}): ${types.join(', ')}`,
+        ).toHaveLength(1);
+      }
+      expect(new Set(rows.map((x) => x.event_id)).size).toBe(rows.length);
+      const chain = await verifyChain(pool, r.name);
+      expect(chain.is_valid, chain.message).toBe(true);
+    }
+  }, 480_000);
+});
