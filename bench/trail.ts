@@ -6,7 +6,7 @@
  * from lib/audit's own helpers, so verify-chain accepts COPY-loaded rows) and their
  * COPY text encoding.
  */
-import { type AuditRow, eventHash, GENESIS_HASH } from '../lib/audit/hash.js';
+import { type AuditRow, CORE_FIELDS, eventHash, GENESIS_HASH } from '../lib/audit/hash.js';
 import { deterministicEventId } from '../lib/audit/ids.js';
 import { toRow } from '../lib/audit/rows.js';
 import type { AuditEventInput } from '../lib/audit/types.js';
@@ -133,37 +133,8 @@ export function chainedRows(events: AuditEventInput[]): (AuditRow & Record<strin
   });
 }
 
-export const COPY_COLUMNS = [
-  'event_id',
-  'event_date',
-  'version',
-  'event_timestamp',
-  'event_type',
-  'event_category',
-  'event_action',
-  'event_outcome',
-  'actor_type',
-  'actor_id',
-  'actor_ip',
-  'resource_type',
-  'resource_id',
-  'correlation_id',
-  'parent_event_id',
-  'parent_event_date',
-  'namespace',
-  'cluster_id',
-  'event_data',
-  'severity',
-  'duration_ms',
-  'error_code',
-  'error_message',
-  'retention_days',
-  'is_sensitive',
-  'chain_position',
-  'event_hash',
-  'previous_event_hash',
-  'hash_algorithm',
-] as const;
+/** The COPY column list: every hashed core column, then the chain's own columns. */
+export const COPY_COLUMNS = [...CORE_FIELDS, 'event_hash', 'previous_event_hash', 'hash_algorithm'] as const;
 
 export const COPY_SQL = `COPY audit_events (${COPY_COLUMNS.join(', ')}) FROM STDIN`;
 
