@@ -1,0 +1,22 @@
+/**
+ * A worker process for the reliability suite: workers/runtime.ts as workers/main.ts
+ * runs it, but on the task queue in KUBERNAUT_TEST_TASK_QUEUE, so a worker pointed
+ * at a private PostgreSQL never takes workflow tasks of another test's remediations.
+ * Built-in controllers off: the test plays the children.
+ */
+import { migrate } from '../../migrations/migrate.js';
+import { startWorkerRuntime } from '../../workers/runtime.js';
+
+const env = process.env;
+await migrate(env.DATABASE_URL!);
+const runtime = await startWorkerRuntime({
+  temporalAddress: env.TEMPORAL_ADDRESS!,
+  temporalNamespace: env.TEMPORAL_NAMESPACE ?? 'default',
+  databaseUrl: env.DATABASE_URL!,
+  kubeconfigPath: env.KUBECONFIG,
+  watchNamespace: env.KUBERNAUT_WATCH_NAMESPACE!,
+  taskQueue: env.KUBERNAUT_TEST_TASK_QUEUE!,
+  controllers: { enabled: [] },
+});
+process.stderr.write('[worker] running\n');
+process.on('SIGTERM', () => void runtime.stop().then(() => process.exit(0)));
