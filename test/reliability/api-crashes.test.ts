@@ -105,7 +105,7 @@ describe('the API process SIGKILLed while writes are in flight', () => {
   });
 
   /** POSTs until the API answers (bounded); network errors and 5xx from a dying API are retried. */
-  async function postRetrying(path: string, body: unknown): Promise<{ status: number; body: any }> {
+  async function postRetrying(path: string, body: unknown): Promise<{ status: number; body: unknown }> {
     let last: unknown;
     for (let attempt = 0; attempt < 600; attempt++) {
       try {

@@ -173,10 +173,11 @@ describe('PostgreSQL unavailable while remediations run', () => {
           `${t} of ${rr}: ${types.join(', ')}`,
         ).toHaveLength(1);
       const transitions = rows.filter((r) => r.event_type === 'orchestrator.lifecycle.transitioned');
-      expect(transitions.length).toBeGreaterThanOrEqual(3);
+      const shown = JSON.stringify(transitions.map((r) => r.event_data));
+      expect(transitions.length, shown).toBeGreaterThanOrEqual(3);
       expect(
         new Set(transitions.map((r) => JSON.stringify(r.event_data))).size,
-        'duplicate transition rows',
+        `duplicate transitions: ${shown}`,
       ).toBe(transitions.length);
       expect(new Set(rows.map((r) => r.event_id)).size).toBe(rows.length);
       const chain = await verifyChain(pool, rr);
