@@ -22,8 +22,8 @@ import { eventually, kube, stackInfo, testNamespace, uniqueName } from '../harne
 import { startWebhookReceiver, type WebhookReceiver } from '../harness/webhook-receiver.js';
 import { createDeployment, labelNamespace, rollOut } from '../harness/workloads.js';
 
-const RRS = 20;
-const KILLS = 8;
+const RRS = 40;
+const KILLS = 14;
 const SEED = 20_261_123;
 
 /** mulberry32: a small seeded PRNG, so a failing run can be replayed. */
