@@ -3,7 +3,7 @@
  * prints a file to source that sets it for the embedded stack).
  */
 import { Client, Connection } from '@temporalio/client';
-import pg from 'pg';
+import { createPool } from '../lib/db.js';
 import { loadKubeConfig } from '../lib/kube/client.js';
 import { migrate } from '../migrations/migrate.js';
 import { buildApp } from './app.js';
@@ -28,7 +28,7 @@ if (process.env.API_AUTH_KUBERNETES === 'true') {
   ];
 }
 await migrate(databaseUrl);
-const pool = new pg.Pool({ connectionString: databaseUrl, max: 20 });
+const pool = createPool(databaseUrl, { max: 20 });
 // Approvals go to the workflows through Temporal; without TEMPORAL_ADDRESS those routes are off.
 const temporal = process.env.TEMPORAL_ADDRESS
   ? new Client({

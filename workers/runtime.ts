@@ -6,7 +6,7 @@
 import { fileURLToPath } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
-import pg from 'pg';
+import { createPool } from '../lib/db.js';
 import { createRemediationActivities } from '../activities/remediation.js';
 import { createAuditWriter } from '../lib/audit/writer.js';
 import { loadKubeConfig } from '../lib/kube/client.js';
@@ -49,7 +49,7 @@ export async function startWorkerRuntime(cfg: WorkerRuntimeConfig): Promise<Work
   const log = cfg.log ?? ((m: string) => process.stderr.write(`[worker] ${m}\n`));
   const taskQueue = cfg.taskQueue ?? TASK_QUEUE;
   const kc = loadKubeConfig(cfg.kubeconfigPath);
-  const pool = new pg.Pool({ connectionString: cfg.databaseUrl, max: 10 });
+  const pool = createPool(cfg.databaseUrl, { max: 10, log });
   const audit = createAuditWriter(pool, cfg.hmacKey ? { hmacKey: cfg.hmacKey } : {});
 
   const nativeConnection = await NativeConnection.connect({ address: cfg.temporalAddress });

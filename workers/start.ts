@@ -3,7 +3,7 @@
  * TEMPORAL_ADDRESS / KUBECONFIG), the worker (with the built-in controllers) and the
  * API in one process, without the demo's scripted story. Ctrl-C stops everything.
  */
-import pg from 'pg';
+import { createPool } from '../lib/db.js';
 import { buildApp } from '../api/app.js';
 import { loadConfig } from '../api/config.js';
 import { loadGatewayConfig } from '../api/gateway-config.js';
@@ -25,7 +25,7 @@ const runtime = await startWorkerRuntime({
   hmacKey: process.env.AUDIT_HMAC_KEY || undefined,
 });
 const config = loadConfig();
-const pool = new pg.Pool({ connectionString: stack.databaseUrl, max: 20 });
+const pool = createPool(stack.databaseUrl, { max: 20 });
 const app = await buildApp({
   pool,
   config,

@@ -14,6 +14,7 @@ import pino from 'pino';
 import { parse, stringify } from 'yaml';
 import { buildApp } from '../../api/app.js';
 import { loadGatewayConfig } from '../../api/gateway-config.js';
+import { createPool } from '../../lib/db.js';
 import { kubeClients, loadKubeConfig } from '../../lib/kube/client.js';
 import { installCrds } from '../../lib/kube/install-crds.js';
 import { migrate } from '../../migrations/migrate.js';
@@ -50,8 +51,7 @@ try {
     log: () => {},
   });
   stops.unshift(() => runtime.stop());
-  const pg = (await import('pg')).default;
-  const pool = new pg.Pool({ connectionString: stack.databaseUrl });
+  const pool = createPool(stack.databaseUrl);
   stops.unshift(() => pool.end());
   const app = await buildApp({
     pool,
