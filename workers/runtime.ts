@@ -6,9 +6,9 @@
 import { fileURLToPath } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
-import { createPool } from '../lib/db.js';
 import { createRemediationActivities } from '../activities/remediation.js';
 import { createAuditWriter } from '../lib/audit/writer.js';
+import { createPool } from '../lib/db.js';
 import { loadKubeConfig } from '../lib/kube/client.js';
 import { TASK_QUEUE } from '../workflows/definitions.js';
 import type { RemediationInput } from '../workflows/remediation.js';

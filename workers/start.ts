@@ -3,10 +3,11 @@
  * TEMPORAL_ADDRESS / KUBECONFIG), the worker (with the built-in controllers) and the
  * API in one process, without the demo's scripted story. Ctrl-C stops everything.
  */
-import { createPool } from '../lib/db.js';
+
 import { buildApp } from '../api/app.js';
 import { loadConfig } from '../api/config.js';
 import { loadGatewayConfig } from '../api/gateway-config.js';
+import { createPool } from '../lib/db.js';
 import { loadKubeConfig } from '../lib/kube/client.js';
 import { installCrds } from '../lib/kube/install-crds.js';
 import { migrate } from '../migrations/migrate.js';
