@@ -38,10 +38,10 @@ export async function createDeployment(
   });
 }
 
-/** Plays the kubelet: every Pending pod of the app becomes Running and Ready. */
-export async function markPodsReady(namespace: string, app: string): Promise<number> {
+/** Plays the kubelet: every Pending pod of the app (or of the namespace) becomes Running and Ready. */
+export async function markPodsReady(namespace: string, app?: string): Promise<number> {
   const { core } = kube();
-  const pods = await core.listNamespacedPod({ namespace, labelSelector: `app=${app}` });
+  const pods = await core.listNamespacedPod({ namespace, ...(app ? { labelSelector: `app=${app}` } : {}) });
   let marked = 0;
   for (const pod of pods.items) {
     if (pod.metadata?.deletionTimestamp || pod.status?.phase === 'Running') continue;

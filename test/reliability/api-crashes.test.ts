@@ -7,10 +7,11 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { createServer } from 'node:net';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mulberry32 as prng } from '../../bench/stats.js';
 import { verifyChain } from '../../lib/audit/verify.js';
+import { freePort } from '../../stack/processes.js';
 import { alertmanagerPayload, deploymentWithPods, listRRs, podAlert } from '../gateway/gateway-fixtures.js';
 import { eventually, stackInfo, testNamespace, uniqueName } from '../harness/index.js';
 import { auditEvent } from '../integration/audit-fixtures.js';
@@ -21,27 +22,6 @@ const PER_BATCH = 10;
 const SIGNALS = 6;
 const KILLS = 3;
 const SEED = 7_2026;
-
-function prng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
-
-const freePort = () =>
-  new Promise<number>((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
 
 describe('the API process SIGKILLed while writes are in flight', () => {
   const s = stackInfo();
