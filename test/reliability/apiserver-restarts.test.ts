@@ -1,0 +1,169 @@
+/**
+ * Kubernetes API trouble (DESIGN §12): the kube-apiserver is restarted several times,
+ * at seeded random moments, while remediations are in flight. The worker's launcher
+ * and child watchers must resume on their own and no child completion may be missed.
+ *
+ * The workflows' safety re-read is set to an hour, so a completion can reach a
+ * workflow only through a watcher signal: an RR that completes proves its watchers
+ * saw every one of its children finish, across the restarts.
+ *
+ * A control plane of its own (etcd + kube-apiserver), so the restarts do not disturb
+ * other test files; the test plays the child controllers, completing each child it
+ * finds, and keeps going through the outages.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type KubeObject, KubeObjects } from '../../activities/kube-objects.js';
+import { mulberry32 } from '../../bench/stats.js';
+import { kubeClients, loadKubeConfig } from '../../lib/kube/client.js';
+import { installCrds } from '../../lib/kube/install-crds.js';
+import { type StartedKube, startKube } from '../../stack/kube.js';
+import { resolveTool } from '../../stack/tools.js';
+import { startWorkerRuntime, type WorkerRuntime } from '../../workers/runtime.js';
+import { sampleRemediationRequest } from '../harness/fixtures.js';
+import { eventually, stackInfo, uniqueName } from '../harness/index.js';
+import { completedAnalysis, completedEnrichment } from '../harness/remediation.js';
+
+const RRS = 20;
+const RESTARTS = 4;
+const SEED = 20_261_124;
+
+/** What the test, playing each child's controller, writes to finish it. */
+const FINISH: Record<string, Record<string, unknown>> = {
+  signalprocessings: completedEnrichment,
+  aianalyses: completedAnalysis(false),
+  workflowexecutions: { phase: 'Completed' },
+  effectivenessassessments: { phase: 'Completed', assessmentReason: 'Full' },
+};
+
+describe('kube-apiserver restarted while remediations run', () => {
+  const random = mulberry32(SEED);
+  const namespace = 'remediations';
+  let kube: StartedKube;
+  let runtime: WorkerRuntime;
+  let objects: KubeObjects;
+  let workDir: string;
+
+  const list = async (plural: string) =>
+    (
+      (await kubeClients(objects.kc).custom.listNamespacedCustomObject({
+        group: 'kubernaut.ai',
+        version: 'v1alpha1',
+        namespace,
+        plural,
+      })) as { items: KubeObject[] }
+    ).items;
+
+  beforeAll(async () => {
+    workDir = mkdtempSync(join(tmpdir(), 'kube-restarts-'));
+    kube = await startKube(
+      { etcd: (await resolveTool('etcd')).path, apiserver: (await resolveTool('kube-apiserver')).path },
+      workDir,
+    );
+    const kc = loadKubeConfig(kube.kubeconfigPath);
+    await installCrds(kc);
+    await kubeClients(kc).core.createNamespace({ body: { metadata: { name: namespace } } });
+    objects = new KubeObjects(kc);
+    runtime = await startWorkerRuntime({
+      temporalAddress: stackInfo().temporalAddress,
+      temporalNamespace: stackInfo().temporalNamespace,
+      databaseUrl: stackInfo().databaseUrl,
+      kubeconfigPath: kube.kubeconfigPath,
+      taskQueue: uniqueName('restarts'),
+      // No safety net: only the watchers can tell a workflow that a child finished.
+      settings: { safetyRecheckMs: 3_600_000 },
+      controllers: { enabled: [] }, // the test plays them
+      log: () => {},
+    });
+  });
+  afterAll(async () => {
+    await runtime?.stop();
+    await kube?.stop();
+    rmSync(workDir, { recursive: true, force: true });
+  });
+
+  /** Plays the child controllers: finishes every child not yet finished, until stopped. */
+  function playChildControllers() {
+    let stopped = false;
+    let finished = 0;
+    const loop = (async () => {
+      while (!stopped) {
+        for (const plural of Object.keys(FINISH)) {
+          const children = await list(plural).catch(() => [] as KubeObject[]); // the API may be down
+          for (const o of children) {
+            if (o.status?.phase === 'Completed') continue;
+            const done = await objects
+              .mergeStatus(plural, namespace, o.metadata.name as string, FINISH[plural]!)
+              .then(() => true)
+              .catch(() => false);
+            if (done) finished++;
+          }
+        }
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    })();
+    return {
+      finished: () => finished,
+      stop: async () => {
+        stopped = true;
+        await loop;
+      },
+    };
+  }
+
+  const phaseOf = async (rr: string) =>
+    (await objects.get('remediationrequests', namespace, rr).catch(() => null))?.status?.overallPhase as
+      | string
+      | undefined;
+
+  it(`${RRS} remediations through ${RESTARTS} apiserver restarts: each Completed, no child completion missed, one of each child`, async () => {
+    const controllers = playChildControllers();
+    const rrs: string[] = [];
+    let restarts = 0;
+    try {
+      // RRs arrive in waves between the restarts, so restarts hit every phase.
+      for (let wave = 0; wave <= RESTARTS; wave++) {
+        const count = wave === RESTARTS ? RRS - rrs.length : Math.floor(RRS / (RESTARTS + 1));
+        for (let i = 0; i < count; i++) {
+          const name = uniqueName('rr');
+          await objects.create(
+            'remediationrequests',
+            namespace,
+            sampleRemediationRequest(namespace, name, uniqueName('web')) as never,
+          );
+          rrs.push(name);
+        }
+        if (wave === RESTARTS) break;
+        await new Promise((r) => setTimeout(r, 500 + Math.floor(random() * 3_000)));
+        await kube.restartApiServer();
+        restarts++;
+      }
+      await eventually(
+        `all ${RRS} remediations to complete`,
+        async () => (await Promise.all(rrs.map(phaseOf))).every((p) => p === 'Completed'),
+        180_000,
+        1_000,
+      );
+    } finally {
+      await controllers.stop();
+    }
+
+    expect(restarts).toBe(RESTARTS);
+    expect(controllers.finished()).toBeGreaterThanOrEqual(RRS * Object.keys(FINISH).length);
+    for (const rr of rrs) {
+      const o = await objects.get('remediationrequests', namespace, rr);
+      expect((o?.status?.completionStatus as { outcome?: string } | undefined)?.outcome, rr).toBe(
+        'Remediated',
+      );
+    }
+    // Exactly one of each phase's child per RR, even though watches and the launcher
+    // re-listed after every restart.
+    for (const plural of Object.keys(FINISH)) {
+      const names = (await list(plural)).map((o) => o.metadata.name as string);
+      expect(new Set(names).size, plural).toBe(names.length);
+      expect(names.length, plural).toBe(RRS);
+    }
+  }, 420_000);
+});
