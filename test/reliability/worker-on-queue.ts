@@ -2,7 +2,8 @@
  * A worker process for the reliability suite: workers/runtime.ts as workers/main.ts
  * runs it, but on the task queue in KUBERNAUT_TEST_TASK_QUEUE, so a worker pointed
  * at a private PostgreSQL never takes workflow tasks of another test's remediations.
- * Built-in controllers off: the test plays the children.
+ * Built-in controllers off (the test plays the children) unless KUBERNAUT_CONTROLLERS
+ * names some.
  */
 import { migrate } from '../../migrations/migrate.js';
 import { startWorkerRuntime } from '../../workers/runtime.js';
@@ -16,7 +17,8 @@ const runtime = await startWorkerRuntime({
   kubeconfigPath: env.KUBECONFIG,
   watchNamespace: env.KUBERNAUT_WATCH_NAMESPACE!,
   taskQueue: env.KUBERNAUT_TEST_TASK_QUEUE!,
-  controllers: { enabled: [] },
+  hmacKey: env.AUDIT_HMAC_KEY || undefined,
+  ...(env.KUBERNAUT_CONTROLLERS ? {} : { controllers: { enabled: [] } }),
 });
 process.stderr.write('[worker] running\n');
 process.on('SIGTERM', () => void runtime.stop().then(() => process.exit(0)));
