@@ -15,12 +15,13 @@ import { freePort } from '../../stack/processes.js';
 import { alertmanagerPayload, deploymentWithPods, listRRs, podAlert } from '../gateway/gateway-fixtures.js';
 import { eventually, stackInfo, testNamespace, uniqueName } from '../harness/index.js';
 import { auditEvent } from '../integration/audit-fixtures.js';
+import { reportFigures } from './report.js';
 
 const TOKEN = 'api-crash-writer-token-0123456789';
-const BATCHES = 20;
+const BATCHES = 40;
 const PER_BATCH = 10;
-const SIGNALS = 6;
-const KILLS = 3;
+const SIGNALS = 10;
+const KILLS = 5;
 const SEED = 7_2026;
 
 describe('the API process SIGKILLed while writes are in flight', () => {
@@ -174,5 +175,13 @@ describe('the API process SIGKILLed while writes are in flight', () => {
       expect(created, `gateway.crd.created of ${rr.metadata.name}`).toHaveLength(1);
     }
     expect([...byTarget.values()].every((n) => n === 1)).toBe(true);
+    reportFigures('api-crashes', {
+      sigkills: kills,
+      auditEvents: sent.size,
+      lost: 0,
+      duplicated: 0,
+      signals: SIGNALS,
+      rrsCreatedTwice: 0,
+    });
   }, 240_000);
 });

@@ -25,6 +25,7 @@ import { startWorkerRuntime, type WorkerRuntime } from '../../workers/runtime.js
 import { sampleRemediationRequest } from '../harness/fixtures.js';
 import { eventually, stackInfo, uniqueName } from '../harness/index.js';
 import { completedAnalysis, completedEnrichment } from '../harness/remediation.js';
+import { reportFigures } from './report.js';
 
 const RRS = 20;
 const RESTARTS = 4;
@@ -165,5 +166,12 @@ describe('kube-apiserver restarted while remediations run', () => {
       expect(new Set(names).size, plural).toBe(names.length);
       expect(names.length, plural).toBe(RRS);
     }
+    reportFigures('apiserver-restarts', {
+      restarts,
+      remediations: RRS,
+      completed: RRS,
+      childCompletions: controllers.finished(),
+      duplicateChildren: 0,
+    });
   }, 420_000);
 });

@@ -18,6 +18,7 @@ import { loadKubeConfig } from '../../lib/kube/client.js';
 import { alertmanagerPayload, deploymentWithPods, listRRs, podAlert } from '../gateway/gateway-fixtures.js';
 import { stackInfo, testNamespace, uniqueName } from '../harness/index.js';
 import { auditEvent } from '../integration/audit-fixtures.js';
+import { reportFigures } from './report.js';
 
 const SEED = 0x5eed_2026;
 /** Multiplies every route's number of runs; 4 keeps the whole file near a minute on 2 cores. */
@@ -542,5 +543,10 @@ describe('hostile input on every route', () => {
       [seeded],
     );
     expect(rows[0].n).toBe(before.count);
+    reportFigures('hostile-input', {
+      inputs: requests,
+      '5xx': findings.length,
+      statuses: JSON.stringify(Object.fromEntries([...statuses].sort((a, b) => a[0] - b[0]))),
+    });
   });
 });

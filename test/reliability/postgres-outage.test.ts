@@ -4,8 +4,8 @@
  * pointed at it. The API's /readyz says 503 while it is down and 200 after; the
  * workflows' audit writes retry until it returns, and afterwards every audit row is
  * there exactly once with a valid chain, and every remediation completes.
- * The issue asks for 60 s; 20 s exercises the same retries (backoff caps at 30 s)
- * within the suite's time budget.
+ * 60 s is longer than the activities' retry backoff cap (30 s), so each write is
+ * retried several times and the last retry lands after the database is back.
  *
  * The test supervises the worker as Kubernetes would (a worker that exits is started
  * again), and asserts it never has to: this suite found that an unhandled pg.Pool
@@ -24,9 +24,10 @@ import { type StartedPostgres, startPostgres } from '../../stack/postgres.js';
 import { sampleRemediationRequest } from '../harness/fixtures.js';
 import { eventually, stackInfo, testNamespace, uniqueName } from '../harness/index.js';
 import { completedAnalysis, completedEnrichment } from '../harness/remediation.js';
+import { reportFigures } from './report.js';
 
-const OUTAGE_MS = 20_000;
-const RRS = 4;
+const OUTAGE_MS = 60_000;
+const RRS = 8;
 
 describe('PostgreSQL unavailable while remediations run', () => {
   const s = stackInfo();
@@ -193,5 +194,12 @@ describe('PostgreSQL unavailable while remediations run', () => {
       const chain = await verifyChain(pool, rr);
       expect(chain.is_valid, chain.message).toBe(true);
     }
-  }, 300_000);
+    reportFigures('postgres-outage', {
+      outageSeconds: OUTAGE_MS / 1000,
+      remediations: rrs.length,
+      completed: rrs.length,
+      duplicateAuditRows: 0,
+      workerExits,
+    });
+  }, 420_000);
 });

@@ -9,6 +9,7 @@ import { API_GROUP } from '../../lib/domain.js';
 import { kubeRequest } from '../../lib/kube/raw.js';
 import { eventually, kube } from '../harness/index.js';
 import { completedAnalysis, completedEnrichment, useRemediationHarness } from '../harness/remediation.js';
+import { reportFigures } from './report.js';
 
 describe('conflicting writers on a RemediationRequest', () => {
   const h = useRemediationHarness({ stabilizationWindow: '1s' });
@@ -99,5 +100,11 @@ describe('conflicting writers on a RemediationRequest', () => {
         types.filter((x) => x === t),
         t,
       ).toHaveLength(1);
+    reportFigures('status-conflicts', {
+      labelBumps: labels.counts.ok,
+      statusReplaces: statusWriter.counts.ok,
+      statusConflicts: statusWriter.counts.conflict,
+      outcome: 'Remediated',
+    });
   });
 });
