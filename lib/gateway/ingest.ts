@@ -19,6 +19,7 @@ import { type Claim, ClaimStore } from './claim.js';
 import { DeduplicationRecorder, RemediationEndedError } from './deduplication.js';
 import { newRemediationRequestName, signalFingerprint } from './fingerprint.js';
 import { KeyedMutex } from './keyed-mutex.js';
+import { keepAliveKubeConfig } from './kube-agent.js';
 import { kubeReader, resolveOwner } from './owner-resolution.js';
 import { remediationRequestObject, remediationRequestSpec } from './rr-spec.js';
 import { RemediationRequestStore } from './rr-store.js';
@@ -66,6 +67,8 @@ export class Gateway {
     private readonly writer: AuditWriter,
     readonly options: GatewayOptions,
   ) {
+    // Every Kubernetes call of the gateway goes over pooled keep-alive connections.
+    kc = keepAliveKubeConfig(kc);
     const clients = kubeClients(kc);
     this.core = clients.core;
     this.claims = new ClaimStore(pool);
