@@ -76,7 +76,7 @@ export interface AuditWriteResult {
 
 /**
  * The one audit writer. `write` is all-or-nothing for a batch and idempotent per
- * event_id (ON CONFLICT DO NOTHING), so retries never duplicate rows or fork a chain.
+ * event_id (stored ids are skipped, under the chain lock), so retries never duplicate rows or fork a chain.
  */
 export interface AuditWriter {
   write(events: AuditEventInput[]): Promise<AuditWriteResult>;

@@ -5,17 +5,27 @@
  * Guarantees, per call:
  * - all-or-nothing: the whole batch is one transaction;
  * - idempotent: an event whose event_id is already stored is skipped and keeps its
- *   chain link (checked under the lock, before hashing, so a replay never advances
- *   the chain); duplicates inside one batch count once;
- * - one chain per correlation_id: the links are computed under
+ *   chain link (checked under the lock, before anything is inserted, so a replay never
+ *   advances the chain); duplicates inside one batch count once;
+ * - one chain per correlation_id: links are checked or read under
  *   pg_advisory_xact_lock(hashtext(correlation_id)), so concurrent writers queue
  *   instead of forking the chain;
- * - one multi-row INSERT per batch (jsonb_populate_recordset), not a round trip per row;
+ * - one multi-row INSERT per batch, not a round trip per row;
  * - an event dated outside every partition makes the partition
  *   (audit_ensure_partition) and the batch is retried.
+ *
+ * Two paths, same guarantees:
+ * - fast (one round trip): the writer links the batch against the chain heads it
+ *   expects — the ones it wrote last, kept in a bounded cache, or "no link yet" for a
+ *   correlation it has not seen — and `audit_append` (migrations/0004) checks those
+ *   heads and the ids under the locks and inserts in the same call. When another
+ *   writer moved a chain, or an id is stored already, the call inserts nothing and
+ *   answers the actual heads and stored ids; the writer re-links and tries once more.
+ * - locked (after that): BEGIN, the locks, one lookup of ids and heads, the INSERT,
+ *   COMMIT — it cannot be outrun, so a batch contended on every try still lands.
  */
 import type pg from 'pg';
-import { type AuditRow, algorithmFor, eventHash, GENESIS_HASH } from './hash.js';
+import { type AuditRow, algorithmFor, eventHash, GENESIS_HASH, type HashAlgorithm } from './hash.js';
 import { toRow } from './rows.js';
 import type { AuditEventInput, AuditWriteResult, AuditWriter } from './types.js';
 
@@ -24,20 +34,169 @@ export interface AuditWriterOptions {
   hmacKey?: string;
   /** Called with the number of rows inserted by each committed batch (metrics). */
   onWritten?: (inserted: number) => void;
+  /** Chain heads remembered for the fast path (default 10,000 correlations). */
+  headCacheSize?: number;
+  /** Fast-path calls per attempt before the locked path (default 2; 0: locked path only). */
+  fastRounds?: number;
 }
 
 const MISSING_PARTITION = '23514';
-const RETRYABLE = new Set(['40P01', '40001']); // deadlock (hashtext collision), serialization
+// Deadlock (hashtext collision), serialization, and a unique violation: an id stored
+// by a concurrent batch of another correlation; the retry finds it stored.
+const RETRYABLE = new Set(['40P01', '40001', '23505']);
 const MAX_ATTEMPTS = 4;
 
 interface PgError extends Error {
   code?: string;
 }
 
+type PendingRow = Omit<AuditRow, 'chain_position'>;
+
+/** A correlation's newest link. */
+interface Head {
+  position: number;
+  hash: string;
+}
+
+/**
+ * Which of the batch's event ids are stored already ($1), and each correlation's
+ * chain head ($2): its newest link among the rows and the retention tombstones
+ * (retention may have removed a chain's newest rows). Runs after the locks are
+ * held, in its own statement, so it sees every chain head committed before them.
+ * Per-key probes (LATERAL … LIMIT 1) rather than `= ANY(array)`: on a partition
+ * without statistics yet (a new month, a fresh table) the planner costs `= ANY` as
+ * a sequential scan of the whole partition, tens of milliseconds per batch.
+ */
+const LOOKUP_SQL = `
+  SELECT 'id' AS kind, u.id::text AS key, NULL::bigint AS chain_position, NULL::text AS event_hash
+    FROM unnest($1::uuid[]) AS u(id)
+   CROSS JOIN LATERAL (SELECT 1 FROM audit_events e WHERE e.event_id = u.id LIMIT 1) AS stored
+  UNION ALL
+  SELECT 'head', c.id, h.chain_position, h.event_hash
+    FROM unnest($2::text[]) AS c(id)
+   CROSS JOIN LATERAL (
+     SELECT l.chain_position, l.event_hash FROM (
+       (SELECT chain_position, event_hash FROM audit_events
+         WHERE correlation_id = c.id ORDER BY chain_position DESC LIMIT 1)
+       UNION ALL
+       (SELECT chain_position, event_hash FROM audit_retention_tombstones
+         WHERE correlation_id = c.id ORDER BY chain_position DESC LIMIT 1)) AS l
+     ORDER BY l.chain_position DESC LIMIT 1) AS h`;
+
+const INSERT_SQL = `INSERT INTO audit_events (
+    event_id, event_date, version, event_timestamp, event_type, event_category, event_action,
+    event_outcome, actor_type, actor_id, actor_ip, resource_type, resource_id, correlation_id,
+    parent_event_id, parent_event_date, namespace, cluster_id, event_data, severity, duration_ms,
+    error_code, error_message, retention_days, is_sensitive, chain_position, event_hash,
+    previous_event_hash, hash_algorithm, legal_hold, legal_hold_reason, legal_hold_placed_by,
+    legal_hold_placed_at)
+  SELECT r.event_id, r.event_date, r.version, r.event_timestamp, r.event_type, r.event_category,
+    r.event_action, r.event_outcome, r.actor_type, r.actor_id, r.actor_ip, r.resource_type,
+    r.resource_id, r.correlation_id, r.parent_event_id, r.parent_event_date, r.namespace,
+    r.cluster_id, r.event_data, r.severity, r.duration_ms, r.error_code, r.error_message,
+    r.retention_days, r.is_sensitive, r.chain_position, r.event_hash, r.previous_event_hash,
+    r.hash_algorithm, h.correlation_id IS NOT NULL, h.reason, h.placed_by, h.placed_at
+  FROM json_populate_recordset(NULL::audit_events, $1::json) WITH ORDINALITY AS r
+  LEFT JOIN audit_legal_holds h ON h.correlation_id = r.correlation_id
+  ORDER BY r.ordinality`;
+
+const APPEND_SQL = 'SELECT r_kind, r_key, r_position, r_hash FROM audit_append($1, $2, $3, $4, $5)';
+
+/** The batch linked against `headOf`: rows to insert, the heads it expected and the heads it leaves. */
+interface Linked {
+  toInsert: Record<string, unknown>[];
+  ids: string[];
+  expected: Map<string, Head | undefined>;
+  after: Map<string, Head>;
+}
+
+function link(
+  rows: PendingRow[],
+  stored: Set<string>,
+  headOf: (correlationId: string) => Head | undefined,
+  algorithm: HashAlgorithm,
+  hmacKey: string | undefined,
+): Linked {
+  const out: Linked = { toInsert: [], ids: [], expected: new Map(), after: new Map() };
+  for (const r of rows) {
+    if (stored.has(r.event_id)) continue;
+    if (!out.expected.has(r.correlation_id)) out.expected.set(r.correlation_id, headOf(r.correlation_id));
+    const prev = out.after.get(r.correlation_id) ?? out.expected.get(r.correlation_id);
+    const row: AuditRow = { ...r, chain_position: prev ? prev.position + 1 : 1 };
+    const previous = prev?.hash ?? GENESIS_HASH;
+    const hash = eventHash(previous, row, algorithm, hmacKey);
+    out.toInsert.push({ ...row, event_hash: hash, previous_event_hash: previous, hash_algorithm: algorithm });
+    out.ids.push(r.event_id);
+    out.after.set(r.correlation_id, { position: row.chain_position, hash });
+  }
+  return out;
+}
+
+/** Remembers the newest heads, forgetting the least recently written past `max`. */
+class HeadCache {
+  private readonly heads = new Map<string, Head>();
+  constructor(private readonly max: number) {}
+  get(correlationId: string): Head | undefined {
+    return this.heads.get(correlationId);
+  }
+  set(correlationId: string, head: Head | undefined) {
+    this.heads.delete(correlationId);
+    if (!head || this.max <= 0) return;
+    this.heads.set(correlationId, head);
+    if (this.heads.size > this.max) this.heads.delete(this.heads.keys().next().value!);
+  }
+}
+
 export function createAuditWriter(pool: pg.Pool, opts: AuditWriterOptions = {}): AuditWriter {
   const algorithm = algorithmFor(opts.hmacKey);
+  const cache = new HeadCache(opts.headCacheSize ?? 10_000);
 
-  async function writeOnce(rows: Omit<AuditRow, 'chain_position'>[]): Promise<number> {
+  const fastRounds = opts.fastRounds ?? 2;
+
+  /** The fast path; undefined when it was outrun fastRounds times. */
+  async function append(rows: PendingRow[]): Promise<number | undefined> {
+    const stored = new Set<string>();
+    // What the last answer said; the cache for correlations it did not cover.
+    const known = new Map<string, Head | undefined>();
+    const headOf = (c: string) => (known.has(c) ? known.get(c) : cache.get(c));
+    for (let round = 0; round < fastRounds; round++) {
+      const linked = link(rows, stored, headOf, algorithm, opts.hmacKey);
+      if (linked.toInsert.length === 0) return 0;
+      const correlations = [...linked.expected.keys()];
+      const res = await pool.query<{
+        r_kind: 'inserted' | 'id' | 'head';
+        r_key: string;
+        r_position: string | null;
+        r_hash: string | null;
+      }>({
+        name: 'audit-append',
+        text: APPEND_SQL,
+        values: [
+          JSON.stringify(linked.toInsert),
+          linked.ids,
+          correlations,
+          correlations.map((c) => linked.expected.get(c)?.position ?? null),
+          correlations.map((c) => linked.expected.get(c)?.hash ?? null),
+        ],
+      });
+      const first = res.rows[0];
+      if (first?.r_kind === 'inserted') {
+        for (const [c, h] of linked.after) cache.set(c, h);
+        return Number(first.r_key);
+      }
+      // Outrun: learn the actual state, then link again.
+      for (const c of correlations) known.set(c, undefined);
+      for (const r of res.rows) {
+        if (r.r_kind === 'id') stored.add(r.r_key);
+        else if (r.r_kind === 'head') known.set(r.r_key, { position: Number(r.r_position), hash: r.r_hash! });
+      }
+      for (const c of correlations) cache.set(c, known.get(c));
+    }
+    return undefined;
+  }
+
+  /** The locked path: a transaction that reads the heads under the locks. */
+  async function writeLocked(rows: PendingRow[]): Promise<number> {
     const client = await pool.connect();
     try {
       await client.query('BEGIN');
@@ -48,67 +207,34 @@ export function createAuditWriter(pool: pg.Pool, opts: AuditWriterOptions = {}):
            SELECT DISTINCT hashtext(c) AS h FROM unnest($1::text[]) AS c ORDER BY 1) AS locks`,
         [correlations],
       );
-      const existing = await client.query<{ event_id: string }>(
-        'SELECT event_id::text AS event_id FROM audit_events WHERE event_id = ANY($1::uuid[])',
-        [rows.map((r) => r.event_id)],
-      );
-      const heads = await client.query<{
-        correlation_id: string;
-        chain_position: string;
-        event_hash: string;
-      }>(
-        // Tombstones count too: retention may have removed a chain's newest rows.
-        `SELECT DISTINCT ON (correlation_id) correlation_id, chain_position, event_hash FROM (
-           SELECT correlation_id, chain_position, event_hash FROM audit_events WHERE correlation_id = ANY($1)
-           UNION ALL
-           SELECT correlation_id, chain_position, event_hash FROM audit_retention_tombstones
-            WHERE correlation_id = ANY($1)) AS links
-         ORDER BY correlation_id, chain_position DESC`,
-        [correlations],
-      );
-      const head = new Map(heads.rows.map((h) => [h.correlation_id, h]));
-      const seen = new Set(existing.rows.map((r) => r.event_id));
-      const toInsert: Record<string, unknown>[] = [];
-      for (const r of rows) {
-        if (seen.has(r.event_id)) continue;
-        seen.add(r.event_id);
-        const prev = head.get(r.correlation_id);
-        const row: AuditRow = { ...r, chain_position: prev ? Number(prev.chain_position) + 1 : 1 };
-        const previous = prev?.event_hash ?? GENESIS_HASH;
-        const hash = eventHash(previous, row, algorithm, opts.hmacKey);
-        toInsert.push({ ...row, event_hash: hash, previous_event_hash: previous, hash_algorithm: algorithm });
-        head.set(r.correlation_id, {
-          correlation_id: r.correlation_id,
-          chain_position: String(row.chain_position),
-          event_hash: hash,
-        });
+      const found = await client.query<{
+        kind: 'id' | 'head';
+        key: string;
+        chain_position: string | null;
+        event_hash: string | null;
+      }>({
+        name: 'audit-writer-lookup',
+        text: LOOKUP_SQL,
+        values: [rows.map((r) => r.event_id), correlations],
+      });
+      const stored = new Set<string>();
+      const heads = new Map<string, Head>();
+      for (const f of found.rows) {
+        if (f.kind === 'id') stored.add(f.key);
+        else heads.set(f.key, { position: Number(f.chain_position), hash: f.event_hash! });
       }
+      const linked = link(rows, stored, (c) => heads.get(c), algorithm, opts.hmacKey);
       let inserted = 0;
-      if (toInsert.length > 0) {
-        // Events of a correlation under legal hold are born held.
-        const res = await client.query(
-          `INSERT INTO audit_events (
-             event_id, event_date, version, event_timestamp, event_type, event_category, event_action,
-             event_outcome, actor_type, actor_id, actor_ip, resource_type, resource_id, correlation_id,
-             parent_event_id, parent_event_date, namespace, cluster_id, event_data, severity, duration_ms,
-             error_code, error_message, retention_days, is_sensitive, chain_position, event_hash,
-             previous_event_hash, hash_algorithm, legal_hold, legal_hold_reason, legal_hold_placed_by,
-             legal_hold_placed_at)
-           SELECT r.event_id, r.event_date, r.version, r.event_timestamp, r.event_type, r.event_category,
-             r.event_action, r.event_outcome, r.actor_type, r.actor_id, r.actor_ip, r.resource_type,
-             r.resource_id, r.correlation_id, r.parent_event_id, r.parent_event_date, r.namespace,
-             r.cluster_id, r.event_data, r.severity, r.duration_ms, r.error_code, r.error_message,
-             r.retention_days, r.is_sensitive, r.chain_position, r.event_hash, r.previous_event_hash,
-             r.hash_algorithm, h.correlation_id IS NOT NULL, h.reason, h.placed_by, h.placed_at
-           FROM jsonb_populate_recordset(NULL::audit_events, $1::jsonb) WITH ORDINALITY AS r
-           LEFT JOIN audit_legal_holds h ON h.correlation_id = r.correlation_id
-           ORDER BY r.ordinality
-           ON CONFLICT DO NOTHING`,
-          [JSON.stringify(toInsert)],
-        );
+      if (linked.toInsert.length > 0) {
+        const res = await client.query({
+          name: 'audit-writer-insert',
+          text: INSERT_SQL,
+          values: [JSON.stringify(linked.toInsert)],
+        });
         inserted = res.rowCount ?? 0;
       }
       await client.query('COMMIT');
+      for (const c of correlations) cache.set(c, linked.after.get(c) ?? heads.get(c));
       return inserted;
     } catch (err) {
       await client.query('ROLLBACK').catch(() => {});
@@ -118,7 +244,7 @@ export function createAuditWriter(pool: pg.Pool, opts: AuditWriterOptions = {}):
     }
   }
 
-  async function ensurePartitions(rows: Omit<AuditRow, 'chain_position'>[]) {
+  async function ensurePartitions(rows: PendingRow[]) {
     // Outside the batch transaction: creating a partition locks the parent table,
     // which must not happen while this connection holds row locks on it.
     const days = [...new Set(rows.map((r) => r.event_date))];
@@ -127,12 +253,15 @@ export function createAuditWriter(pool: pg.Pool, opts: AuditWriterOptions = {}):
 
   return {
     async write(events: AuditEventInput[]): Promise<AuditWriteResult> {
-      const rows = events.map(toRow);
-      const event_ids = rows.map((r) => r.event_id);
+      const all = events.map(toRow);
+      const event_ids = all.map((r) => r.event_id);
+      // Duplicates inside the batch count once: the first occurrence is the one linked.
+      const seen = new Set<string>();
+      const rows = all.filter((r) => !seen.has(r.event_id) && seen.add(r.event_id));
       if (rows.length === 0) return { event_ids, inserted: 0 };
       for (let attempt = 1; ; attempt++) {
         try {
-          const inserted = await writeOnce(rows);
+          const inserted = (await append(rows)) ?? (await writeLocked(rows));
           opts.onWritten?.(inserted);
           return { event_ids, inserted };
         } catch (err) {

@@ -1,11 +1,22 @@
 import { describe, expect, it } from 'vitest';
 import { GENESIS_HASH } from '../../lib/audit/hash.js';
-import { createAuditWriter, verifyChain } from '../../lib/audit/index.js';
+import {
+  type AuditWriterOptions,
+  applyRetention,
+  createAuditWriter,
+  verifyChain,
+} from '../../lib/audit/index.js';
 import { auditEvent, auditPool, newCorrelation } from './audit-fixtures.js';
 
-describe('audit writer', () => {
+// Every guarantee holds on both of the writer's paths: the fast one (one call of
+// audit_append against the heads the writer expects) and the locked transaction
+// it falls back to.
+describe.each([
+  ['fast path', {}],
+  ['locked path', { fastRounds: 0 }],
+] as [string, AuditWriterOptions][])('audit writer (%s)', (_path, options) => {
   const pool = auditPool();
-  const writer = createAuditWriter(pool);
+  const writer = createAuditWriter(pool, options);
 
   const chainOf = async (cid: string) =>
     (
@@ -75,7 +86,7 @@ describe('audit writer', () => {
 
   it('concurrent writers on one correlation build one valid chain without forks', async () => {
     const cid = newCorrelation();
-    const writers = Array.from({ length: 8 }, () => createAuditWriter(pool));
+    const writers = Array.from({ length: 8 }, () => createAuditWriter(pool, options));
     await Promise.all(
       writers.map((w, i) =>
         w.write([
@@ -106,7 +117,7 @@ describe('audit writer', () => {
 
   it('with an HMAC key, links are HMAC-SHA256 and verify only with that key', async () => {
     const cid = newCorrelation();
-    const keyed = createAuditWriter(pool, { hmacKey: 'test-secret' });
+    const keyed = createAuditWriter(pool, { ...options, hmacKey: 'test-secret' });
     await keyed.write([auditEvent(cid), auditEvent(cid)]);
     expect((await chainOf(cid)).map((r) => r.hash_algorithm)).toEqual(['hmac-sha256', 'hmac-sha256']);
     expect((await verifyChain(pool, cid, { hmacKey: 'test-secret' })).is_valid).toBe(true);
@@ -114,6 +125,30 @@ describe('audit writer', () => {
     const noKey = await verifyChain(pool, cid);
     expect(noKey.is_valid).toBe(false);
     expect(noKey.tampered_events[0]!.message).toMatch(/HMAC key/);
+  });
+
+  it('a writer continues a chain another writer advanced since its last write', async () => {
+    const cid = newCorrelation();
+    const other = createAuditWriter(pool, options);
+    const [a, b, c, d] = [1, 2, 3, 4].map(() => auditEvent(cid));
+    await writer.write([a!]);
+    await other.write([b!, c!]);
+    expect(await writer.write([d!, b!])).toEqual({ event_ids: [d!.event_id, b!.event_id], inserted: 1 });
+    const chain = await chainOf(cid);
+    expect(chain.map((r) => r.event_id)).toEqual([a!.event_id, b!.event_id, c!.event_id, d!.event_id]);
+    expect(chain.map((r) => r.pos)).toEqual([1, 2, 3, 4]);
+    expect((await verifyChain(pool, cid)).is_valid).toBe(true);
+  });
+
+  it('a new writer continues a chain whose newest rows retention removed, after the tombstones', async () => {
+    const cid = newCorrelation();
+    const old = new Date(Date.now() - 5 * 86_400_000).toISOString();
+    await writer.write([1, 2].map(() => auditEvent(cid, { event_timestamp: old, retention_days: 1 })));
+    expect((await applyRetention(pool, { correlationIds: [cid] })).deleted).toBe(2);
+    const next = auditEvent(cid);
+    await createAuditWriter(pool, options).write([next]);
+    expect((await chainOf(cid)).map((r) => r.pos)).toEqual([3]);
+    expect(await verifyChain(pool, cid)).toMatchObject({ is_valid: true, total_events: 1, pruned_events: 2 });
   });
 
   it('events written under a legal hold are held from birth', async () => {
