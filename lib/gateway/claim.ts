@@ -49,6 +49,29 @@ export class ClaimStore {
     return rows[0] ? toClaim(rows[0]) : null;
   }
 
+  /**
+   * One round trip for "claim it, or tell me who has": inserts the first claim on the
+   * fingerprint (`mine`), or answers the claim already there. Null when the row was
+   * committed by a concurrent insert after this statement's snapshot: look again.
+   */
+  async claim(
+    fingerprint: string,
+    rrName: string,
+    rrNamespace: string,
+  ): Promise<{ claim: Claim; mine: boolean } | null> {
+    const { rows } = await this.pool.query<ClaimRow & { mine: boolean }>(
+      `WITH ins AS (
+         INSERT INTO gateway_claims (fingerprint, rr_name, rr_namespace) VALUES ($1, $2, $3)
+         ON CONFLICT (fingerprint) DO NOTHING RETURNING ${COLUMNS})
+       SELECT ${COLUMNS}, true AS mine FROM ins
+       UNION ALL
+       SELECT ${COLUMNS}, false AS mine FROM gateway_claims
+        WHERE fingerprint = $1 AND NOT EXISTS (SELECT 1 FROM ins)`,
+      [fingerprint, rrName, rrNamespace],
+    );
+    return rows[0] ? { claim: toClaim(rows[0]), mine: rows[0].mine } : null;
+  }
+
   /** The first claim on a fingerprint; null when another request holds one already. */
   async insert(fingerprint: string, rrName: string, rrNamespace: string): Promise<Claim | null> {
     const { rows } = await this.pool.query<ClaimRow>(

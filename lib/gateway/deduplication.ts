@@ -1,8 +1,12 @@
 /**
  * status.deduplication (firstSeenAt, lastSeenAt, occurrenceCount), which the gateway
- * alone writes. Each write reads the RR fresh and replaces /status under its
- * resourceVersion, retrying on 409: the workflow merge-patches other status fields at
- * any time and other replicas count too, and neither change may be lost.
+ * alone writes. Each write replaces /status under the resourceVersion of the RR it
+ * was computed from, retrying on 409 with a fresh read: the workflow merge-patches
+ * other status fields at any time and other replicas count too, and neither change
+ * may be lost. The RR a write starts from is the one this process last wrote (or
+ * created), when it has one: optimistic concurrency makes a stale copy a 409, never a
+ * lost increment or a count on an RR that has become terminal, so the steady state is
+ * one PUT per write and no read.
  *
  * Within one process, occurrences for the same RR that arrive while a write is in
  * flight are folded into the next write (+n), so a burst of identical alerts costs a
@@ -30,6 +34,8 @@ export interface RecordedOccurrence {
   dedup: Deduplication;
   /** This occurrence's number (1 = the one that created the RR). */
   occurrence: number;
+  /** The RR as this write left it. */
+  rr: KubeObject;
 }
 
 interface Waiter {
@@ -45,13 +51,22 @@ interface Pending {
 }
 
 const MAX_ATTEMPTS = 50;
+/** RRs whose last written state is remembered (the least recently written is forgotten first). */
+const KNOWN_LIMIT = 1_000;
 const laterOf = (a: string | undefined, b: string) => (a && Date.parse(a) > Date.parse(b) ? a : b);
 
 export class DeduplicationRecorder {
   private readonly pending = new Map<string, Pending>();
   private readonly running = new Set<string>();
+  /** The RR as this process last wrote or created it, by key: where the next write starts. */
+  private readonly known = new Map<string, KubeObject>();
 
   constructor(private readonly store: RemediationRequestStore) {}
+
+  /** Remembers an RR as just read or created, so the first count on it needs no read. */
+  seed(rr: KubeObject) {
+    this.remember(`${rr.metadata.namespace}/${rr.metadata.name}/${rr.metadata.uid}`, rr);
+  }
 
   /** Counts one occurrence on the RR with this uid, seen at `seenAt` (RFC 3339). */
   record(namespace: string, name: string, uid: string, seenAt: string): Promise<RecordedOccurrence> {
@@ -71,9 +86,10 @@ export class DeduplicationRecorder {
       for (let p = this.pending.get(key); p; p = this.pending.get(key)) {
         this.pending.delete(key);
         try {
-          const { dedup, before } = await this.increment(p, p.waiters.length);
-          for (const [i, w] of p.waiters.entries()) w.resolve({ dedup, occurrence: before + i + 1 });
+          const { dedup, before, rr } = await this.increment(key, p, p.waiters.length);
+          for (const [i, w] of p.waiters.entries()) w.resolve({ dedup, occurrence: before + i + 1, rr });
         } catch (err) {
+          this.known.delete(key);
           for (const w of p.waiters) w.reject(err);
         }
       }
@@ -82,9 +98,15 @@ export class DeduplicationRecorder {
     }
   }
 
-  private async increment(p: Pending, n: number): Promise<{ dedup: Deduplication; before: number }> {
+  private async increment(
+    key: string,
+    p: Pending,
+    n: number,
+  ): Promise<{ dedup: Deduplication; before: number; rr: KubeObject }> {
     for (let attempt = 1; ; attempt++) {
-      const rr = await this.store.get(p.namespace, p.name);
+      // First from the copy this process wrote last (a 409 if anyone changed it since), then fresh.
+      const remembered = attempt === 1 ? this.known.get(key) : undefined;
+      const rr = remembered ?? (await this.store.get(p.namespace, p.name));
       if (!rr || rr.metadata.uid !== p.uid) throw new RemediationEndedError('gone');
       if (isTerminalPhase(rr.status?.overallPhase as string | undefined)) {
         throw new RemediationEndedError('terminal');
@@ -99,13 +121,23 @@ export class DeduplicationRecorder {
       };
       const next: KubeObject = { ...rr, status: { ...rr.status, deduplication: dedup } };
       try {
-        await this.store.replaceStatus(next);
-        return { dedup, before };
+        const written = await this.store.replaceStatus(next);
+        this.remember(key, written);
+        return { dedup, before, rr: written };
       } catch (err) {
-        if (statusOf(err) !== 409 || attempt >= MAX_ATTEMPTS) throw err;
-        // Someone else wrote in between: back off a little (jittered) and re-read.
-        await new Promise((r) => setTimeout(r, Math.random() * Math.min(5 * attempt, 100)));
+        const code = statusOf(err);
+        if (code === 404) throw new RemediationEndedError('gone');
+        if (code !== 409 || attempt >= MAX_ATTEMPTS) throw err;
+        this.known.delete(key);
+        // A stale copy of ours: re-read at once. Someone else wrote in between: back off a little (jittered).
+        if (!remembered) await new Promise((r) => setTimeout(r, Math.random() * Math.min(5 * attempt, 100)));
       }
     }
+  }
+
+  private remember(key: string, rr: KubeObject) {
+    this.known.delete(key);
+    this.known.set(key, rr);
+    if (this.known.size > KNOWN_LIMIT) this.known.delete(this.known.keys().next().value!);
   }
 }

@@ -4,19 +4,30 @@
  * (deduplicated), or a reasoned refusal (rejected).
  *
  * Exactly one RR per open fingerprint, on any number of replicas: the database
- * claim (claim.ts) elects the creator, the RR name comes from the claim, and the
- * RR is created get-before-create, so a request finding a claim whose RR is not
- * there yet (in flight, or its creator crashed) creates the very same object.
+ * claim (claim.ts) elects the creator, the RR name comes from the claim, and a
+ * request finding a claim whose RR is not there yet (in flight, or its creator
+ * crashed) creates the very same object (get-before-create).
+ *
+ * Where the round trips went (the hot paths):
+ * - a claim with its RR's uid is trusted without reading the RR: the count on it
+ *   (deduplication.ts) is a write under the RR's resourceVersion that fails when the
+ *   RR is gone or terminal, and only then is the claim examined again and taken over;
+ * - such claims are remembered in this process, so a duplicate costs no database
+ *   read: a claim only ever moves away from an RR once that RR is terminal or gone,
+ *   which the count detects. The claim is remembered once its RR is recorded
+ *   (audit events written, uid stored), never before;
+ * - a name just claimed is created without a read first, and the first count
+ *   starts from the created object;
+ * - every Kubernetes call shares keep-alive connections (kube-agent.ts).
  */
 import { type KubeConfig, KubernetesObjectApi } from '@kubernetes/client-node';
 import type pg from 'pg';
 import type { KubeObject } from '../../activities/kube-objects.js';
 import type { AuditWriter } from '../audit/types.js';
-import { isTerminalPhase } from '../domain.js';
 import { kubeClients, statusOf } from '../kube/client.js';
 import { crdCreatedEvent, signalDeduplicatedEvent, signalReceivedEvent } from './audit-events.js';
 import { type Claim, ClaimStore } from './claim.js';
-import { DeduplicationRecorder, RemediationEndedError } from './deduplication.js';
+import { DeduplicationRecorder, type RecordedOccurrence, RemediationEndedError } from './deduplication.js';
 import { newRemediationRequestName, signalFingerprint } from './fingerprint.js';
 import { KeyedMutex } from './keyed-mutex.js';
 import { keepAliveKubeConfig } from './kube-agent.js';
@@ -50,8 +61,23 @@ export interface IngestContext {
 
 /** How often a request re-runs the claim decision when the RR it found ended meanwhile. */
 const MAX_ROUNDS = 5;
+/** Open claims remembered in this process (the least recently used go first). */
+const CLAIM_CACHE_LIMIT = 10_000;
 
-type Decision = { rr: KubeObject; created: boolean } | { rejection: Rejection };
+/** The RR that answers for a fingerprint, as its claim names it. */
+interface ClaimedRR {
+  name: string;
+  namespace: string;
+  uid: string;
+}
+
+type Decision =
+  | {
+      rr: ClaimedRR;
+      /** Set when this request created the RR: its own first count, already under way. */
+      created?: Promise<RecordedOccurrence>;
+    }
+  | { rejection: Rejection };
 
 export class Gateway {
   private readonly claims: ClaimStore;
@@ -60,6 +86,7 @@ export class Gateway {
   private readonly read;
   private readonly core;
   private readonly mutex = new KeyedMutex();
+  private readonly open = new Map<string, ClaimedRR>();
 
   constructor(
     pool: pg.Pool,
@@ -94,24 +121,26 @@ export class Gateway {
     const receivedTime = ctx.receivedAt.toISOString();
     const spec = remediationRequestSpec(signal, resolved, fingerprint, receivedTime);
     const result = { ...base, ...about, fingerprint };
+    const build = (name: string, ns: string) => remediationRequestObject(name, ns, spec);
 
+    let ended: ClaimedRR | undefined;
     for (let round = 1; ; round++) {
       const decision = await this.mutex.run(fingerprint, () =>
-        this.decide(fingerprint, (name, ns) => remediationRequestObject(name, ns, spec), ctx.submittedBy),
+        this.decide(fingerprint, build, ctx.submittedBy, receivedTime, ended),
       );
       if ('rejection' in decision) return { ...result, outcome: 'rejected', ...decision.rejection };
-      const { rr, created } = decision;
-      const ref = { name: rr.metadata.name, namespace: rr.metadata.namespace! };
+      const ref = { name: decision.rr.name, namespace: decision.rr.namespace };
       try {
-        const { dedup, occurrence } = await this.dedup.record(
-          ref.namespace,
-          ref.name,
-          rr.metadata.uid!,
-          receivedTime,
-        );
-        if (created) {
+        if (decision.created) {
+          const { occurrence } = await decision.created;
           return { ...result, outcome: 'created', remediationRequest: ref, occurrenceCount: occurrence };
         }
+        const { dedup, occurrence, rr } = await this.dedup.record(
+          ref.namespace,
+          ref.name,
+          decision.rr.uid,
+          receivedTime,
+        );
         // Idempotent: the id is (RR, uid, occurrence number), and each number is counted once.
         await this.writer.write([
           signalDeduplicatedEvent(rr, occurrence, dedup, receivedTime, ctx.submittedBy),
@@ -119,31 +148,47 @@ export class Gateway {
         return { ...result, outcome: 'deduplicated', remediationRequest: ref, occurrenceCount: occurrence };
       } catch (err) {
         // The RR ended between the decision and the count: decide again (it will take over the claim).
-        if (err instanceof RemediationEndedError && round < MAX_ROUNDS) continue;
+        if (err instanceof RemediationEndedError && round < MAX_ROUNDS) {
+          ended = decision.rr;
+          if (this.open.get(fingerprint)?.uid === ended.uid) this.open.delete(fingerprint);
+          continue;
+        }
         throw err;
       }
     }
   }
 
-  /** Which RR answers for the fingerprint: an open one, or one this call creates. */
+  /**
+   * Which RR answers for the fingerprint: the open one its claim names, or one this
+   * call creates. `ended` is the RR a previous round found terminal or gone.
+   */
   private async decide(
     fingerprint: string,
     build: (name: string, namespace: string) => KubeObject,
     submittedBy: string,
+    receivedTime: string,
+    ended?: ClaimedRR,
   ): Promise<Decision> {
+    const known = this.open.get(fingerprint);
+    if (known && known.uid !== ended?.uid) {
+      this.remember(fingerprint, known);
+      return { rr: known };
+    }
     const ns = this.options.controllerNamespace;
+    const materialise = (claim: Claim, fresh: boolean) =>
+      this.materialise(claim, build, submittedBy, receivedTime, fresh);
     for (let attempt = 0; attempt < MAX_ROUNDS * 2; attempt++) {
-      const claim = await this.claims.get(fingerprint);
-      if (!claim) {
-        const mine = await this.claims.insert(fingerprint, newRemediationRequestName(fingerprint), ns);
-        if (mine) return this.materialise(mine, build, submittedBy);
-        continue; // another request claimed it first: look again
-      }
-      const rr = await this.store.get(claim.rrNamespace, claim.rrName);
+      const found = await this.claims.claim(fingerprint, newRemediationRequestName(fingerprint), ns);
+      if (!found) continue; // claimed concurrently, after this statement's snapshot: look again
+      const { claim, mine } = found;
+      if (mine) return materialise(claim, true);
       // Claimed but not known to exist: creation in flight, or its creator crashed.
-      if (claim.rrUid === null) return this.materialise(claim, build, submittedBy, rr);
-      if (rr && rr.metadata.uid === claim.rrUid && !isTerminalPhase(rr.status?.overallPhase as string)) {
-        return { rr, created: false };
+      if (claim.rrUid === null) return materialise(claim, false);
+      const rr = { name: claim.rrName, namespace: claim.rrNamespace, uid: claim.rrUid };
+      // Trusted until the count finds its RR terminal or gone.
+      if (!(ended && ended.name === rr.name && ended.uid === rr.uid)) {
+        this.remember(fingerprint, rr);
+        return { rr };
       }
       // Its RR is terminal or gone: release the claim and take it over, if no one else has.
       await this.claims.release(fingerprint, claim.rrName);
@@ -153,7 +198,7 @@ export class Gateway {
         newRemediationRequestName(fingerprint),
         ns,
       );
-      if (next) return this.materialise(next, build, submittedBy);
+      if (next) return materialise(next, true);
     }
     throw new Error(`claim for fingerprint ${fingerprint} kept changing; giving up for now`);
   }
@@ -162,32 +207,45 @@ export class Gateway {
    * Makes the claimed RR exist and records it: audit events first (deterministic ids,
    * built from the stored RR, so any request may write them), then the claim's uid.
    * A crash anywhere here leaves a claim without uid, which the next request resumes.
+   * The first count on a created RR runs alongside the recording.
    */
   private async materialise(
     claim: Claim,
     build: (name: string, namespace: string) => KubeObject,
     submittedBy: string,
-    existing?: KubeObject | null,
+    receivedTime: string,
+    fresh: boolean,
   ): Promise<Decision> {
     let rr: KubeObject;
-    let created = false;
-    if (existing) rr = existing;
-    else {
-      try {
-        ({ rr, created } = await this.store.getOrCreate(build(claim.rrName, claim.rrNamespace)));
-      } catch (err) {
-        // The API server refused the object (e.g. a value its schema forbids): bad input.
-        if (statusOf(err) === 422) {
-          return { rejection: { reason: 'invalid-signal', message: (err as Error).message.slice(0, 500) } };
-        }
-        throw err;
+    let created: boolean;
+    try {
+      const body = build(claim.rrName, claim.rrNamespace);
+      // A name claimed just now does not exist yet: no read first.
+      ({ rr, created } = await (fresh ? this.store.create(body) : this.store.getOrCreate(body)));
+    } catch (err) {
+      // The API server refused the object (e.g. a value its schema forbids): bad input.
+      if (statusOf(err) === 422) {
+        return { rejection: { reason: 'invalid-signal', message: (err as Error).message.slice(0, 500) } };
       }
+      throw err;
     }
     if (rr.spec?.signalFingerprint !== claim.fingerprint) {
       throw new Error(`${claim.rrNamespace}/${claim.rrName} exists with another fingerprint`);
     }
+    const ref = { name: claim.rrName, namespace: claim.rrNamespace, uid: rr.metadata.uid! };
+    this.dedup.seed(rr);
+    const first = created ? this.dedup.record(ref.namespace, ref.name, ref.uid, receivedTime) : undefined;
+    // Handled by the caller; this keeps an early failure from being reported as unhandled.
+    first?.catch(() => {});
     await this.writer.write([signalReceivedEvent(rr, submittedBy), crdCreatedEvent(rr)]);
-    await this.claims.recordCreated(claim.fingerprint, claim.rrName, rr.metadata.uid!);
-    return { rr, created };
+    await this.claims.recordCreated(claim.fingerprint, claim.rrName, ref.uid);
+    this.remember(claim.fingerprint, ref);
+    return first ? { rr: ref, created: first } : { rr: ref };
+  }
+
+  private remember(fingerprint: string, rr: ClaimedRR) {
+    this.open.delete(fingerprint);
+    this.open.set(fingerprint, rr);
+    if (this.open.size > CLAIM_CACHE_LIMIT) this.open.delete(this.open.keys().next().value!);
   }
 }

@@ -1,8 +1,8 @@
 /**
  * RemediationRequest reads and writes for the gateway, as plain JSON through the
- * raw client (the typed client would rename keys). Creation is get-before-create and
- * treats AlreadyExists as "someone created it": the name comes from the claim, so
- * whoever creates it creates the same object.
+ * raw client (the typed client would rename keys). Creation treats AlreadyExists as
+ * "someone created it": the name comes from the claim, so whoever creates it creates
+ * the same object.
  */
 import type { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import type { KubeObject } from '../../activities/kube-objects.js';
@@ -33,9 +33,17 @@ export class RemediationRequestStore {
 
   /** Creates the RR unless it exists; `created` says whether this call made it. */
   async getOrCreate(body: KubeObject): Promise<{ rr: KubeObject; created: boolean }> {
-    const ns = body.metadata.namespace!;
-    const existing = await this.get(ns, body.metadata.name);
+    const existing = await this.get(body.metadata.namespace!, body.metadata.name);
     if (existing) return { rr: existing, created: false };
+    return this.create(body);
+  }
+
+  /**
+   * Creates the RR; AlreadyExists answers the stored one (`created: false`). For a
+   * name that was just claimed, so almost never there: no read first.
+   */
+  async create(body: KubeObject): Promise<{ rr: KubeObject; created: boolean }> {
+    const ns = body.metadata.namespace!;
     for (let attempt = 0; ; attempt++) {
       try {
         return { rr: await kubeRequest<KubeObject>(this.kc, 'POST', path(ns), body), created: true };
