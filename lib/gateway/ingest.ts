@@ -18,13 +18,15 @@
  *   (audit events written, uid stored), never before;
  * - a name just claimed is created without a read first, and the first count
  *   starts from the created object;
- * - every Kubernetes call shares keep-alive connections (kube-agent.ts).
+ * - audit writes are grouped across requests (audit-batch.ts), and every
+ *   Kubernetes call shares keep-alive connections (kube-agent.ts).
  */
 import { type KubeConfig, KubernetesObjectApi } from '@kubernetes/client-node';
 import type pg from 'pg';
 import type { KubeObject } from '../../activities/kube-objects.js';
 import type { AuditWriter } from '../audit/types.js';
 import { kubeClients, statusOf } from '../kube/client.js';
+import { AuditBatcher } from './audit-batch.js';
 import { crdCreatedEvent, signalDeduplicatedEvent, signalReceivedEvent } from './audit-events.js';
 import { type Claim, ClaimStore } from './claim.js';
 import { DeduplicationRecorder, type RecordedOccurrence, RemediationEndedError } from './deduplication.js';
@@ -84,6 +86,7 @@ export class Gateway {
   private readonly store: RemediationRequestStore;
   private readonly dedup: DeduplicationRecorder;
   private readonly read;
+  private readonly audit: AuditBatcher;
   private readonly core;
   private readonly mutex = new KeyedMutex();
   private readonly open = new Map<string, ClaimedRR>();
@@ -91,7 +94,7 @@ export class Gateway {
   constructor(
     pool: pg.Pool,
     kc: KubeConfig,
-    private readonly writer: AuditWriter,
+    writer: AuditWriter,
     readonly options: GatewayOptions,
   ) {
     // Every Kubernetes call of the gateway goes over pooled keep-alive connections.
@@ -101,6 +104,7 @@ export class Gateway {
     this.claims = new ClaimStore(pool);
     this.store = new RemediationRequestStore(kc, clients.core, options.ensureNamespace);
     this.dedup = new DeduplicationRecorder(this.store);
+    this.audit = new AuditBatcher(writer);
     this.read = kubeReader(KubernetesObjectApi.makeApiClient(kc));
   }
 
@@ -142,7 +146,7 @@ export class Gateway {
           receivedTime,
         );
         // Idempotent: the id is (RR, uid, occurrence number), and each number is counted once.
-        await this.writer.write([
+        await this.audit.write([
           signalDeduplicatedEvent(rr, occurrence, dedup, receivedTime, ctx.submittedBy),
         ]);
         return { ...result, outcome: 'deduplicated', remediationRequest: ref, occurrenceCount: occurrence };
@@ -237,7 +241,7 @@ export class Gateway {
     const first = created ? this.dedup.record(ref.namespace, ref.name, ref.uid, receivedTime) : undefined;
     // Handled by the caller; this keeps an early failure from being reported as unhandled.
     first?.catch(() => {});
-    await this.writer.write([signalReceivedEvent(rr, submittedBy), crdCreatedEvent(rr)]);
+    await this.audit.write([signalReceivedEvent(rr, submittedBy), crdCreatedEvent(rr)]);
     await this.claims.recordCreated(claim.fingerprint, claim.rrName, ref.uid);
     this.remember(claim.fingerprint, ref);
     return first ? { rr: ref, created: first } : { rr: ref };

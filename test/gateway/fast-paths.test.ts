@@ -1,10 +1,14 @@
 /**
  * What the gateway keeps between signals, and what that may and may not cost:
  * claims trusted until a count finds their RR ended (also when another replica moved
- * the claim meanwhile), and one pool of keep-alive connections for every Kubernetes
- * call.
+ * the claim meanwhile), audit writes grouped across requests, and one pool of
+ * keep-alive connections for every Kubernetes call.
  */
+import { randomUUID } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
+import type { AuditEventInput, AuditWriter } from '../../lib/audit/types.js';
+import { createAuditWriter } from '../../lib/audit/writer.js';
+import { AuditBatcher } from '../../lib/gateway/audit-batch.js';
 import { keepAliveKubeConfig } from '../../lib/gateway/kube-agent.js';
 import { kubeClients, loadKubeConfig } from '../../lib/kube/client.js';
 import { kubeRequest } from '../../lib/kube/raw.js';
@@ -63,6 +67,82 @@ describe('claims remembered by one replica', async () => {
       'gateway.crd.created',
       'gateway.signal.deduplicated',
     ]);
+  });
+});
+
+describe('grouped audit writes', async () => {
+  const pool = gatewayPool();
+
+  const event = (correlation: string, data: Record<string, unknown> = {}): AuditEventInput => ({
+    event_id: randomUUID(),
+    version: '1.0',
+    event_type: 'gateway.signal.deduplicated',
+    event_timestamp: new Date().toISOString(),
+    event_category: 'gateway',
+    event_action: 'deduplicated',
+    event_outcome: 'success',
+    correlation_id: correlation,
+    event_data: data,
+  });
+
+  /** The real writer, counting its calls. */
+  function countingWriter(): AuditWriter & { calls: number } {
+    const real = createAuditWriter(pool);
+    const w = {
+      calls: 0,
+      write: (events: AuditEventInput[]) => {
+        w.calls++;
+        return real.write(events);
+      },
+    };
+    return w;
+  }
+
+  const stored = async (ids: string[]) =>
+    (
+      await pool.query<{ n: number }>(
+        'SELECT count(*)::int AS n FROM audit_events WHERE event_id = ANY($1::uuid[])',
+        [ids],
+      )
+    ).rows[0]!.n;
+
+  it('callers arriving during a write share the next one, in arrival order', async () => {
+    const writer = countingWriter();
+    const batcher = new AuditBatcher(writer);
+    const rr = uniqueName('rr-batch');
+    const events = Array.from({ length: 20 }, () => event(rr));
+    await Promise.all(events.map((e) => batcher.write([e])));
+    // The first goes alone (nothing was in flight); the 19 that queued behind it, together.
+    expect(writer.calls).toBe(2);
+    const { rows } = await pool.query(
+      'SELECT event_id::text FROM audit_events WHERE correlation_id = $1 ORDER BY chain_position',
+      [rr],
+    );
+    expect(rows.map((r) => r.event_id)).toEqual(events.map((e) => e.event_id));
+  });
+
+  it("one caller's event the database refuses fails that caller only", async () => {
+    const batcher = new AuditBatcher(countingWriter());
+    const good = Array.from({ length: 6 }, () => event(uniqueName('rr-good')));
+    // jsonb cannot hold a NUL character.
+    const bad = event(uniqueName('rr-bad'), { text: 'a\u0000b' });
+    const outcomes = await Promise.allSettled([
+      batcher.write([good[0]!]),
+      ...good.slice(1, 3).map((e) => batcher.write([e])),
+      batcher.write([bad]),
+      ...good.slice(3).map((e) => batcher.write([e])),
+    ]);
+    expect(outcomes.map((o) => o.status)).toEqual([
+      'fulfilled',
+      'fulfilled',
+      'fulfilled',
+      'rejected',
+      'fulfilled',
+      'fulfilled',
+      'fulfilled',
+    ]);
+    expect(await stored(good.map((e) => e.event_id!))).toBe(6);
+    expect(await stored([bad.event_id!])).toBe(0);
   });
 });
 
