@@ -33,6 +33,9 @@ COPY migrations ./migrations
 COPY workers ./workers
 COPY workflows ./workflows
 COPY docker/entrypoint.sh /usr/local/bin/kubernaut-entrypoint
+# The workflow code, bundled once here (node_modules/.cache/kubernaut-temporal)
+# rather than by webpack in every worker at start (workers/workflow-bundle.ts).
+RUN node --import tsx workers/workflow-bundle.ts && rm -rf /tmp/tsx-*
 # Numeric so Kubernetes can verify runAsNonRoot without reading /etc/passwd.
 USER 1000:1000
 EXPOSE 8080

@@ -3,7 +3,6 @@
  * Temporal worker (workflows + activities), the RR launcher, the child watchers
  * and the built-in child controllers.
  */
-import { fileURLToPath } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { createRemediationActivities } from '../activities/remediation.js';
@@ -16,6 +15,7 @@ import { startChildWatchers } from './child-watcher.js';
 import { type ControllersConfig, controllersConfigFromEnv } from './controllers/config.js';
 import { startControllers } from './controllers/index.js';
 import { startLauncher } from './launcher.js';
+import { ensureWorkflowBundle } from './workflow-bundle.js';
 
 export interface WorkerRuntimeConfig {
   temporalAddress: string;
@@ -42,7 +42,7 @@ export interface WorkerRuntime {
   stop(): Promise<void>;
 }
 
-export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
+export { WORKFLOWS_PATH } from './workflow-bundle.js';
 
 export async function startWorkerRuntime(cfg: WorkerRuntimeConfig): Promise<WorkerRuntime> {
   installQuietRuntime();
@@ -52,12 +52,14 @@ export async function startWorkerRuntime(cfg: WorkerRuntimeConfig): Promise<Work
   const pool = createPool(cfg.databaseUrl, { max: 10, log });
   const audit = createAuditWriter(pool, cfg.hmacKey ? { hmacKey: cfg.hmacKey } : {});
 
+  // Bundled ahead and cached on disk (workers/workflow-bundle.ts), not by webpack in this process.
+  const codePath = await ensureWorkflowBundle(log);
   const nativeConnection = await NativeConnection.connect({ address: cfg.temporalAddress });
   const worker = await Worker.create({
     connection: nativeConnection,
     namespace: cfg.temporalNamespace,
     taskQueue,
-    workflowsPath: WORKFLOWS_PATH,
+    workflowBundle: { codePath },
     activities: createRemediationActivities({ kc, audit }),
   });
   const running = worker.run();
