@@ -18,8 +18,9 @@
  *   (audit events written, uid stored), never before;
  * - a name just claimed is created without a read first, and the first count
  *   starts from the created object;
- * - audit writes are grouped across requests (audit-batch.ts), and every
- *   Kubernetes call shares keep-alive connections (kube-agent.ts).
+ * - owner resolutions are reused for a few seconds (owner-resolution.ts says what
+ *   that can cost), audit writes are grouped across requests (audit-batch.ts), and
+ *   every Kubernetes call shares keep-alive connections (kube-agent.ts).
  */
 import { type KubeConfig, KubernetesObjectApi } from '@kubernetes/client-node';
 import type pg from 'pg';
@@ -33,7 +34,7 @@ import { DeduplicationRecorder, type RecordedOccurrence, RemediationEndedError }
 import { newRemediationRequestName, signalFingerprint } from './fingerprint.js';
 import { KeyedMutex } from './keyed-mutex.js';
 import { keepAliveKubeConfig } from './kube-agent.js';
-import { kubeReader, resolveOwner } from './owner-resolution.js';
+import { DEFAULT_OWNER_CACHE_TTL_MS, kubeReader, OwnerResolver } from './owner-resolution.js';
 import { remediationRequestObject, remediationRequestSpec } from './rr-spec.js';
 import { RemediationRequestStore } from './rr-store.js';
 import { checkScope } from './scope.js';
@@ -53,6 +54,10 @@ export interface GatewayOptions {
   requireManagedLabel: boolean;
   /** Largest single alert or event (its JSON), in bytes. */
   maxSignalBytes: number;
+  /** How long an owner resolution is reused (default 5 s; 0 = never). */
+  ownerCacheTtlMs?: number;
+  /** The clock of the owner cache, in ms (tests move it). */
+  now?: () => number;
 }
 
 export interface IngestContext {
@@ -85,7 +90,7 @@ export class Gateway {
   private readonly claims: ClaimStore;
   private readonly store: RemediationRequestStore;
   private readonly dedup: DeduplicationRecorder;
-  private readonly read;
+  private readonly owners: OwnerResolver;
   private readonly audit: AuditBatcher;
   private readonly core;
   private readonly mutex = new KeyedMutex();
@@ -105,7 +110,10 @@ export class Gateway {
     this.store = new RemediationRequestStore(kc, clients.core, options.ensureNamespace);
     this.dedup = new DeduplicationRecorder(this.store);
     this.audit = new AuditBatcher(writer);
-    this.read = kubeReader(KubernetesObjectApi.makeApiClient(kc));
+    this.owners = new OwnerResolver(kubeReader(KubernetesObjectApi.makeApiClient(kc)), {
+      ttlMs: options.ownerCacheTtlMs ?? DEFAULT_OWNER_CACHE_TTL_MS,
+      ...(options.now ? { now: options.now } : {}),
+    });
   }
 
   async ingest(signal: Signal, ctx: IngestContext): Promise<SignalResult> {
@@ -113,7 +121,7 @@ export class Gateway {
     const refused = signal.rejection ?? validateSignal(signal, this.options, ctx.receivedAt);
     if (refused) return { ...base, outcome: 'rejected', ...refused };
 
-    const resolved = await resolveOwner(this.read, signal.target!);
+    const resolved = await this.owners.resolve(signal.target!);
     const about = { target: resolved.owner, ownerResolution: resolved.resolution };
     if (this.options.requireManagedLabel) {
       const scope = await checkScope(this.core, resolved);

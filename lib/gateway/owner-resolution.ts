@@ -74,3 +74,66 @@ export async function resolveOwner(read: Read, target: TargetResource): Promise<
   }
   return { owner: ref, resolution: 'resolved', chain, labels: current.metadata?.labels ?? {} };
 }
+
+export interface OwnerCacheOptions {
+  /** How long a resolution is reused; 0 reads the chain for every signal. */
+  ttlMs: number;
+  /** Resolutions kept at most (the oldest go first). */
+  maxEntries?: number;
+  /** The clock, in ms (tests move it). */
+  now?: () => number;
+}
+
+/** Resolutions are reused for this long by default. */
+export const DEFAULT_OWNER_CACHE_TTL_MS = 5_000;
+
+/**
+ * resolveOwner with a short-lived memory, for bursts of signals about the same
+ * resource (a crash-looping pod's alerts, a flood of events): one chain walk serves
+ * them all, and concurrent lookups of one resource share a single walk.
+ *
+ * What staleness can do, and its bound: the fingerprint comes from the owner, so a
+ * resolution reused after the owner changed (an orphaned ReplicaSet adopted by
+ * another Deployment, a resource deleted and re-created under another controller)
+ * counts the signal against the previous owner's RR, for at most `ttlMs` after the
+ * walk started; a change of the scope label likewise takes up to `ttlMs` to apply.
+ * The dedup decision itself is never cached here: which RR answers for a fingerprint
+ * is always the claim's, and whether it is still open the RR's. Only complete walks
+ * are kept: "not found" is read again each time, since the resource may appear.
+ */
+export class OwnerResolver {
+  private readonly cache = new Map<string, { at: number; value: ResolvedOwner }>();
+  private readonly walks = new Map<string, Promise<ResolvedOwner>>();
+  private readonly now: () => number;
+  private readonly maxEntries: number;
+
+  constructor(
+    private readonly read: Read,
+    private readonly opts: OwnerCacheOptions,
+  ) {
+    this.now = opts.now ?? Date.now;
+    this.maxEntries = opts.maxEntries ?? 10_000;
+  }
+
+  resolve(target: TargetResource): Promise<ResolvedOwner> {
+    if (this.opts.ttlMs <= 0) return resolveOwner(this.read, target);
+    const key = JSON.stringify([target.apiVersion ?? '', target.kind, target.namespace ?? '', target.name]);
+    const hit = this.cache.get(key);
+    if (hit && this.now() - hit.at < this.opts.ttlMs) return Promise.resolve(hit.value);
+    if (hit) this.cache.delete(key);
+    const running = this.walks.get(key);
+    if (running) return running;
+    const startedAt = this.now();
+    const walk = resolveOwner(this.read, target)
+      .then((value) => {
+        if (value.resolution === 'resolved') {
+          this.cache.set(key, { at: startedAt, value });
+          if (this.cache.size > this.maxEntries) this.cache.delete(this.cache.keys().next().value!);
+        }
+        return value;
+      })
+      .finally(() => this.walks.delete(key));
+    this.walks.set(key, walk);
+    return walk;
+  }
+}

@@ -1,10 +1,12 @@
 /**
- * What the gateway keeps between signals, and what that may and may not cost:
- * claims trusted until a count finds their RR ended (also when another replica moved
- * the claim meanwhile), audit writes grouped across requests, and one pool of
- * keep-alive connections for every Kubernetes call.
+ * What the gateway remembers between signals, and what that may and may not cost:
+ * owner resolutions reused for a bounded time, claims trusted until a count finds
+ * their RR ended (also when another replica moved the claim meanwhile), audit
+ * writes grouped across requests, and one pool of keep-alive connections for every
+ * Kubernetes call.
  */
 import { randomUUID } from 'node:crypto';
+import type * as k8s from '@kubernetes/client-node';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { AuditEventInput, AuditWriter } from '../../lib/audit/types.js';
 import { createAuditWriter } from '../../lib/audit/writer.js';
@@ -12,7 +14,7 @@ import { AuditBatcher } from '../../lib/gateway/audit-batch.js';
 import { keepAliveKubeConfig } from '../../lib/gateway/kube-agent.js';
 import { kubeClients, loadKubeConfig } from '../../lib/kube/client.js';
 import { kubeRequest } from '../../lib/kube/raw.js';
-import { stackInfo, testNamespace, uniqueName } from '../harness/index.js';
+import { kube, stackInfo, testNamespace, uniqueName } from '../harness/index.js';
 import {
   alertmanagerPayload,
   auditRows,
@@ -26,6 +28,105 @@ import {
 } from './gateway-fixtures.js';
 
 const URL = '/api/v1/signals/prometheus';
+
+/** A Deployment with no replicas (its controller makes no pods to adopt anything). */
+async function emptyDeployment(namespace: string, name: string): Promise<k8s.V1Deployment> {
+  return kube().apps.createNamespacedDeployment({
+    namespace,
+    body: {
+      metadata: { name },
+      spec: {
+        replicas: 0,
+        selector: { matchLabels: { app: name } },
+        template: {
+          metadata: { labels: { app: name } },
+          spec: { containers: [{ name: 'web', image: 'registry.invalid/web:1' }] },
+        },
+      },
+    },
+  });
+}
+
+const controllerRef = (d: k8s.V1Deployment) => ({
+  apiVersion: 'apps/v1',
+  kind: 'Deployment',
+  name: d.metadata!.name!,
+  uid: d.metadata!.uid!,
+  controller: true,
+});
+
+/** A bare pod (no labels, so no ReplicaSet adopts it) controlled by `owner`. */
+async function podOwnedBy(namespace: string, name: string, owner: k8s.V1Deployment) {
+  await kube().core.createNamespacedPod({
+    namespace,
+    body: {
+      metadata: { name, ownerReferences: [controllerRef(owner)] },
+      spec: { containers: [{ name: 'web', image: 'registry.invalid/web:1' }] },
+    },
+  });
+}
+
+describe('owner resolutions are reused for a bounded time', async () => {
+  const pool = gatewayPool();
+  let workloads: string;
+  let controller: string;
+  let app: Awaited<ReturnType<typeof gatewayApp>>;
+  let clock = 1_000_000;
+  let a: k8s.V1Deployment;
+  let b: k8s.V1Deployment;
+  beforeAll(async () => {
+    [workloads, controller] = await Promise.all([testNamespace('gw-oc'), testNamespace('gw-oc-ctl')]);
+    app = await gatewayApp(pool, controller, { ownerCacheTtlMs: 5_000, now: () => clock });
+    [a, b] = await Promise.all([
+      emptyDeployment(workloads, uniqueName('a')),
+      emptyDeployment(workloads, uniqueName('b')),
+    ]);
+  });
+
+  it('a pod moved to another owner counts on the previous owner until the TTL ends, then on the new one', async () => {
+    const pod = uniqueName('p');
+    await podOwnedBy(workloads, pod, a);
+    const first = await post(app, URL, alertmanagerPayload([podAlert(workloads, pod)]));
+    expect(first.statusCode, first.body).toBe(201);
+    expect(first.json().results[0].target.name).toBe(a.metadata!.name);
+
+    await kubeRequest(
+      kube().kc,
+      'PATCH',
+      `/api/v1/namespaces/${workloads}/pods/${pod}`,
+      { metadata: { ownerReferences: [controllerRef(b)] } },
+      'application/merge-patch+json',
+    );
+    clock += 4_999;
+    const stale = await post(app, URL, alertmanagerPayload([podAlert(workloads, pod)]));
+    expect(stale.statusCode, stale.body).toBe(202);
+    expect(stale.json().results[0]).toMatchObject({
+      target: { name: a.metadata!.name },
+      remediationRequest: first.json().results[0].remediationRequest,
+      occurrenceCount: 2,
+    });
+
+    clock += 1;
+    const fresh = await post(app, URL, alertmanagerPayload([podAlert(workloads, pod)]));
+    expect(fresh.statusCode, fresh.body).toBe(201);
+    expect(fresh.json().results[0].target.name).toBe(b.metadata!.name);
+  });
+
+  it('"not found" is never reused: a pod that appears is resolved to its owner at once', async () => {
+    const pod = uniqueName('late');
+    const before = await post(app, URL, alertmanagerPayload([podAlert(workloads, pod)]));
+    expect(before.json().results[0]).toMatchObject({
+      ownerResolution: 'fallback-not-found',
+      target: { kind: 'Pod', name: pod },
+    });
+    await podOwnedBy(workloads, pod, a);
+    const after = await post(app, URL, alertmanagerPayload([podAlert(workloads, pod)]));
+    expect(after.json().results[0]).toMatchObject({
+      ownerResolution: 'resolved',
+      target: { kind: 'Deployment', name: a.metadata!.name },
+    });
+  });
+});
 
 describe('claims remembered by one replica', async () => {
   const pool = gatewayPool();
