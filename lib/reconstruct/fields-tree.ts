@@ -8,6 +8,8 @@ import type { FieldSource, Provenance } from './types.js';
 export class FieldTree {
   readonly root: Record<string, unknown> = {};
   readonly provenance: Provenance = {};
+  /** Every proper prefix of a path set so far. */
+  private readonly parents = new Set<string>();
 
   set(path: string, value: unknown, source: FieldSource): void {
     if (value === undefined) return;
@@ -22,8 +24,12 @@ export class FieldTree {
       node = node[k] as Record<string, unknown>;
     }
     node[keys.at(-1)!] = value;
-    // A whole object replaces what was recorded below it.
-    for (const p of Object.keys(this.provenance)) if (p.startsWith(`${path}.`)) delete this.provenance[p];
+    // A whole object replaces what was recorded below it (only paths that had
+    // something recorded below them need the scan).
+    if (this.parents.has(path)) {
+      for (const p of Object.keys(this.provenance)) if (p.startsWith(`${path}.`)) delete this.provenance[p];
+    }
+    for (let i = path.indexOf('.'); i > 0; i = path.indexOf('.', i + 1)) this.parents.add(path.slice(0, i));
     this.provenance[path] = source;
   }
 
