@@ -1,0 +1,49 @@
+/**
+ * audit_events carries exactly the indexes its readers use (migrations/0005): each
+ * one costs every insert, so one no query reads is pure ingest cost. Partitions
+ * created on demand get the same set.
+ */
+import { describe, expect, it } from 'vitest';
+import { createAuditWriter } from '../../lib/audit/index.js';
+import { auditEvent, auditPool, newCorrelation } from './audit-fixtures.js';
+
+const EXPECTED = [
+  // the writer's idempotency probe
+  'UNIQUE btree (event_id, event_date)',
+  // chain heads (writer), verify-chain
+  'btree (correlation_id, chain_position)',
+  // query by correlation_id, reconstruction
+  'btree (correlation_id, event_timestamp, event_id)',
+  // query by event_type
+  'btree (event_type, event_timestamp)',
+  // query by event_outcome
+  'btree (event_outcome, event_timestamp)',
+  // newest-first order of every query, since/until
+  'btree (event_timestamp, event_id)',
+].sort();
+
+describe('audit_events indexes', () => {
+  const pool = auditPool();
+
+  const indexesOf = async (table: string) =>
+    (
+      await pool.query<{ def: string }>(
+        `SELECT regexp_replace(indexdef, '^CREATE (UNIQUE )?INDEX \\S+ ON (ONLY )?\\S+ USING ', '\\1') AS def
+           FROM pg_indexes WHERE schemaname = 'public' AND tablename = $1`,
+        [table],
+      )
+    ).rows
+      .map((r) => r.def)
+      .sort();
+
+  it('are the ones the writer, verify-chain, reconstruction and the query API read, and no others', async () => {
+    expect(await indexesOf('audit_events')).toEqual(EXPECTED);
+  });
+
+  it('are created on a partition made on demand', async () => {
+    await pool.query('DROP TABLE IF EXISTS audit_events_2018_06');
+    const cid = newCorrelation();
+    await createAuditWriter(pool).write([auditEvent(cid, { event_timestamp: '2018-06-10T08:00:00.000Z' })]);
+    expect(await indexesOf('audit_events_2018_06')).toEqual(EXPECTED);
+  });
+});
