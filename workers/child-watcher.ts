@@ -11,6 +11,7 @@ import type { KubeObject } from '../activities/kube-objects.js';
 import { CHILD_KINDS, type ChildKind } from '../lib/kinds.js';
 import { childStatusChangedSignal, workflowIdFor } from '../workflows/definitions.js';
 import { type RunningInformer, watchKind } from './informer.js';
+import { signalDurably } from './signal-durably.js';
 
 export function startChildWatchers(opts: {
   client: Client;
@@ -18,6 +19,7 @@ export function startChildWatchers(opts: {
   namespace?: string;
   log: (msg: string) => void;
 }): RunningInformer {
+  let stopped = false;
   const watched = (Object.keys(CHILD_KINDS) as ChildKind[]).filter((k) => k !== 'NotificationRequest');
   const informers = watched.map((kind) => {
     const field = CHILD_KINDS[kind].field;
@@ -36,10 +38,13 @@ export function startChildWatchers(opts: {
             (r) => r.kind === 'RemediationRequest' && r.controller,
           );
           if (!owner) return;
-          opts.client.workflow
-            .getHandle(workflowIdFor(child.metadata.namespace ?? 'default', owner.name))
-            .signal(childStatusChangedSignal, { kind, name: child.metadata.name, phase: value })
-            .catch(() => {}); // the remediation already finished
+          void signalDurably(
+            opts.client,
+            workflowIdFor(child.metadata.namespace ?? 'default', owner.name),
+            childStatusChangedSignal,
+            [{ kind, name: child.metadata.name, phase: value }],
+            { stopped: () => stopped, log: opts.log },
+          );
         },
         onDelete(child) {
           last.delete(`${child.metadata.namespace}/${child.metadata.name}`);
@@ -52,6 +57,7 @@ export function startChildWatchers(opts: {
   return {
     ready: Promise.all(informers.map((i) => i.ready)).then(() => {}),
     async stop() {
+      stopped = true;
       await Promise.all(informers.map((i) => i.stop()));
     },
   };

@@ -15,6 +15,7 @@ import { targetDisplay } from '../lib/remediation-request.js';
 import { routingChangedSignal, TASK_QUEUE, workflowIdFor } from '../workflows/definitions.js';
 import type { RemediationInput } from '../workflows/remediation.js';
 import { type RunningInformer, watchKind } from './informer.js';
+import { signalDurably } from './signal-durably.js';
 
 export interface LauncherOptions {
   client: Client;
@@ -44,10 +45,10 @@ export function startLauncher(opts: LauncherOptions): RunningInformer {
     for (const rr of known.values()) {
       if (rr.uid === done.uid || rr.namespace !== done.namespace || rr.phase !== 'Blocked') continue;
       if (rr.fingerprint !== done.fingerprint && rr.target !== done.target) continue;
-      opts.client.workflow
-        .getHandle(workflowIdFor(rr.namespace, rr.name))
-        .signal(routingChangedSignal)
-        .catch(() => {});
+      void signalDurably(opts.client, workflowIdFor(rr.namespace, rr.name), routingChangedSignal, [], {
+        stopped: () => stopped,
+        log: opts.log,
+      });
     }
   };
 

@@ -143,8 +143,16 @@ describe('kube-apiserver restarted while remediations run', () => {
       }
       await eventually(
         `all ${RRS} remediations to complete`,
-        async () => (await Promise.all(rrs.map(phaseOf))).every((p) => p === 'Completed'),
-        180_000,
+        async () => {
+          const phases = await Promise.all(rrs.map(phaseOf));
+          const waiting = rrs.filter((_, i) => phases[i] !== 'Completed');
+          if (waiting.length === 0) return true;
+          // Shown if the deadline passes: which RRs are stuck, and where.
+          throw new Error(
+            `not Completed: ${waiting.map((rr) => `${rr}=${phases[rrs.indexOf(rr)]}`).join(', ')}`,
+          );
+        },
+        300_000,
         1_000,
       );
     } finally {
@@ -173,5 +181,5 @@ describe('kube-apiserver restarted while remediations run', () => {
       childCompletions: controllers.finished(),
       duplicateChildren: 0,
     });
-  }, 420_000);
+  }, 600_000);
 });

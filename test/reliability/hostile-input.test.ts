@@ -207,7 +207,7 @@ interface Req {
   auth?: string;
 }
 
-describe('hostile input on every route', () => {
+describe('hostile input on every route', { timeout: 600_000 }, () => {
   const pool = new pg.Pool({ connectionString: stackInfo().databaseUrl, max: 10 });
   let app: FastifyInstance;
   let connection: Connection;

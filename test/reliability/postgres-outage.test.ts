@@ -106,7 +106,7 @@ describe('PostgreSQL unavailable while remediations run', () => {
   const phase = async (rr: string) =>
     (await objects.get('remediationrequests', namespace, rr))?.status?.overallPhase as string | undefined;
   const child = (plural: string, name: string) =>
-    eventually(`${plural} ${name}`, () => objects.get(plural, namespace, name), 60_000, 200);
+    eventually(`${plural} ${name}`, () => objects.get(plural, namespace, name), 150_000, 200);
 
   it(`${OUTAGE_MS / 1000} s outage: readyz 503 then 200; every remediation completes with each audit row once`, async () => {
     expect(await readyz()).toBe(200);
@@ -201,5 +201,5 @@ describe('PostgreSQL unavailable while remediations run', () => {
       duplicateAuditRows: 0,
       workerExits,
     });
-  }, 420_000);
+  }, 600_000);
 });
