@@ -72,16 +72,6 @@ export class ClaimStore {
     return rows[0] ? { claim: toClaim(rows[0]), mine: rows[0].mine } : null;
   }
 
-  /** The first claim on a fingerprint; null when another request holds one already. */
-  async insert(fingerprint: string, rrName: string, rrNamespace: string): Promise<Claim | null> {
-    const { rows } = await this.pool.query<ClaimRow>(
-      `INSERT INTO gateway_claims (fingerprint, rr_name, rr_namespace) VALUES ($1, $2, $3)
-       ON CONFLICT (fingerprint) DO NOTHING RETURNING ${COLUMNS}`,
-      [fingerprint, rrName, rrNamespace],
-    );
-    return rows[0] ? toClaim(rows[0]) : null;
-  }
-
   /**
    * Replaces a claim whose RR is terminal or gone. Conditional on the RR name the
    * caller saw: of several requests taking over the same claim, exactly one matches.
