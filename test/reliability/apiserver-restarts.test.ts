@@ -11,19 +11,13 @@
  * other test files; the test plays the child controllers, completing each child it
  * finds, and keeps going through the outages.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type KubeObject, KubeObjects } from '../../activities/kube-objects.js';
+import { describe, expect, it } from 'vitest';
+import type { KubeObject } from '../../activities/kube-objects.js';
 import { mulberry32 } from '../../bench/stats.js';
-import { kubeClients, loadKubeConfig } from '../../lib/kube/client.js';
-import { installCrds } from '../../lib/kube/install-crds.js';
-import { type StartedKube, startKube } from '../../stack/kube.js';
-import { resolveTool } from '../../stack/tools.js';
-import { startWorkerRuntime, type WorkerRuntime } from '../../workers/runtime.js';
+import { kubeClients } from '../../lib/kube/client.js';
 import { sampleRemediationRequest } from '../harness/fixtures.js';
-import { eventually, stackInfo, uniqueName } from '../harness/index.js';
+import { eventually, uniqueName } from '../harness/index.js';
+import { usePrivateControlPlane } from '../harness/private-control-plane.js';
 import { completedAnalysis, completedEnrichment } from '../harness/remediation.js';
 import { reportFigures } from './report.js';
 
@@ -41,49 +35,22 @@ const FINISH: Record<string, Record<string, unknown>> = {
 
 describe('kube-apiserver restarted while remediations run', () => {
   const random = mulberry32(SEED);
-  const namespace = 'remediations';
-  let kube: StartedKube;
-  let runtime: WorkerRuntime;
-  let objects: KubeObjects;
-  let workDir: string;
+  const plane = usePrivateControlPlane({
+    // No safety net: only the watchers can tell a workflow that a child finished.
+    settings: { safetyRecheckMs: 3_600_000 },
+    controllers: { enabled: [] }, // the test plays them
+  });
+  const { namespace } = plane;
 
   const list = async (plural: string) =>
     (
-      (await kubeClients(objects.kc).custom.listNamespacedCustomObject({
+      (await kubeClients(plane.objects.kc).custom.listNamespacedCustomObject({
         group: 'kubernaut.ai',
         version: 'v1alpha1',
         namespace,
         plural,
       })) as { items: KubeObject[] }
     ).items;
-
-  beforeAll(async () => {
-    workDir = mkdtempSync(join(tmpdir(), 'kube-restarts-'));
-    kube = await startKube(
-      { etcd: (await resolveTool('etcd')).path, apiserver: (await resolveTool('kube-apiserver')).path },
-      workDir,
-    );
-    const kc = loadKubeConfig(kube.kubeconfigPath);
-    await installCrds(kc);
-    await kubeClients(kc).core.createNamespace({ body: { metadata: { name: namespace } } });
-    objects = new KubeObjects(kc);
-    runtime = await startWorkerRuntime({
-      temporalAddress: stackInfo().temporalAddress,
-      temporalNamespace: stackInfo().temporalNamespace,
-      databaseUrl: stackInfo().databaseUrl,
-      kubeconfigPath: kube.kubeconfigPath,
-      taskQueue: uniqueName('restarts'),
-      // No safety net: only the watchers can tell a workflow that a child finished.
-      settings: { safetyRecheckMs: 3_600_000 },
-      controllers: { enabled: [] }, // the test plays them
-      log: () => {},
-    });
-  });
-  afterAll(async () => {
-    await runtime?.stop();
-    await kube?.stop();
-    rmSync(workDir, { recursive: true, force: true });
-  });
 
   /** Plays the child controllers: finishes every child not yet finished, until stopped. */
   function playChildControllers() {
@@ -95,7 +62,7 @@ describe('kube-apiserver restarted while remediations run', () => {
           const children = await list(plural).catch(() => [] as KubeObject[]); // the API may be down
           for (const o of children) {
             if (o.status?.phase === 'Completed') continue;
-            const done = await objects
+            const done = await plane.objects
               .mergeStatus(plural, namespace, o.metadata.name as string, FINISH[plural]!)
               .then(() => true)
               .catch(() => false);
@@ -115,7 +82,7 @@ describe('kube-apiserver restarted while remediations run', () => {
   }
 
   const phaseOf = async (rr: string) =>
-    (await objects.get('remediationrequests', namespace, rr).catch(() => null))?.status?.overallPhase as
+    (await plane.objects.get('remediationrequests', namespace, rr).catch(() => null))?.status?.overallPhase as
       | string
       | undefined;
 
@@ -129,7 +96,7 @@ describe('kube-apiserver restarted while remediations run', () => {
         const count = wave === RESTARTS ? RRS - rrs.length : Math.floor(RRS / (RESTARTS + 1));
         for (let i = 0; i < count; i++) {
           const name = uniqueName('rr');
-          await objects.create(
+          await plane.objects.create(
             'remediationrequests',
             namespace,
             sampleRemediationRequest(namespace, name, uniqueName('web')) as never,
@@ -138,7 +105,7 @@ describe('kube-apiserver restarted while remediations run', () => {
         }
         if (wave === RESTARTS) break;
         await new Promise((r) => setTimeout(r, 500 + Math.floor(random() * 3_000)));
-        await kube.restartApiServer();
+        await plane.kube.restartApiServer();
         restarts++;
       }
       await eventually(
@@ -162,7 +129,7 @@ describe('kube-apiserver restarted while remediations run', () => {
     expect(restarts).toBe(RESTARTS);
     expect(controllers.finished()).toBeGreaterThanOrEqual(RRS * Object.keys(FINISH).length);
     for (const rr of rrs) {
-      const o = await objects.get('remediationrequests', namespace, rr);
+      const o = await plane.objects.get('remediationrequests', namespace, rr);
       expect((o?.status?.completionStatus as { outcome?: string } | undefined)?.outcome, rr).toBe(
         'Remediated',
       );
