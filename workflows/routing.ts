@@ -4,7 +4,7 @@
  * the block names, or for a routingChanged signal when another RR finishes — then
  * ask again. A duplicate inherits the outcome of the RR it waited for.
  */
-import { condition } from '@temporalio/workflow';
+import { condition, patched } from '@temporalio/workflow';
 import { isTerminalPhase } from '../lib/domain.js';
 import type { TargetResource } from '../lib/remediation-request.js';
 import { acts } from './activities.js';
@@ -23,6 +23,13 @@ export type RoutingResult =
       failureReason?: string;
     };
 
+/**
+ * Histories that reached routing before this patch replay the passes as they ran:
+ * the signal count taken after a pass's activities, and no second look at the
+ * original when evaluateRouting stops naming it (see below).
+ */
+const ROUTING_PASSES_PATCH = 'routing-passes-v2';
+
 export async function routeBeforeExecution(
   r: Remediation,
   target: TargetResource,
@@ -31,7 +38,11 @@ export async function routeBeforeExecution(
   recheckMs: number,
 ): Promise<RoutingResult> {
   let lastReason: string | undefined;
+  const v2 = patched(ROUTING_PASSES_PATCH);
   for (;;) {
+    // A routingChanged signal that arrives while this pass runs its activities must
+    // still end the wait below, so count from the start of the pass.
+    const before = r.routingSignals;
     const dup = r.view.routing?.duplicateOf;
     if (dup) {
       const o = await acts.readRemediationOutcome({ namespace: r.owner.namespace, name: dup });
@@ -46,6 +57,19 @@ export async function routeBeforeExecution(
       workflowId: sel.workflowId,
       ...(r.settings.routingRules ? { rules: r.settings.routingRules } : {}),
     });
+    if (v2 && dup && block?.duplicateOf !== dup) {
+      // The original was still open at the read above, and evaluateRouting no longer
+      // counts it as open: it finished (or went away) between the two reads. This RR
+      // is still its duplicate and inherits its outcome — rather than forgetting it
+      // and, say, waiting out the original's RecentlyRemediated cooldown to run the
+      // same remediation again. evaluateRouting may have taken the target lock:
+      // finish() releases it (a lock held by another RR is left alone).
+      const o = await acts.readRemediationOutcome({ namespace: r.owner.namespace, name: dup });
+      if (isTerminalPhase(o.phase)) {
+        r.lockTarget = target;
+        return { kind: 'inherit', from: dup, ...o, phase: o.phase! };
+      }
+    }
     if (!block) {
       r.lockTarget = target;
       if (r.view.routing) r.view.routing = { duplicateOf: r.view.routing.duplicateOf };
@@ -79,7 +103,7 @@ export async function routeBeforeExecution(
       block.blockedUntil ? Date.parse(block.blockedUntil) : globalDeadline,
       globalDeadline,
     );
-    const seen = r.routingSignals;
+    const seen = v2 ? before : r.routingSignals;
     const wait = Math.max(0, Math.min(until - Date.now(), recheckMs));
     if (wait > 0) await condition(() => r.routingSignals !== seen, wait);
     if (Date.now() >= globalDeadline) return { kind: 'timeout' };
