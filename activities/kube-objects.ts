@@ -56,16 +56,23 @@ export class KubeObjects {
   }
 
   /**
-   * JSON merge patch of the status subresource: sets only the given keys, needs no
-   * resourceVersion (so it cannot conflict) and leaves every other field — such as
-   * the gateway's status.deduplication — as it is.
+   * JSON merge patch of the status subresource: sets only the given keys and leaves
+   * every other field — such as the gateway's status.deduplication — as it is.
+   * Needs no resourceVersion (so it cannot conflict); given one, it applies only to
+   * that version of the object, else 409.
    */
-  async mergeStatus(plural: string, namespace: string, name: string, status: Record<string, unknown>) {
+  async mergeStatus(
+    plural: string,
+    namespace: string,
+    name: string,
+    status: Record<string, unknown>,
+    resourceVersion?: string,
+  ) {
     return kubeRequest<KubeObject>(
       this.kc,
       'PATCH',
       `/apis/${API_GROUP}/v1alpha1/namespaces/${namespace}/${plural}/${name}/status`,
-      { status },
+      resourceVersion ? { metadata: { resourceVersion }, status } : { status },
       'application/merge-patch+json',
     );
   }

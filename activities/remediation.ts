@@ -1,16 +1,19 @@
 /**
  * Activities of the remediation workflow. Each one is idempotent, so Temporal may
  * retry it after a timeout or a worker crash without a duplicate side effect; the
- * doc comment of each says why.
+ * doc comment of each says why. Those marked "local" run as local activities
+ * (workflows/activities.ts): inside the workflow task, where a worker crash or a
+ * failed workflow task re-runs them with no record of the earlier attempt — the
+ * same idempotence covers that.
  */
 
 import type { KubeConfig } from '@kubernetes/client-node';
 import { ApplicationFailure } from '@temporalio/activity';
 import { deterministicEventId } from '../lib/audit/ids.js';
 import type { AuditEventInput, AuditWriter } from '../lib/audit/types.js';
-import { API_VERSION } from '../lib/domain.js';
+import { API_VERSION, isTerminalPhase } from '../lib/domain.js';
 import { CHILD_KINDS, type ChildKind } from '../lib/kinds.js';
-import { isNotFound, statusOf } from '../lib/kube/client.js';
+import { isConflict, isNotFound, statusOf } from '../lib/kube/client.js';
 import { targetSpecHash } from '../lib/kube/target.js';
 import type { TargetResource } from '../lib/remediation-request.js';
 import { type KubeObject, KubeObjects } from './kube-objects.js';
@@ -46,6 +49,9 @@ export function createRemediationActivities({ kc, audit }: ActivityDeps) {
      * Creates a child resource unless it exists. Idempotent: the name is
      * deterministic, we read before creating, and a create that loses a race (409)
      * reads the winner. A same-named child owned by a different RR uid is refused.
+     * Local: a re-run after a lost workflow task (even one racing the earlier
+     * attempt, still running on a stalled worker) finds the child that attempt
+     * created under the same name, or loses the create with a 409 and reads it.
      */
     async ensureChild(input: EnsureChildInput): Promise<{ name: string; uid: string; created: boolean }> {
       const { plural } = CHILD_KINDS[input.kind];
@@ -84,7 +90,10 @@ export function createRemediationActivities({ kc, audit }: ActivityDeps) {
       }
     },
 
-    /** Reads a child's status. Read-only, so trivially idempotent. */
+    /**
+     * Reads a child's status. Read-only, so trivially idempotent. Local: a re-run
+     * reads afresh and its answer replaces the lost one; nothing was changed.
+     */
     async readChild(input: {
       kind: ChildKind;
       namespace: string;
@@ -99,27 +108,52 @@ export function createRemediationActivities({ kc, audit }: ActivityDeps) {
      * absolute values (no increments), so writing the same view twice is a no-op.
      * Answers 'gone' when the RR no longer exists (deleted: the workflow is being
      * cancelled) or has a different uid (a new RR under the same name).
+     * Local: a re-run after a lost workflow task rewrites the same view. But the
+     * earlier attempt may still be running on a stalled worker, so its write can
+     * land after a later step's: a non-terminal one is overwritten by the next
+     * status write, and a terminal status is never replaced by a non-terminal one
+     * ('stale') — the workflow writes nothing after its terminal status, and the
+     * launcher starts no workflow for a terminal RR.
      */
     async writeRemediationStatus(input: {
       namespace: string;
       name: string;
       uid: string;
       status: Record<string, unknown>;
-    }): Promise<'written' | 'gone'> {
-      const current = await objects.get('remediationrequests', input.namespace, input.name);
-      if (!current || current.metadata.uid !== input.uid) return 'gone';
-      try {
-        await objects.mergeStatus('remediationrequests', input.namespace, input.name, input.status);
-        return 'written';
-      } catch (err) {
-        if (isNotFound(err)) return 'gone';
-        throw err;
+    }): Promise<'written' | 'gone' | 'stale'> {
+      for (let attempt = 1; ; attempt++) {
+        const current = await objects.get('remediationrequests', input.namespace, input.name);
+        if (!current || current.metadata.uid !== input.uid) return 'gone';
+        if (
+          isTerminalPhase(current.status?.overallPhase as string) &&
+          !isTerminalPhase(input.status.overallPhase as string)
+        )
+          return 'stale';
+        try {
+          // Conditioned on the version read, so a terminal status written since the
+          // check above makes this write conflict and look again.
+          const version = current.metadata.resourceVersion;
+          await objects.mergeStatus(
+            'remediationrequests',
+            input.namespace,
+            input.name,
+            input.status,
+            version,
+          );
+          return 'written';
+        } catch (err) {
+          if (isNotFound(err)) return 'gone';
+          if (!isConflict(err) || attempt >= 5) throw err;
+        }
       }
     },
 
     /**
      * Writes one audit event. Idempotent: the event id is derived from (workflow id,
      * run id, sequence number), and the writer stores an existing id only once.
+     * Local: the replay after a lost workflow task hands out the same sequence
+     * numbers, so a re-run (or the earlier attempt finishing late) writes the same
+     * ids, stored once.
      */
     async recordAuditEvent(input: {
       workflowId: string;

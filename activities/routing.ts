@@ -231,7 +231,9 @@ export function createRoutingActivities(kc: k8s.KubeConfig) {
     /**
      * Releases the target lock if this RR holds it. Idempotent: a missing Lease or
      * one held by another RR is left alone; delete is conditioned on our read's
-     * resourceVersion.
+     * resourceVersion. Local (workflows/activities.ts): a re-run after a lost
+     * workflow task finds the Lease gone (or taken by another RR since) and leaves
+     * it; racing the earlier attempt, one delete fails its precondition.
      */
     async releaseTargetLock(input: {
       namespace: string;

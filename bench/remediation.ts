@@ -99,9 +99,15 @@ export async function remediations(ctx: BenchContext): Promise<FigureRow[]> {
 
       if (!activities) {
         const history = await client.workflow.getHandle(workflowIdFor(ns, names[0]!)).fetchHistory();
-        activities = (history.events ?? []).filter((e) => e.activityTaskScheduledEventAttributes).length;
+        // Activities and local activities (a marker each) alike: the reference runs as many.
+        const events = history.events ?? [];
+        const remote = events.filter((e) => e.activityTaskScheduledEventAttributes).length;
+        const local = events.filter(
+          (e) => e.markerRecordedEventAttributes?.markerName === 'core_local_activity',
+        ).length;
+        activities = remote + local;
         rps.notes!.push(
-          `${n} RRs per run; ${activities} activities per remediation (from its history); the minimal workflow runs as many no-op activities`,
+          `${n} RRs per run; ${activities} activities per remediation (from its history: ${remote} activities, ${local} local activities); the minimal workflow runs as many no-op activities`,
         );
         rps.notes!.push('all five built-in controllers, fast mode: stabilizationWindow 0s');
       }

@@ -4,7 +4,13 @@
  * for a child, finish. Deterministic: time is workflow time, ids come from the
  * workflow id, run id and a sequence number.
  */
-import { condition, setCurrentDetails, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import {
+  condition,
+  patched,
+  setCurrentDetails,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
 import type { ChildSnapshot } from '../activities/remediation.js';
 import type { RoutingRules } from '../activities/routing.js';
 import type { AuditEventInput, AuditOutcome } from '../lib/audit/types.js';
@@ -12,7 +18,7 @@ import type { RemediationOutcome, RemediationPhase } from '../lib/domain.js';
 import { type ChildKind, notificationName } from '../lib/kinds.js';
 import type { RemediationRequestSpec, TargetResource } from '../lib/remediation-request.js';
 import { targetDisplay } from '../lib/remediation-request.js';
-import { acts } from './activities.js';
+import { acts, LOCAL_STEPS_PATCH, localActs, type StepActivities } from './activities.js';
 import { type NotificationContent, notificationSpec, type Owner } from './children.js';
 import { SA } from './search-attributes.js';
 import { projectStatus } from './status-projection.js';
@@ -30,6 +36,12 @@ export interface Settings {
 export class Remediation {
   readonly owner: Owner;
   readonly view: RemediationView;
+  /**
+   * How the per-step activities run: local activities, or — for a workflow whose
+   * history began before that change (patch marker absent) — ordinary ones.
+   * Decided once, at the first workflow task, so a run never mixes the two.
+   */
+  readonly steps: StepActivities;
   private auditSeq = 0;
   /** Bumped by the childStatusChanged signal; waits compare against it. */
   childSignals = 0;
@@ -50,6 +62,7 @@ export class Remediation {
     readonly settings: Settings,
   ) {
     this.owner = owner;
+    this.steps = patched(LOCAL_STEPS_PATCH) ? localActs : acts;
     const now = this.now();
     this.view = {
       namespace: owner.namespace,
@@ -79,7 +92,7 @@ export class Remediation {
     const [service, , action] = type.split('.');
     const category = CATEGORY[service!] ?? 'orchestration';
     const info = workflowInfo();
-    await acts.recordAuditEvent({
+    await this.steps.recordAuditEvent({
       workflowId: info.workflowId,
       runId: info.runId,
       seq: ++this.auditSeq,
@@ -135,7 +148,7 @@ export class Remediation {
 
   async writeStatus(): Promise<void> {
     this.publish();
-    await acts.writeRemediationStatus({
+    await this.steps.writeRemediationStatus({
       namespace: this.owner.namespace,
       name: this.owner.name,
       uid: this.owner.uid,
@@ -171,7 +184,7 @@ export class Remediation {
   /** Creates a NotificationRequest once per type (deterministic name). */
   async notify(slug: string, content: NotificationContent): Promise<void> {
     const name = notificationName(slug, this.owner.name);
-    await acts.ensureChild({
+    await this.steps.ensureChild({
       kind: 'NotificationRequest',
       namespace: this.owner.namespace,
       name,
@@ -187,7 +200,7 @@ export class Remediation {
     name: string,
     spec: Record<string, unknown>,
   ) {
-    await acts.ensureChild({
+    await this.steps.ensureChild({
       kind,
       namespace: this.owner.namespace,
       name,
@@ -211,7 +224,7 @@ export class Remediation {
   ): Promise<ChildSnapshot | 'timeout' | 'interrupted'> {
     for (;;) {
       const seen = this.childSignals;
-      const snap = await acts.readChild({ kind, namespace: this.owner.namespace, name });
+      const snap = await this.steps.readChild({ kind, namespace: this.owner.namespace, name });
       if (snap && done(snap.status)) return snap;
       if (orWhen()) return 'interrupted';
       const remaining = deadline - Date.now();
@@ -225,7 +238,7 @@ export class Remediation {
 
   async releaseLock(): Promise<void> {
     if (!this.lockTarget) return;
-    await acts.releaseTargetLock({
+    await this.steps.releaseTargetLock({
       namespace: this.owner.namespace,
       name: this.owner.name,
       target: this.lockTarget,
