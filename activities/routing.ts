@@ -139,6 +139,15 @@ export function createRoutingActivities(kc: k8s.KubeConfig) {
       const self = all.find((r) => r.metadata.uid === input.uid);
       const created = (r: KubeObject) =>
         Date.parse((r.metadata as { creationTimestamp?: string }).creationTimestamp ?? '0');
+      // creationTimestamp has 1 s resolution; within one second the workflow's start
+      // time (status.startTime, ms) orders the two, then the name.
+      const started = (r: KubeObject) => Date.parse((r.status?.startTime as string) ?? '') || Infinity;
+      const olderThan = (r: KubeObject, o: KubeObject) =>
+        created(r) !== created(o)
+          ? created(r) < created(o)
+          : started(r) !== started(o)
+            ? started(r) < started(o)
+            : r.metadata.name < o.metadata.name;
       const sameFingerprint = all.filter(
         (r) => r.metadata.uid !== input.uid && r.spec?.signalFingerprint === input.fingerprint,
       );
@@ -168,12 +177,7 @@ export function createRoutingActivities(kc: k8s.KubeConfig) {
 
       const olderOpen = sameFingerprint
         .filter((r) => !isTerminalPhase(r.status?.overallPhase as string))
-        .filter(
-          (r) =>
-            !self ||
-            created(r) < created(self) ||
-            (created(r) === created(self) && r.metadata.name < input.name),
-        )
+        .filter((r) => !self || olderThan(r, self))
         .sort((a, b) => created(a) - created(b))[0];
       if (olderOpen) {
         return {
