@@ -45,6 +45,16 @@ export class KubeObjects {
     }
   }
 
+  async list(plural: string, namespace: string): Promise<KubeObject[]> {
+    const list = (await this.custom.listNamespacedCustomObject({
+      group: API_GROUP,
+      version: 'v1alpha1',
+      namespace,
+      plural,
+    })) as { items: KubeObject[] };
+    return list.items;
+  }
+
   async create(plural: string, namespace: string, body: KubeObject): Promise<KubeObject> {
     return (await this.custom.createNamespacedCustomObject({
       group: API_GROUP,

@@ -14,7 +14,6 @@
 import { describe, expect, it } from 'vitest';
 import type { KubeObject } from '../../activities/kube-objects.js';
 import { mulberry32 } from '../../bench/stats.js';
-import { kubeClients } from '../../lib/kube/client.js';
 import { sampleRemediationRequest } from '../harness/fixtures.js';
 import { eventually, uniqueName } from '../harness/index.js';
 import { usePrivateControlPlane } from '../harness/private-control-plane.js';
@@ -42,15 +41,7 @@ describe('kube-apiserver restarted while remediations run', () => {
   });
   const { namespace } = plane;
 
-  const list = async (plural: string) =>
-    (
-      (await kubeClients(plane.objects.kc).custom.listNamespacedCustomObject({
-        group: 'kubernaut.ai',
-        version: 'v1alpha1',
-        namespace,
-        plural,
-      })) as { items: KubeObject[] }
-    ).items;
+  const list = (plural: string) => plane.objects.list(plural, namespace);
 
   /** Plays the child controllers: finishes every child not yet finished, until stopped. */
   function playChildControllers() {
