@@ -41,6 +41,15 @@ export interface ActivityDeps {
 
 export function createRemediationActivities({ kc, audit }: ActivityDeps) {
   const objects = new KubeObjects(kc);
+  /** Whether any RR this child names as owner still exists (same name and uid). */
+  const ownerExists = async (child: KubeObject) => {
+    for (const ref of child.metadata.ownerReferences ?? []) {
+      if (ref.kind !== 'RemediationRequest') continue;
+      const owner = await objects.get('remediationrequests', child.metadata.namespace!, ref.name);
+      if (owner?.metadata.uid === ref.uid) return true;
+    }
+    return false;
+  };
 
   return {
     ...createRoutingActivities(kc),
@@ -48,7 +57,8 @@ export function createRemediationActivities({ kc, audit }: ActivityDeps) {
     /**
      * Creates a child resource unless it exists. Idempotent: the name is
      * deterministic, we read before creating, and a create that loses a race (409)
-     * reads the winner. A same-named child owned by a different RR uid is refused.
+     * reads the winner. A same-named child owned by a different RR uid is refused,
+     * or, if that RR is gone, waited out (retried) until garbage collection removes it.
      * Local: a re-run after a lost workflow task (even one racing the earlier
      * attempt, still running on a stalled worker) finds the child that attempt
      * created under the same name, or loses the create with a 409 and reads it.
@@ -59,6 +69,14 @@ export function createRemediationActivities({ kc, audit }: ActivityDeps) {
       const existing = await objects.get(plural, input.namespace, input.name);
       if (existing) {
         if (!owned(existing)) {
+          // Left by an RR of this name that was deleted (the garbage collector removes
+          // it shortly): wait for that rather than fail the RR re-created in its place.
+          if (existing.metadata.deletionTimestamp || !(await ownerExists(existing))) {
+            throw ApplicationFailure.retryable(
+              `${input.kind} ${input.namespace}/${input.name} is left from a deleted RemediationRequest; waiting for its garbage collection`,
+              'ChildAwaitingCollection',
+            );
+          }
           throw ApplicationFailure.nonRetryable(
             `${input.kind} ${input.namespace}/${input.name} exists but belongs to another RemediationRequest`,
             'ChildOwnedByOther',

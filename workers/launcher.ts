@@ -1,13 +1,13 @@
 /**
  * The RR launcher: one remediation workflow per RemediationRequest. Starting is
- * idempotent (workflow id rr/<ns>/<name>, conflict policy USE_EXISTING) and skipped
- * for RRs already terminal, so re-lists after a disconnect start nothing twice.
+ * idempotent (start-remediation.ts: one run per RR uid, even for a start issued from
+ * a stale view after the run finished) and skipped for RRs already terminal, so
+ * re-lists after a disconnect start nothing twice.
  * Deleting an RR cancels its workflow.
  */
 
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Client } from '@temporalio/client';
-import { WorkflowIdConflictPolicy } from '@temporalio/common';
 import type { KubeObject } from '../activities/kube-objects.js';
 import { isTerminalPhase } from '../lib/domain.js';
 import type { RemediationRequestSpec } from '../lib/remediation-request.js';
@@ -16,6 +16,7 @@ import { routingChangedSignal, TASK_QUEUE, workflowIdFor } from '../workflows/de
 import type { RemediationInput } from '../workflows/remediation.js';
 import { type RunningInformer, watchKind } from './informer.js';
 import { signalDurably } from './signal-durably.js';
+import { startRemediation } from './start-remediation.js';
 
 export interface LauncherOptions {
   client: Client;
@@ -53,30 +54,9 @@ export function startLauncher(opts: LauncherOptions): RunningInformer {
   };
 
   const start = async (rr: KubeObject, attempt = 0): Promise<void> => {
-    const { namespace = 'default', name, uid } = rr.metadata;
-    const key = `${namespace}/${name}`;
-    const spec = rr.spec as unknown as RemediationRequestSpec;
-    const input: RemediationInput = {
-      namespace,
-      name,
-      uid: uid!,
-      spec,
-      timeoutOverrides: timeoutOverridesOf(rr),
-      settings:
-        rr.metadata.annotations?.['kubernaut.ai/dry-run'] === 'true'
-          ? { ...opts.settings, dryRun: true }
-          : opts.settings,
-    };
+    const key = `${rr.metadata.namespace ?? 'default'}/${rr.metadata.name}`;
     try {
-      await opts.client.workflow.start('remediationWorkflow', {
-        taskQueue,
-        workflowId: workflowIdFor(namespace, name),
-        workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
-        args: [input],
-        memo: { uid },
-        staticSummary: `${spec.signalName} (${spec.severity}) on ${targetDisplay(spec.targetResource)}`,
-        staticDetails: `RemediationRequest ${key}, fingerprint ${spec.signalFingerprint}`,
-      });
+      await startRemediation(opts.client, rr, taskQueue, opts.settings);
     } catch (err) {
       if (stopped) return;
       // Temporal unreachable or busy: try again, with backoff, while the RR exists.
@@ -133,19 +113,6 @@ export function startLauncher(opts: LauncherOptions): RunningInformer {
       await informer.stop();
     },
   };
-}
-
-/**
- * Per-RR timeouts: status.timeoutConfig (Kubernaut's place) and, because create
- * drops status, annotations `kubernaut.ai/timeout-<key>` (e.g. timeout-awaitingApproval: 5m).
- */
-export function timeoutOverridesOf(rr: KubeObject): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(rr.metadata.annotations ?? {})) {
-    const m = /^kubernaut\.ai\/timeout-(\w+)$/.exec(k);
-    if (m) out[m[1]!] = v;
-  }
-  return { ...out, ...((rr.status?.timeoutConfig as Record<string, string> | undefined) ?? {}) };
 }
 
 interface Snapshot {

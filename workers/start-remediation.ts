@@ -1,0 +1,80 @@
+/**
+ * Starts the remediation workflow of one RemediationRequest — at most one run per RR.
+ *
+ * The workflow id is rr/<ns>/<name>, so two RRs of the same name (one deleted, one
+ * re-created) share it; the RR's uid, kept in the run's memo, tells them apart.
+ *
+ * - A run is going: conflict policy USE_EXISTING makes the start a no-op.
+ * - A run has finished for this RR: the start is refused (reuse policy
+ *   REJECT_DUPLICATE). Without that refusal a start issued from a stale view of the
+ *   RR (an informer event from before it finished, a retried start) ran the whole
+ *   remediation a second time once the first had closed — the reliability suite saw
+ *   every audit event twice under load.
+ * - A run has finished for another RR of this name: a fresh run starts.
+ */
+
+import { type Client, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
+import type { KubeObject } from '../activities/kube-objects.js';
+import type { RemediationRequestSpec } from '../lib/remediation-request.js';
+import { targetDisplay } from '../lib/remediation-request.js';
+import { workflowIdFor } from '../workflows/definitions.js';
+import type { RemediationInput } from '../workflows/remediation.js';
+
+/** running: this RR's run is going (new or not); finished: this RR's run has closed. */
+export type StartOutcome = 'running' | 'finished';
+
+export async function startRemediation(
+  client: Client,
+  rr: KubeObject,
+  taskQueue: string,
+  settings?: RemediationInput['settings'],
+): Promise<StartOutcome> {
+  const { namespace = 'default', name, uid } = rr.metadata;
+  const workflowId = workflowIdFor(namespace, name);
+  const spec = rr.spec as unknown as RemediationRequestSpec;
+  const input: RemediationInput = {
+    namespace,
+    name,
+    uid: uid!,
+    spec,
+    timeoutOverrides: timeoutOverridesOf(rr),
+    settings:
+      rr.metadata.annotations?.['kubernaut.ai/dry-run'] === 'true' ? { ...settings, dryRun: true } : settings,
+  };
+  const start = async (reuse: WorkflowIdReusePolicy) => {
+    await client.workflow.start('remediationWorkflow', {
+      taskQueue,
+      workflowId,
+      workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
+      workflowIdReusePolicy: reuse,
+      args: [input],
+      memo: { uid },
+      staticSummary: `${spec.signalName} (${spec.severity}) on ${targetDisplay(spec.targetResource)}`,
+      staticDetails: `RemediationRequest ${namespace}/${name}, fingerprint ${spec.signalFingerprint}`,
+    });
+    return 'running' as const;
+  };
+  try {
+    return await start(WorkflowIdReusePolicy.REJECT_DUPLICATE);
+  } catch (err) {
+    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+  }
+  // A closed run holds the id. Whose was it?
+  const last = await client.workflow.getHandle(workflowId).describe();
+  if (last.memo?.uid === uid) return 'finished';
+  return await start(WorkflowIdReusePolicy.ALLOW_DUPLICATE);
+}
+
+/**
+ * Per-RR timeouts: status.timeoutConfig (Kubernaut's place) and, because create
+ * drops status, annotations `kubernaut.ai/timeout-<key>` (e.g. timeout-awaitingApproval: 5m).
+ */
+export function timeoutOverridesOf(rr: KubeObject): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(rr.metadata.annotations ?? {})) {
+    const m = /^kubernaut\.ai\/timeout-(\w+)$/.exec(k);
+    if (m) out[m[1]!] = v;
+  }
+  return { ...out, ...((rr.status?.timeoutConfig as Record<string, string> | undefined) ?? {}) };
+}
