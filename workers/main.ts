@@ -14,6 +14,18 @@ for (const v of ['DATABASE_URL', 'TEMPORAL_ADDRESS']) {
     process.exit(2);
   }
 }
+/** An optional positive integer setting; anything else stops the worker with a clear message. */
+function positiveInt(name: string): number | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return undefined;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1) {
+    process.stderr.write(`${name} must be a positive integer, got ${JSON.stringify(raw)}\n`);
+    process.exit(2);
+  }
+  return n;
+}
+const maxCachedWorkflows = positiveInt('KUBERNAUT_MAX_CACHED_WORKFLOWS');
 await migrate(env.DATABASE_URL!);
 const runtime = await startWorkerRuntime({
   temporalAddress: env.TEMPORAL_ADDRESS!,
@@ -22,6 +34,7 @@ const runtime = await startWorkerRuntime({
   kubeconfigPath: env.KUBECONFIG,
   watchNamespace: env.KUBERNAUT_WATCH_NAMESPACE || undefined,
   hmacKey: env.AUDIT_HMAC_KEY || undefined,
+  maxCachedWorkflows,
 });
 process.stderr.write('[worker] running; Ctrl-C or SIGTERM to drain and stop\n');
 let stopping = false;

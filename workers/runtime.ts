@@ -27,6 +27,13 @@ export interface WorkerRuntimeConfig {
   watchNamespace?: string;
   settings?: RemediationInput['settings'];
   hmacKey?: string;
+  /**
+   * Workflows kept in memory between tasks (default 100). A remediation parked on
+   * an approval or a child costs ~0.7 MB cached; evicted, it replays its history
+   * (tens of events) when it wakes. The SDK's own default scales with the heap
+   * (thousands), so a worker with 1,000 parked remediations held them all.
+   */
+  maxCachedWorkflows?: number;
   log?: (msg: string) => void;
   /**
    * The built-in child controllers to run and their settings. Default: from the
@@ -60,6 +67,7 @@ export async function startWorkerRuntime(cfg: WorkerRuntimeConfig): Promise<Work
     namespace: cfg.temporalNamespace,
     taskQueue,
     workflowBundle: { codePath },
+    maxCachedWorkflows: cfg.maxCachedWorkflows ?? 100,
     activities: createRemediationActivities({ kc, audit }),
   });
   const running = worker.run();

@@ -47,6 +47,8 @@ export interface RemediationHarness {
 export interface HarnessOptions {
   /** Built-in controllers to run (default none: the test plays them with setStatus). */
   controllers?: Partial<ControllersConfig>;
+  /** The worker's workflow cache size (default: the runtime's). */
+  maxCachedWorkflows?: number;
 }
 
 export function useRemediationHarness(
@@ -68,6 +70,7 @@ export function useRemediationHarness(
       taskQueue: uniqueName('remediation'),
       watchNamespace: h.namespace,
       settings: { safetyRecheckMs: 60_000, ...settings },
+      maxCachedWorkflows: opts.maxCachedWorkflows,
       log: () => {},
       controllers: {
         enabled: [],

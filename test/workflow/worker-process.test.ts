@@ -14,6 +14,7 @@ describe('worker process', () => {
         TEMPORAL_NAMESPACE: s.temporalNamespace,
         KUBECONFIG: s.kubeconfigPath,
         KUBERNAUT_WATCH_NAMESPACE: 'worker-process-test',
+        KUBERNAUT_MAX_CACHED_WORKFLOWS: '50',
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -52,5 +53,23 @@ describe('worker process', () => {
     const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
     expect(code).toBe(2);
     expect(err).toContain('DATABASE_URL is not set');
+  });
+
+  it('refuses a workflow cache size that is not a positive integer, naming the setting', async () => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'workers/main.ts'], {
+      cwd: new URL('../..', import.meta.url).pathname,
+      env: {
+        ...process.env,
+        DATABASE_URL: 'postgres://unused@127.0.0.1:1/none',
+        TEMPORAL_ADDRESS: '127.0.0.1:1',
+        KUBERNAUT_MAX_CACHED_WORKFLOWS: 'lots',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let err = '';
+    child.stderr.on('data', (d) => (err += d));
+    const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+    expect(code).toBe(2);
+    expect(err).toContain('KUBERNAUT_MAX_CACHED_WORKFLOWS must be a positive integer, got "lots"');
   });
 });
