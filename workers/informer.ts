@@ -38,10 +38,10 @@ export function watchKind(
   const informer = k8s.makeInformer(kc, path, list);
   let stopped = false;
   let restartTimer: NodeJS.Timeout | undefined;
-  const upsert = (o: k8s.KubernetesObject) => handlers.onUpsert?.(o as unknown as KubeObject);
+  const upsert = (o: k8s.KubernetesObject) => handlers.onUpsert?.(slim(o));
   informer.on('add', upsert);
   informer.on('update', upsert);
-  informer.on('delete', (o) => handlers.onDelete?.(o as unknown as KubeObject));
+  informer.on('delete', (o) => handlers.onDelete?.(slim(o)));
   informer.on('error', (err: unknown) => {
     if (stopped) return;
     const e = err as { code?: number; message?: string };
@@ -60,4 +60,16 @@ export function watchKind(
       await informer.stop();
     },
   };
+}
+
+/**
+ * Drops metadata.managedFields from the informer's cached object (the handlers get
+ * the cached object itself). Nothing here reads them, and they are often as large as
+ * the rest of the object: the worker caches one copy of every watched object per
+ * informer, thousands with many remediations in flight. Applies to every later
+ * version too, since each event hands over the object that replaces the cached one.
+ */
+function slim(o: k8s.KubernetesObject): KubeObject {
+  if (o.metadata?.managedFields) delete o.metadata.managedFields;
+  return o as unknown as KubeObject;
 }
