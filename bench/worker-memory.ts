@@ -1,7 +1,8 @@
 /**
  * Worker resident memory with 1,000 remediations in flight, all waiting on
  * approval (--quick: 100), against the same worker idle. The worker is the real
- * entry point, workers/main.ts, as a child process (so its RSS is its own, read
+ * entry point as the image runs it — workers/main.ts bundled by `npm run build`,
+ * dist/workers/main.js — as a child process (so its RSS is its own, read
  * from /proc/<pid>/status) with the built-in SignalProcessing and AIAnalysis
  * controllers; the namespace is labelled production, so every analysis asks for
  * approval and the remediation parks in AwaitingApproval.
@@ -9,12 +10,12 @@
 import { fileURLToPath } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
 import { workflowIdFor } from '../workflows/definitions.js';
-import { rssMb, spawnTs, stopChild, waitForOutput } from './child-process.js';
+import { rssMb, spawnBuilt, stopChild, waitForOutput } from './child-process.js';
 import { type BenchContext, scale } from './context.js';
 import { benchKube, inBatches } from './kube-fixtures.js';
 import { type FigureRow, median, sleep, until } from './stats.js';
 
-const WORKER_MAIN = fileURLToPath(new URL('../workers/main.ts', import.meta.url));
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 /** Median of a few readings a second apart: RSS moves with GC. */
 async function settledRss(pid: number) {
@@ -33,10 +34,12 @@ export async function workerMemory(ctx: BenchContext): Promise<FigureRow[]> {
   await k.namespace(ns, 'production');
   const names = Array.from({ length: n }, (_, i) => `app-${i}`);
   await k.deployments(ns, names);
-  const worker = spawnTs(WORKER_MAIN, {
+  const worker = spawnBuilt(ROOT, 'dist/workers/main.js', {
     ...ctx.env,
     KUBERNAUT_WATCH_NAMESPACE: ns,
     KUBERNAUT_CONTROLLERS: 'signalprocessing,aianalysis',
+    // As the image sets it (Dockerfile).
+    MALLOC_ARENA_MAX: '2',
     LOG_LEVEL: 'warn',
   });
   const row: FigureRow = {

@@ -2,11 +2,12 @@
  * Applies the SQL migrations in this folder with node-pg-migrate: ordered files,
  * a table of applied migrations, and a PostgreSQL advisory lock so two processes
  * starting at once never both migrate. Safe to call at every start-up.
+ * `npm run migrate` runs it from the command line (migrations/main.ts).
  */
-import { fileURLToPath } from 'node:url';
 import { runner } from 'node-pg-migrate';
+import { projectPath } from '../lib/project-root.js';
 
-export const MIGRATIONS_DIR = fileURLToPath(new URL('.', import.meta.url));
+export const MIGRATIONS_DIR = projectPath('migrations');
 
 export async function migrate(databaseUrl: string, log: (msg: string) => void = () => {}): Promise<string[]> {
   const applied = await runner({
@@ -26,14 +27,4 @@ export async function migrate(databaseUrl: string, log: (msg: string) => void = 
     logger: { debug: () => {}, info: log, warn: log, error: log },
   });
   return applied.map((m) => m.name);
-}
-
-if (import.meta.url === `file://${process.argv[1]}`) {
-  const url = process.env.DATABASE_URL;
-  if (!url) {
-    process.stderr.write('DATABASE_URL is not set\n');
-    process.exit(2);
-  }
-  const names = await migrate(url, (m) => process.stdout.write(`${m}\n`));
-  process.stdout.write(`applied ${names.length} migration(s)\n`);
 }

@@ -12,7 +12,7 @@
  * it) and cached for the next start; `npm run bundle` (or the Docker build) makes
  * it ahead. Cache: node_modules/.cache/kubernaut-temporal/, else the temp dir.
  *
- * `tsx workers/workflow-bundle.ts` prints the bundle's path, building it if needed.
+ * `npm run bundle` (workers/bundle-workflows.ts) prints the bundle's path, building it if needed.
  */
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -20,10 +20,10 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFile
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { projectRoot } from '../lib/project-root.js';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const ROOT = projectRoot();
 export const WORKFLOWS_PATH = join(ROOT, 'workflows', 'index.ts');
 const require = createRequire(import.meta.url);
 
@@ -33,7 +33,7 @@ export function workflowBundleKey(): string {
   for (const pkg of ['@temporalio/worker', '@temporalio/workflow', '@temporalio/common']) {
     h.update(`${pkg}@${(require(`${pkg}/package.json`) as { version: string }).version}\n`);
   }
-  h.update(readFileSync(fileURLToPath(import.meta.url)));
+  h.update(readFileSync(join(ROOT, 'workers', 'workflow-bundle.ts')));
   for (const dir of ['workflows', 'lib']) {
     for (const rel of listTs(join(ROOT, dir))) {
       h.update(`${dir}/${rel}\n`);
@@ -94,8 +94,4 @@ async function bundleInChild(): Promise<string> {
   );
   if (!stdout.includes('__TEMPORAL__')) throw new Error('workflow bundling produced no bundle');
   return stdout;
-}
-
-if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  process.stdout.write(`${await ensureWorkflowBundle((m) => process.stderr.write(`${m}\n`))}\n`);
 }

@@ -7,12 +7,12 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Ajv } from 'ajv';
 import { parse } from 'yaml';
+import { projectPath } from '../project-root.js';
 import type { AnalysisInput, AnalysisProvider, AnalysisResult } from './provider.js';
 
-export const DEFAULT_CATALOG_DIR = fileURLToPath(new URL('../catalog/', import.meta.url));
+export const DEFAULT_CATALOG_DIR = projectPath('lib', 'catalog');
 
 export interface CatalogEntry {
   workflowId: string;

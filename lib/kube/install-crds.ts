@@ -4,13 +4,13 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { KubeConfig, V1CustomResourceDefinition } from '@kubernetes/client-node';
 import { parseAllDocuments } from 'yaml';
+import { projectPath } from '../project-root.js';
 import { isNotFound, kubeClients } from './client.js';
 import { kubeRequest } from './raw.js';
 
-export const PROJECT_CRD_DIR = fileURLToPath(new URL('../../crds/', import.meta.url));
+export const PROJECT_CRD_DIR = projectPath('crds');
 
 export function readCrds(dir = PROJECT_CRD_DIR): V1CustomResourceDefinition[] {
   return readdirSync(dir)

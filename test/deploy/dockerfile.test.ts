@@ -1,8 +1,8 @@
 /**
  * The image cannot be built here (no container engine), so its Dockerfile is
  * linted with hadolint and checked for what the deployment relies on: a
- * non-root numeric user, production dependencies only, tsx at run time, and an
- * entry point whose commands exist.
+ * non-root numeric user, production dependencies only, the processes run from
+ * their esbuild bundles, and an entry point whose commands exist.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
@@ -53,9 +53,12 @@ describe('Dockerfile', () => {
     expect(dockerfile).toMatch(/npm ci --omit=dev/);
     const users = [...dockerfile.matchAll(/^USER (\S+)/gm)].map((m) => m[1]);
     expect(users.at(-1)).toMatch(/^[1-9]\d*(:\d+)?$/);
-    // TypeScript runs through tsx in the container, so it must be a production dependency.
+    // The CLI runs through tsx in the container, so it must be a production dependency.
     const pkg = JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8'));
     expect(pkg.dependencies.tsx).toBeTruthy();
+    // The worker, API and migrator bundles are built in a stage and copied in.
+    expect(dockerfile).toMatch(/^RUN npm run build$/m);
+    expect(dockerfile).toMatch(/^COPY --from=build \/app\/dist \.\/dist$/m);
   });
 
   it('copies every folder the processes import, and its entry point starts what exists', () => {
@@ -64,10 +67,20 @@ describe('Dockerfile', () => {
       expect(copied, dir).toContain(dir);
     const entry = readFileSync(join(REPO, 'docker/entrypoint.sh'), 'utf8');
     const started = [...entry.matchAll(/exec node (?:--import tsx )?(\S+\.(?:ts|js))/g)].map((m) => m[1]!);
-    expect(started).toEqual(['workers/main.ts', 'api/main.ts', 'migrations/migrate.ts', 'cli/bin.js']);
-    for (const f of started) expect(existsSync(join(REPO, f)), f).toBe(true);
-    // package.json's scripts start the same files.
+    expect(started).toEqual([
+      'dist/workers/main.js',
+      'dist/api/main.js',
+      'dist/migrations/main.js',
+      'cli/bin.js',
+    ]);
+    // dist/x.js is the bundle of x.ts, an entry point of `npm run build`.
     const pkg = JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8'));
+    for (const f of started) {
+      const source = f.startsWith('dist/') ? f.replace(/^dist\/(.*)\.js$/, '$1.ts') : f;
+      expect(existsSync(join(REPO, source)), source).toBe(true);
+      if (source !== f) expect(pkg.scripts.build.split(' '), source).toContain(source);
+    }
+    // package.json's scripts start the same files.
     expect(pkg.scripts.worker).toContain('workers/main.ts');
     expect(pkg.scripts.api).toContain('api/main.ts');
   });

@@ -1,11 +1,12 @@
 /**
- * API crashes (DESIGN §12): the API process (api/main.ts, gateway on) is SIGKILLed
+ * API crashes (DESIGN §12): the API process (as the image runs it: api/main.ts
+ * bundled by `npm run build`, dist/api/main.js; gateway on) is SIGKILLed
  * at seeded random moments while audit batches and gateway signals are in flight;
  * clients retry until answered. No audit event is lost or duplicated (client-chosen
  * event ids make a retried write a no-op), the chain stays valid, and no
  * RemediationRequest is created twice.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -36,7 +37,7 @@ describe('the API process SIGKILLed while writes are in flight', () => {
   let workloads: string;
 
   async function startApi() {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'api/main.ts'], {
+    const child = spawn(process.execPath, ['dist/api/main.js'], {
       cwd: new URL('../..', import.meta.url).pathname,
       // No TEMPORAL_ADDRESS: the approval routes are not part of this test.
       env: { ...process.env, TEMPORAL_ADDRESS: '', ...env },
@@ -64,6 +65,7 @@ describe('the API process SIGKILLed while writes are in flight', () => {
   }
 
   beforeAll(async () => {
+    execFileSync('npm', ['run', 'build'], { cwd: new URL('../..', import.meta.url).pathname, stdio: 'pipe' });
     [controller, workloads] = await Promise.all([
       testNamespace('api-crash-ctl'),
       testNamespace('api-crash-wl'),

@@ -1,12 +1,15 @@
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { eventually, stackInfo } from '../harness/index.js';
 
+const ROOT = new URL('../..', import.meta.url).pathname;
+
 describe('worker process', () => {
-  it('starts from the environment and, on SIGTERM, drains and exits 0', async () => {
+  /** Starts the worker with `args`, waits until it runs, SIGTERMs it: it must drain and exit 0. */
+  async function runsAndDrains(args: string[]) {
     const s = stackInfo();
-    const child = spawn(process.execPath, ['--import', 'tsx', 'workers/main.ts'], {
-      cwd: new URL('../..', import.meta.url).pathname,
+    const child = spawn(process.execPath, args, {
+      cwd: ROOT,
       env: {
         ...process.env,
         DATABASE_URL: s.databaseUrl,
@@ -38,13 +41,22 @@ describe('worker process', () => {
     } finally {
       if (child.exitCode === null) child.kill('SIGKILL');
     }
+  }
+
+  it('starts from the environment and, on SIGTERM, drains and exits 0', async () => {
+    await runsAndDrains(['--import', 'tsx', 'workers/main.ts']);
+  });
+
+  it('bundled by npm run build (as the image runs it), starts from dist and drains on SIGTERM', async () => {
+    execFileSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'pipe' });
+    await runsAndDrains(['dist/workers/main.js']);
   });
 
   it('refuses to start without its configuration, naming what is missing', async () => {
     const env = { ...process.env };
     delete env.DATABASE_URL;
     const child = spawn(process.execPath, ['--import', 'tsx', 'workers/main.ts'], {
-      cwd: new URL('../..', import.meta.url).pathname,
+      cwd: ROOT,
       env,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -57,7 +69,7 @@ describe('worker process', () => {
 
   it('refuses a workflow cache size that is not a positive integer, naming the setting', async () => {
     const child = spawn(process.execPath, ['--import', 'tsx', 'workers/main.ts'], {
-      cwd: new URL('../..', import.meta.url).pathname,
+      cwd: ROOT,
       env: {
         ...process.env,
         DATABASE_URL: 'postgres://unused@127.0.0.1:1/none',
