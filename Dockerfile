@@ -29,12 +29,7 @@ RUN npm ci --omit=dev --no-audit --no-fund \
   && npm cache clean --force
 
 FROM ${NODE_IMAGE}
-# MALLOC_ARENA_MAX: glibc gives each thread (libuv pool, the Temporal core's
-# runtime, the workflow thread) its own malloc arena, which fragments and holds
-# memory freed in bursts; two arenas cut the worker's resident memory with 1,000
-# remediations in flight by ~60 MB in the bench (bench/worker-memory.ts).
 ENV NODE_ENV=production \
-  MALLOC_ARENA_MAX=2 \
   API_HOST=0.0.0.0 \
   API_PORT=8080
 WORKDIR /app

@@ -38,8 +38,6 @@ export async function workerMemory(ctx: BenchContext): Promise<FigureRow[]> {
     ...ctx.env,
     KUBERNAUT_WATCH_NAMESPACE: ns,
     KUBERNAUT_CONTROLLERS: 'signalprocessing,aianalysis',
-    // As the image sets it (Dockerfile).
-    MALLOC_ARENA_MAX: '2',
     LOG_LEVEL: 'warn',
   });
   const row: FigureRow = {
