@@ -20,6 +20,10 @@ const runtime = await startWorkerRuntime({
   kubeconfigPath: env.KUBECONFIG,
   taskQueue: env.BENCH_TASK_QUEUE!,
   watchNamespace: env.BENCH_WATCH_NAMESPACE!,
+  // As workers/main.ts reads it, so a cache size can be compared: KUBERNAUT_MAX_CACHED_WORKFLOWS=20 npm run bench.
+  maxCachedWorkflows: env.KUBERNAUT_MAX_CACHED_WORKFLOWS
+    ? Number(env.KUBERNAUT_MAX_CACHED_WORKFLOWS)
+    : undefined,
   // Fast mode: verification starts at once; the 60 s safety re-read never fires in a healthy run.
   settings: { stabilizationWindow: '0s', safetyRecheckMs: 60_000 },
   log: () => {},
