@@ -15,7 +15,7 @@ import { startWorkerRuntime, type WorkerRuntime } from '../../workers/runtime.js
 import { workflowIdFor } from '../../workflows/definitions.js';
 import type { RemediationInput } from '../../workflows/remediation.js';
 import { sampleRemediationRequest } from './fixtures.js';
-import { eventually, stackInfo, testNamespace, uniqueName } from './index.js';
+import { eventually, kube, stackInfo, testNamespace, uniqueName } from './index.js';
 
 export interface RemediationHarness {
   namespace: string;
@@ -42,6 +42,10 @@ export interface RemediationHarness {
   auditTypes(rrName: string): Promise<string[]>;
   /** Creates an RR and plays enrichment and analysis (approval required) until it awaits approval. */
   awaitingApproval(): Promise<string>;
+  /** Plays the execution and the effectiveness assessment to Completed. */
+  playExecutionAndVerification(rrName: string): Promise<void>;
+  /** Deletes the RR (as kubectl delete would: its workflow is cancelled, its children collected). */
+  deleteRR(rrName: string): Promise<void>;
 }
 
 export interface HarnessOptions {
@@ -131,6 +135,24 @@ export function useRemediationHarness(
     await h.setStatus('AIAnalysis', `ai-${rr}`, completedAnalysis(true));
     await h.waitForPhase(rr, ['AwaitingApproval']);
     return rr;
+  };
+  h.playExecutionAndVerification = async (rr) => {
+    await h.waitForChild('WorkflowExecution', `we-${rr}`);
+    await h.setStatus('WorkflowExecution', `we-${rr}`, { phase: 'Completed' });
+    await h.waitForChild('EffectivenessAssessment', `ea-${rr}`);
+    await h.setStatus('EffectivenessAssessment', `ea-${rr}`, {
+      phase: 'Completed',
+      assessmentReason: 'Full',
+    });
+  };
+  h.deleteRR = async (rr) => {
+    await kube().custom.deleteNamespacedCustomObject({
+      group: 'kubernaut.ai',
+      version: 'v1alpha1',
+      namespace: h.namespace,
+      plural: 'remediationrequests',
+      name: rr,
+    });
   };
   h.auditTypes = async (rrName) => {
     const { rows } = await h.pool.query(

@@ -9,7 +9,7 @@ import type { KubeObject } from '../../activities/kube-objects.js';
 import { startRemediation } from '../../workers/start-remediation.js';
 import { workflowIdFor } from '../../workflows/definitions.js';
 import { sampleRemediationRequest } from '../harness/fixtures.js';
-import { eventually, kube } from '../harness/index.js';
+import { eventually } from '../harness/index.js';
 import { useRemediationHarness } from '../harness/remediation.js';
 
 describe('launching remediation workflows', () => {
@@ -56,13 +56,7 @@ describe('launching remediation workflows', () => {
 
   it('an RR deleted and re-created under the same name → a fresh run for the new uid', async () => {
     const { rr, firstRun, handle } = await finishedRR();
-    await kube().custom.deleteNamespacedCustomObject({
-      group: 'kubernaut.ai',
-      version: 'v1alpha1',
-      namespace: h.namespace,
-      plural: 'remediationrequests',
-      name: rr,
-    });
+    await h.deleteRR(rr);
     await eventually(
       `RR ${rr} to be gone`,
       async () => (await h.objects.get('remediationrequests', h.namespace, rr)) === null,

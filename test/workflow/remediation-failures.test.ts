@@ -149,14 +149,7 @@ describe('remediation workflow: failures, timeouts, cancellation', () => {
     const rr = await h.createRR();
     await h.waitForChild('SignalProcessing', `sp-${rr}`);
     const handle = h.runtime.client.workflow.getHandle(workflowIdFor(h.namespace, rr));
-    const { kube } = await import('../harness/index.js');
-    await kube().custom.deleteNamespacedCustomObject({
-      group: 'kubernaut.ai',
-      version: 'v1alpha1',
-      namespace: h.namespace,
-      plural: 'remediationrequests',
-      name: rr,
-    });
+    await h.deleteRR(rr);
     const view = await handle.result();
     expect(view.phase).toBe('Cancelled');
     const { rows } = await h.pool.query(

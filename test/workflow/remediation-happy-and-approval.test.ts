@@ -25,20 +25,11 @@ describe('remediation workflow: happy path and approval', () => {
     await h.waitForChild('AIAnalysis', `ai-${rr}`);
     await h.setStatus('AIAnalysis', `ai-${rr}`, completedAnalysis(approvalRequired));
   }
-  async function throughExecutionAndVerification(rr: string) {
-    await h.waitForChild('WorkflowExecution', `we-${rr}`);
-    await h.setStatus('WorkflowExecution', `we-${rr}`, { phase: 'Completed' });
-    await h.waitForChild('EffectivenessAssessment', `ea-${rr}`);
-    await h.setStatus('EffectivenessAssessment', `ea-${rr}`, {
-      phase: 'Completed',
-      assessmentReason: 'Full',
-    });
-  }
 
   it('no approval needed → every phase runs and the RR is Completed / Remediated, audited once per step', async () => {
     const rr = await h.createRR();
     await throughAnalysis(rr, false);
-    await throughExecutionAndVerification(rr);
+    await h.playExecutionAndVerification(rr);
     const done = await h.waitForPhase(rr, ['Completed']);
     const status = done.status as Record<string, any>;
     expect(status.completionStatus.outcome).toBe('Remediated');
@@ -102,7 +93,7 @@ describe('remediation workflow: happy path and approval', () => {
     );
     expect(refused?.name).toBe('WorkflowUpdateFailedError');
     expect((refused?.cause as Error | undefined)?.message).toBe(`remediation ${rr} was already approved`);
-    await throughExecutionAndVerification(rr);
+    await h.playExecutionAndVerification(rr);
     await h.waitForPhase(rr, ['Completed']);
     const types = await h.auditTypes(rr);
     expect(types.filter((t) => t === 'orchestrator.approval.requested')).toHaveLength(1);

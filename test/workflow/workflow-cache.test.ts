@@ -44,13 +44,7 @@ describe('workflow cache smaller than the remediations waiting', () => {
     }
     await Promise.all(
       rrs.map(async (rr) => {
-        await h.waitForChild('WorkflowExecution', `we-${rr}`);
-        await h.setStatus('WorkflowExecution', `we-${rr}`, { phase: 'Completed' });
-        await h.waitForChild('EffectivenessAssessment', `ea-${rr}`);
-        await h.setStatus('EffectivenessAssessment', `ea-${rr}`, {
-          phase: 'Completed',
-          assessmentReason: 'Full',
-        });
+        await h.playExecutionAndVerification(rr);
         await h.waitForPhase(rr, ['Completed']);
         const types = await eventually(`the completion audit event of ${rr}`, async () => {
           const t = await h.auditTypes(rr);
