@@ -70,13 +70,7 @@ describe("reconstructed RRs under Kubernaut's CRD schema", async () => {
   it('a remediation that completed through every phase', async () => {
     const rr = await h.createRR();
     await throughAnalysis(rr, false);
-    await h.waitForChild('WorkflowExecution', `we-${rr}`);
-    await h.setStatus('WorkflowExecution', `we-${rr}`, { phase: 'Completed' });
-    await h.waitForChild('EffectivenessAssessment', `ea-${rr}`);
-    await h.setStatus('EffectivenessAssessment', `ea-${rr}`, {
-      phase: 'Completed',
-      assessmentReason: 'Full',
-    });
+    await h.playExecutionAndVerification(rr);
     await expectValidUnderKubernaut(rr, 'orchestrator.lifecycle.completed');
   });
 

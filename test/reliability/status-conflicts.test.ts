@@ -72,13 +72,7 @@ describe('conflicting writers on a RemediationRequest', () => {
       await h.setStatus('SignalProcessing', `sp-${rr}`, completedEnrichment);
       await h.waitForChild('AIAnalysis', `ai-${rr}`);
       await h.setStatus('AIAnalysis', `ai-${rr}`, completedAnalysis(false));
-      await h.waitForChild('WorkflowExecution', `we-${rr}`);
-      await h.setStatus('WorkflowExecution', `we-${rr}`, { phase: 'Completed' });
-      await h.waitForChild('EffectivenessAssessment', `ea-${rr}`);
-      await h.setStatus('EffectivenessAssessment', `ea-${rr}`, {
-        phase: 'Completed',
-        assessmentReason: 'Full',
-      });
+      await h.playExecutionAndVerification(rr);
       await h.waitForPhase(rr, ['Completed', 'Failed', 'TimedOut'], 60_000);
     } finally {
       await labels.stop();
