@@ -4,7 +4,7 @@
  * API, and write a kubeconfig that authenticates with it — the same identity a
  * pod of the Deployment would get.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as k8s from '@kubernetes/client-node';
@@ -51,6 +51,12 @@ export interface Identity {
 }
 
 /** A token for the ServiceAccount (TokenRequest) and a kubeconfig that uses it. */
+// The kubeconfig folders written by actAs, removed when the importing test file ends.
+const kubeconfigDirs: string[] = [];
+afterAll(() => {
+  for (const dir of kubeconfigDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
 export async function actAs(namespace: string, serviceAccount: string): Promise<Identity> {
   const { core, kc: adminKc } = kube();
   const req = await core.createNamespacedServiceAccountToken({
@@ -64,6 +70,7 @@ export async function actAs(namespace: string, serviceAccount: string): Promise<
   const server = stackInfo().kubeServer ?? cluster.server;
   const ca = stackInfo().kubeCaPem ?? Buffer.from(cluster.caData ?? '', 'base64').toString('utf8');
   const dir = mkdtempSync(join(tmpdir(), 'kubernaut-deploy-'));
+  kubeconfigDirs.push(dir);
   const kubeconfigPath = join(dir, `${serviceAccount}.kubeconfig`);
   writeFileSync(
     kubeconfigPath,

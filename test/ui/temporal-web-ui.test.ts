@@ -1,12 +1,18 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { chromium } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { workflowIdFor } from '../../workflows/definitions.js';
 import { stackInfo } from '../harness/index.js';
 import { useRemediationHarness } from '../harness/remediation.js';
 
-// Debian's chromium (installed by .ci/run); no browser download.
+// Debian's chromium (installed by .ci/run); no browser download. This suite runs only
+// when named (`npm run test:ui`) and says in one line what is missing.
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+if (!existsSync(CHROMIUM)) {
+  throw new Error(
+    `Chromium not found at ${CHROMIUM}: install it (Debian: apt-get install chromium) or set CHROMIUM_PATH`,
+  );
+}
 
 describe('Temporal Web UI as the window on remediations', () => {
   const h = useRemediationHarness();

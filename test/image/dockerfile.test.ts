@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { REPO } from './manifests.js';
+import { REPO } from '../deploy/manifests.js';
 
 const dockerfile = readFileSync(join(REPO, 'Dockerfile'), 'utf8');
 
