@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type StartedKube, startKube } from './kube.js';
 import { type StartedPostgres, startPostgres } from './postgres.js';
+import { onShutdown, removeOnExit } from './shutdown.js';
 import { type StartedTemporal, startTemporal } from './temporal.js';
 import { resolveTool } from './tools.js';
 
@@ -40,14 +41,21 @@ export interface StartOptions {
 export async function startStack(opts: StartOptions = {}): Promise<Stack> {
   const log = opts.log ?? ((l: string) => process.stderr.write(`[stack] ${l}\n`));
   const workDir = mkdtempSync(join(tmpdir(), 'kubernaut-stack-'));
+  const keepWorkDir = removeOnExit(workDir);
   const started: { stop(): Promise<void> }[] = [];
-  const stopAll = async () => {
-    for (const s of started.reverse()) await s.stop().catch((e) => log(`stop: ${(e as Error).message}`));
-    rmSync(workDir, { recursive: true, force: true });
+  // Once, however many times it is asked for (a signal and stack.stop() may race).
+  let stopped: Promise<void> | undefined;
+  const stopAll = () => {
+    stopped ??= (async () => {
+      for (const s of [...started].reverse())
+        await s.stop().catch((e) => log(`stop: ${(e as Error).message}`));
+      rmSync(workDir, { recursive: true, force: true });
+      keepWorkDir();
+    })();
+    return stopped;
   };
-  const onSignal = () => {
-    void stopAll().finally(() => process.exit(130));
-  };
+  // Ctrl-C / SIGTERM: stop every service and remove the stack's folders.
+  const unregister = onShutdown(stopAll);
   try {
     // Obtain binaries first (may build them), so the services then start together.
     const needTemporal = !process.env.TEMPORAL_ADDRESS;
@@ -102,8 +110,6 @@ export async function startStack(opts: StartOptions = {}): Promise<Stack> {
         .map(([k, v]) => `export ${k}='${v}'`)
         .join('\n')}\n`,
     );
-    process.once('SIGINT', onSignal);
-    process.once('SIGTERM', onSignal);
     return {
       ...endpoints,
       workDir,
@@ -112,12 +118,12 @@ export async function startStack(opts: StartOptions = {}): Promise<Stack> {
       kube,
       env,
       async stop() {
-        process.off('SIGINT', onSignal);
-        process.off('SIGTERM', onSignal);
+        unregister();
         await stopAll();
       },
     };
   } catch (err) {
+    unregister();
     await stopAll();
     throw err;
   }

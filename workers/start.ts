@@ -12,6 +12,7 @@ import { loadKubeConfig } from '../lib/kube/client.js';
 import { installCrds } from '../lib/kube/install-crds.js';
 import { migrate } from '../migrations/migrate.js';
 import { startStack } from '../stack/index.js';
+import { onShutdown } from '../stack/shutdown.js';
 import { startWorkerRuntime } from './runtime.js';
 
 const stack = await startStack();
@@ -55,17 +56,9 @@ process.stdout.write(
     .filter(Boolean)
     .join('\n'),
 );
-let stopping = false;
-for (const sig of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(sig, () => {
-    if (stopping) return;
-    stopping = true;
-    void (async () => {
-      await app.close();
-      await runtime.stop();
-      await pool.end();
-      await stack.stop();
-      process.exit(0);
-    })();
-  });
-}
+// Ctrl-C / SIGTERM: the API, then the worker, then the stack (registered first, so it stops last).
+onShutdown(async () => {
+  await app.close();
+  await runtime.stop();
+  await pool.end();
+});

@@ -4,7 +4,7 @@
  * Slack-compatible endpoint on the same server and a JSON-lines file. Backoff
  * seconds are scaled to 10 ms so retries take moments.
  */
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -19,7 +19,8 @@ import { stackInfo } from '../harness/index.js';
 import { startWebhookReceiver } from '../harness/webhook-receiver.js';
 
 const receiver = await startWebhookReceiver();
-const file = join(mkdtempSync(join(tmpdir(), 'kubernaut-notify-')), 'notifications.jsonl');
+const fileDir = mkdtempSync(join(tmpdir(), 'kubernaut-notify-'));
+const file = join(fileDir, 'notifications.jsonl');
 const config: NotificationConfig = {
   channels: {
     webhook: { type: 'webhook', url: `${receiver.url}/hook` },
@@ -71,6 +72,7 @@ describe('built-in NotificationRequest controller (two replicas)', () => {
     await second?.stop();
     await pool?.end();
     await receiver.close();
+    rmSync(fileDir, { recursive: true, force: true });
   });
   const terminal = (s: Record<string, unknown>) =>
     ['Sent', 'PartiallySent', 'Failed'].includes(s.phase as string);

@@ -1,12 +1,19 @@
-import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { cachedToolPath, resolveTool } from '../../stack/tools.js';
 
 const saved = { ...process.env };
+const dirs: string[] = [];
+const scratch = (prefix: string) => {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  dirs.push(dir);
+  return dir;
+};
 afterEach(() => {
   process.env = { ...saved };
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 
 function fakeBinary(path: string) {
@@ -17,7 +24,7 @@ function fakeBinary(path: string) {
 
 describe('server binary resolution', () => {
   it('uses the path named by the environment variable first', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'tools-env-'));
+    const dir = scratch('tools-env-');
     const bin = join(dir, 'my-temporal');
     fakeBinary(bin);
     process.env.TEMPORAL_CLI_PATH = bin;
@@ -31,7 +38,7 @@ describe('server binary resolution', () => {
   });
 
   it('finds an earlier build in the per-user cache, keyed by name and version', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'tools-cache-'));
+    const dir = scratch('tools-cache-');
     process.env.KUBERNAUT_TOOL_CACHE = dir;
     delete process.env.KUBE_APISERVER_PATH;
     const path = cachedToolPath('kube-apiserver');
@@ -41,7 +48,7 @@ describe('server binary resolution', () => {
   });
 
   it('says what is missing when neither a binary nor Go is available', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'tools-nogo-'));
+    const dir = scratch('tools-nogo-');
     process.env.KUBERNAUT_TOOL_CACHE = dir;
     delete process.env.TEMPORAL_CLI_PATH;
     process.env.PATH = dir; // no `go` here
