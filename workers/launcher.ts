@@ -25,6 +25,12 @@ export interface LauncherOptions {
   namespace?: string;
   settings?: RemediationInput['settings'];
   log: (msg: string) => void;
+  /**
+   * An RR that must not start (restored) or whose run has closed while it is not
+   * terminal: the reconciler settles it (restore, close out) at once rather than at
+   * its next periodic pass.
+   */
+  reconcile?: () => void;
 }
 
 export function startLauncher(opts: LauncherOptions): RunningInformer {
@@ -56,7 +62,8 @@ export function startLauncher(opts: LauncherOptions): RunningInformer {
   const start = async (rr: KubeObject, attempt = 0): Promise<void> => {
     const key = `${rr.metadata.namespace ?? 'default'}/${rr.metadata.name}`;
     try {
-      await startRemediation(opts.client, rr, taskQueue, opts.settings);
+      const outcome = await startRemediation(opts.client, rr, taskQueue, opts.settings);
+      if (outcome !== 'running') opts.reconcile?.();
     } catch (err) {
       if (stopped) return;
       // Temporal unreachable or busy: try again, with backoff, while the RR exists.

@@ -5,6 +5,7 @@
  */
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import { withErrorCategories } from '../activities/error-categories.js';
 import { createRemediationActivities } from '../activities/remediation.js';
 import { createAuditWriter } from '../lib/audit/writer.js';
 import { createPool } from '../lib/db.js';
@@ -15,6 +16,7 @@ import { startChildWatchers } from './child-watcher.js';
 import { type ControllersConfig, controllersConfigFromEnv } from './controllers/config.js';
 import { startControllers } from './controllers/index.js';
 import { startLauncher } from './launcher.js';
+import { startReconciler } from './reconciler.js';
 import { ensureWorkflowBundle } from './workflow-bundle.js';
 
 export interface WorkerRuntimeConfig {
@@ -41,6 +43,12 @@ export interface WorkerRuntimeConfig {
    * leaving every child kind to an external controller.
    */
   controllers?: ControllersConfig;
+  /**
+   * Time between reconcile passes (workers/reconciler.ts: runs whose RR is gone,
+   * RRs whose run closed without a terminal status, restored RRs). Default:
+   * KUBERNAUT_RECONCILE_INTERVAL_MS, else 30 s.
+   */
+  reconcileIntervalMs?: number;
 }
 
 export interface WorkerRuntime {
@@ -68,14 +76,27 @@ export async function startWorkerRuntime(cfg: WorkerRuntimeConfig): Promise<Work
     taskQueue,
     workflowBundle: { codePath },
     maxCachedWorkflows: cfg.maxCachedWorkflows ?? 100,
-    activities: createRemediationActivities({ kc, audit }),
+    // Refusals (403, 422, …) become non-retryable: Kubernaut's Category C (activities/error-categories.ts).
+    activities: withErrorCategories(createRemediationActivities({ kc, audit })),
   });
   const running = worker.run();
 
   const connection = await Connection.connect({ address: cfg.temporalAddress });
   const client = new Client({ connection, namespace: cfg.temporalNamespace });
   const watchers = startChildWatchers({ client, kc, namespace: cfg.watchNamespace, log });
+  const reconciler = startReconciler({
+    client,
+    kc,
+    audit,
+    pool,
+    taskQueue,
+    namespace: cfg.watchNamespace,
+    settings: cfg.settings,
+    intervalMs: cfg.reconcileIntervalMs ?? (Number(process.env.KUBERNAUT_RECONCILE_INTERVAL_MS) || 30_000),
+    log,
+  });
   const launcher = startLauncher({
+    reconcile: () => void reconciler.pass(),
     client,
     kc,
     taskQueue,
@@ -89,13 +110,14 @@ export async function startWorkerRuntime(cfg: WorkerRuntimeConfig): Promise<Work
     config: cfg.controllers ?? controllersConfigFromEnv(),
     namespace: cfg.watchNamespace,
   });
-  await Promise.all([watchers.ready, launcher.ready, controllers.ready]);
+  await Promise.all([watchers.ready, launcher.ready, controllers.ready, reconciler.ready]);
 
   return {
     client,
     worker,
     async stop() {
       await launcher.stop();
+      await reconciler.stop();
       await watchers.stop();
       await controllers.stop();
       // Graceful: stop polling, let in-flight activities finish, then close.

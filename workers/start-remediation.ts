@@ -11,18 +11,24 @@
  *   remediation a second time once the first had closed — the reliability suite saw
  *   every audit event twice under load.
  * - A run has finished for another RR of this name: a fresh run starts.
+ * - The RR is terminal or restored from the audit trail: nothing starts ('refused').
  */
 
 import { type Client, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
 import type { KubeObject } from '../activities/kube-objects.js';
+import { isTerminalPhase } from '../lib/domain.js';
+import { RECONSTRUCTED_LABEL } from '../lib/reconstruct/build.js';
 import type { RemediationRequestSpec } from '../lib/remediation-request.js';
 import { targetDisplay } from '../lib/remediation-request.js';
 import { workflowIdFor } from '../workflows/definitions.js';
 import type { RemediationInput } from '../workflows/remediation.js';
 
-/** running: this RR's run is going (new or not); finished: this RR's run has closed. */
-export type StartOutcome = 'running' | 'finished';
+/**
+ * running: this RR's run is going (new or not); finished: this RR's run has closed;
+ * refused: this RR must never run (terminal already, or restored from the audit trail).
+ */
+export type StartOutcome = 'running' | 'finished' | 'refused';
 
 export async function startRemediation(
   client: Client,
@@ -31,6 +37,13 @@ export async function startRemediation(
   settings?: RemediationInput['settings'],
 ): Promise<StartOutcome> {
   const { namespace = 'default', name, uid } = rr.metadata;
+  // I4 (docs/invariants.md): a restored RR records a remediation that already ran,
+  // and a terminal RR has finished; neither ever starts one, whoever asks.
+  if (
+    rr.metadata.labels?.[RECONSTRUCTED_LABEL] === 'true' ||
+    isTerminalPhase(rr.status?.overallPhase as string | undefined)
+  )
+    return 'refused';
   const workflowId = workflowIdFor(namespace, name);
   const spec = rr.spec as unknown as RemediationRequestSpec;
   const input: RemediationInput = {

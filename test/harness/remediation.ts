@@ -46,6 +46,8 @@ export interface RemediationHarness {
   playExecutionAndVerification(rrName: string): Promise<void>;
   /** Deletes the RR (as kubectl delete would: its workflow is cancelled, its children collected). */
   deleteRR(rrName: string): Promise<void>;
+  /** Stops the worker, runs `whileDown` (what happens while no worker runs), starts it again. */
+  restartWorker(whileDown?: () => Promise<void>): Promise<void>;
 }
 
 export interface HarnessOptions {
@@ -53,6 +55,8 @@ export interface HarnessOptions {
   controllers?: Partial<ControllersConfig>;
   /** The worker's workflow cache size (default: the runtime's). */
   maxCachedWorkflows?: number;
+  /** Time between the reconciler's passes (default: the runtime's, 30 s). */
+  reconcileIntervalMs?: number;
 }
 
 export function useRemediationHarness(
@@ -63,18 +67,18 @@ export function useRemediationHarness(
     objects: new KubeObjects(loadKubeConfig(stackInfo().kubeconfigPath)),
     created: [] as string[],
   } as RemediationHarness;
-  beforeAll(async () => {
-    h.namespace = await testNamespace('wf');
-    h.pool = new pg.Pool({ connectionString: stackInfo().databaseUrl, max: 4 });
-    h.runtime = await startWorkerRuntime({
+  const taskQueue = uniqueName('remediation');
+  const start = () =>
+    startWorkerRuntime({
       temporalAddress: stackInfo().temporalAddress,
       temporalNamespace: stackInfo().temporalNamespace,
       databaseUrl: stackInfo().databaseUrl,
       kubeconfigPath: stackInfo().kubeconfigPath,
-      taskQueue: uniqueName('remediation'),
+      taskQueue,
       watchNamespace: h.namespace,
       settings: { safetyRecheckMs: 60_000, ...settings },
       maxCachedWorkflows: opts.maxCachedWorkflows,
+      reconcileIntervalMs: opts.reconcileIntervalMs,
       log: () => {},
       controllers: {
         enabled: [],
@@ -82,7 +86,16 @@ export function useRemediationHarness(
         ...opts.controllers,
       },
     });
+  beforeAll(async () => {
+    h.namespace = await testNamespace('wf');
+    h.pool = new pg.Pool({ connectionString: stackInfo().databaseUrl, max: 4 });
+    h.runtime = await start();
   });
+  h.restartWorker = async (whileDown) => {
+    await h.runtime.stop();
+    await whileDown?.();
+    h.runtime = await start();
+  };
   afterAll(async () => {
     await h.runtime?.stop();
     await h.pool?.end();
