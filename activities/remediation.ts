@@ -16,6 +16,7 @@ import { CHILD_KINDS, type ChildKind } from '../lib/kinds.js';
 import { isConflict, isNotFound, statusOf } from '../lib/kube/client.js';
 import { targetSpecHash } from '../lib/kube/target.js';
 import type { TargetResource } from '../lib/remediation-request.js';
+import { createApprovalActivities } from './approval.js';
 import { type KubeObject, KubeObjects } from './kube-objects.js';
 import { createRoutingActivities } from './routing.js';
 
@@ -53,6 +54,8 @@ export function createRemediationActivities({ kc, audit }: ActivityDeps) {
 
   return {
     ...createRoutingActivities(kc),
+    // writeApprovalDecision: the approval arbiter (activities/approval.ts).
+    ...createApprovalActivities(objects),
 
     /**
      * Creates a child resource unless it exists. Idempotent: the name is
@@ -182,30 +185,6 @@ export function createRemediationActivities({ kc, audit }: ActivityDeps) {
       const event_id = deterministicEventId(input.workflowId, input.runId, input.seq);
       await audit.write([{ ...input.event, event_id }]);
       return event_id;
-    },
-
-    /**
-     * Writes the decision into the RAR status. Idempotent: a merge patch of absolute
-     * values; an RAR that already carries the same decision is left as it is.
-     */
-    async writeApprovalDecision(input: {
-      namespace: string;
-      name: string;
-      decision: 'Approved' | 'Rejected' | 'Expired';
-      decidedBy: string;
-      decidedAt: string;
-      decidedVia: string;
-      decisionMessage?: string;
-    }): Promise<void> {
-      const { namespace, name, ...status } = input;
-      const current = await objects.get('remediationapprovalrequests', namespace, name);
-      if (!current) return;
-      await objects.mergeStatus('remediationapprovalrequests', namespace, name, {
-        ...status,
-        expired: input.decision === 'Expired',
-        reason: input.decision,
-        message: `${input.decision} by ${input.decidedBy}${input.decisionMessage ? `: ${input.decisionMessage}` : ''}`,
-      });
     },
 
     /** Hash of the target's spec now, or null if it is gone. Read-only. */

@@ -1,10 +1,17 @@
 /**
- * Operations on running remediations through Temporal: decide an approval (update),
+ * Operations on running remediations through Temporal: decide an approval (update;
+ * a decision that lost to one recorded first, or came too late, is a 'conflict'),
  * read the live view (query), and list remediations by their search attributes.
  * Shared by the API's approval routes and the `kubernaut` CLI.
  */
 import { type Client, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
-import { approveUpdate, rejectUpdate, statusQuery, workflowIdFor } from '../workflows/definitions.js';
+import {
+  approveUpdate,
+  type DecisionInput,
+  rejectUpdate,
+  statusQuery,
+  workflowIdFor,
+} from '../workflows/definitions.js';
 import type { RemediationView } from '../workflows/view.js';
 
 export class ControlError extends Error {
@@ -24,22 +31,48 @@ export async function decide(
   namespace: string,
   name: string,
   decision: 'approve' | 'reject',
-  input: { decidedBy: string; reason?: string },
+  input: DecisionInput,
 ): Promise<RemediationView> {
   const handle = client.workflow.getHandle(workflowIdFor(namespace, name));
   try {
     return await handle.executeUpdate(decision === 'approve' ? approveUpdate : rejectUpdate, {
       args: [input],
-      // One id per RAR and decision: a retried request is the same update, applied once.
-      updateId: `rar-${name}-${decision}`,
+      // One id per RAR, decision and decider: a retried request is the same update,
+      // applied once; someone else's same decision is a new update, refused if
+      // another was recorded first (rather than answered with that one's success).
+      updateId: `rar-${name}-${decision}-${input.decidedBy}`,
     });
   } catch (err) {
-    if (err instanceof WorkflowNotFoundError) throw notFound(namespace, name);
+    if (err instanceof WorkflowNotFoundError) return await endedBeforeDecision(handle, namespace, name);
     if (err instanceof WorkflowUpdateFailedError) {
       throw new ControlError('conflict', (err.cause as Error | undefined)?.message ?? err.message);
     }
     throw err;
   }
+}
+
+/**
+ * An update finds no running workflow: a remediation that has ended (its decision
+ * was taken, or it never got that far) is a conflict saying how it ended; one that
+ * never existed is not found.
+ */
+async function endedBeforeDecision(
+  handle: ReturnType<Client['workflow']['getHandle']>,
+  namespace: string,
+  name: string,
+): Promise<never> {
+  const described = await handle.describe().catch((err) => {
+    throw err instanceof WorkflowNotFoundError ? notFound(namespace, name) : err;
+  });
+  const sa = described.searchAttributes as Record<string, unknown>;
+  const phase = kw(sa, 'RemediationPhase') ?? described.status.name;
+  const decided = kw(sa, 'ApprovalState');
+  throw new ControlError(
+    'conflict',
+    decided === 'Approved' || decided === 'Rejected' || decided === 'Expired'
+      ? `remediation ${name} was already ${decided.toLowerCase()}; it is ${phase}`
+      : `no remediation ${name} awaiting approval; it is ${phase}`,
+  );
 }
 
 export async function liveStatus(client: Client, namespace: string, name: string): Promise<RemediationView> {

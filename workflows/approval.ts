@@ -1,14 +1,38 @@
 /**
  * The approval step (DESIGN §5.4): create the RAR and an Approval notification,
- * then take the first valid decision from an update, a signal, or a kubectl patch
- * of the RAR status; expiry is its own outcome (Expired by system).
+ * then wait for a decision from an update, a signal, a kubectl patch of the RAR
+ * status, or the timeout. Whatever ends the wait, the decision is proposed to the
+ * arbiter (activities/approval.ts), and the one the RAR records — the first
+ * recorded anywhere — is final (invariant I3); a proposal that lost is audited as
+ * ignored, and a losing update fails (handlers.ts).
  */
+import { patched } from '@temporalio/workflow';
+import type { ChildSnapshot } from '../activities/remediation.js';
+import type { AuditEventInput } from '../lib/audit/types.js';
+import type { ApprovalDecision } from '../lib/domain.js';
 import { childName } from '../lib/kinds.js';
 import { acts } from './activities.js';
 import { approvalPriority, approvalRequestSpec, enrichment, type Selection } from './children.js';
 import type { Remediation } from './context.js';
+import type { ApprovalState } from './view.js';
 
-export type Decision = 'Approved' | 'Rejected' | 'Expired';
+export type Decision = ApprovalDecision;
+type Via = NonNullable<ApprovalState['decidedVia']>;
+type Pending = NonNullable<Remediation['pendingDecision']>;
+
+/**
+ * Histories recorded before the arbiter took the decision from pendingDecision
+ * first and overwrote the RAR; they replay through legacyDecision.
+ */
+export const APPROVAL_ARBITER_PATCH = 'approval-arbiter';
+
+interface Proposal {
+  decision: Decision;
+  decidedBy: string;
+  message?: string;
+  via: Via;
+  authenticatedAs?: 'user' | 'service';
+}
 
 export async function awaitApproval(
   r: Remediation,
@@ -42,17 +66,160 @@ export async function awaitApproval(
     body: `Remediation ${r.owner.name} wants to run ${sel.workflowId} (confidence ${sel.confidence.toFixed(2)}). Approve with: kubernaut approve ${r.owner.name} --reason "…" (before ${requiredBy}).`,
   });
 
+  // An RAR shows Expired before the workflow's own write only if a person wrote
+  // it; no recorded history reads one, so counting it as a decision is replay-safe.
   const waited = await r.waitForChild(
     'RemediationApprovalRequest',
     name,
-    (s) => s.decision === 'Approved' || s.decision === 'Rejected',
+    (s) => s.decision === 'Approved' || s.decision === 'Rejected' || s.decision === 'Expired',
     deadline,
     () => r.pendingDecision !== undefined,
   );
+  if (!patched(APPROVAL_ARBITER_PATCH)) return legacyDecision(r, name, requiredBy, waited);
+
+  const pending = r.pendingDecision;
+  const proposal: Proposal = pending
+    ? { ...pending, message: pending.reason }
+    : typeof waited === 'object'
+      ? {
+          decision: waited.status.decision as Decision,
+          decidedBy: (waited.status.decidedBy as string | undefined) || 'kubectl',
+          message: waited.status.decisionMessage as string | undefined,
+          via: 'kubectl',
+        }
+      : {
+          decision: 'Expired',
+          decidedBy: 'system',
+          message: `no decision before ${requiredBy}`,
+          via: 'timeout',
+        };
+  const decidedAt = r.now();
+  const recorded = await acts.writeApprovalDecision({
+    namespace: r.owner.namespace,
+    name,
+    decision: proposal.decision,
+    decidedBy: proposal.decidedBy,
+    decidedAt,
+    decidedVia: proposal.via,
+    ...(proposal.message ? { decisionMessage: proposal.message } : {}),
+  });
+  // The arbiter returns the proposal itself when it recorded it (or had, before a retry).
+  const ours =
+    recorded.decision === proposal.decision &&
+    recorded.decidedBy === proposal.decidedBy &&
+    recorded.decidedAt === decidedAt &&
+    recorded.via === proposal.via;
+  r.view.approval = {
+    ...r.view.approval,
+    decision: recorded.decision,
+    decidedBy: recorded.decidedBy,
+    decidedAt: recorded.decidedAt,
+    decisionMessage: recorded.message,
+    decidedVia: ours ? proposal.via : knownVia(recorded.via),
+  };
+  // A pending decision that is not the one recorded lost — including one taken
+  // while the arbiter ran. Dropped in the same step as the decision above, so a
+  // waiting update handler sees either its own decision pending (it won) or none.
+  const lost = r.pendingDecision && !(ours && r.pendingDecision === pending) ? r.pendingDecision : undefined;
+  if (lost) r.pendingDecision = undefined;
+
+  const actor = actorOf(ours ? proposal : undefined);
+  await r.audit(
+    `orchestrator.approval.${recorded.decision.toLowerCase()}`,
+    recorded.decision === 'Approved' ? 'success' : 'failure',
+    {
+      approval_request: name,
+      decision: recorded.decision,
+      decided_by: recorded.decidedBy,
+      decided_at: recorded.decidedAt,
+      decided_via: r.view.approval.decidedVia,
+      decision_message: recorded.message,
+      ...(actor.actor_id ? {} : { claimed_decided_by: recorded.decidedBy }),
+    },
+    actor,
+  );
+  if (lost) await auditIgnoredDecision(r, lost, `${describeRecorded(r)} first`);
+  return recorded.decision;
+}
+
+/**
+ * Who the audit names as the actor of a decision. Only the API's authenticated
+ * identity is an actor in its own right; a name in an update, a signal or an RAR
+ * patch is a claim, kept in event_data.claimed_decided_by, and the orchestrator
+ * (the default actor) reports it.
+ */
+function actorOf(ours: Proposal | undefined): Partial<AuditEventInput> {
+  if (ours?.via === 'timeout') return { actor_type: 'service', actor_id: 'system' };
+  if (ours?.authenticatedAs) return { actor_type: ours.authenticatedAs, actor_id: ours.decidedBy };
+  return {};
+}
+
+function knownVia(via: string): Via {
+  return (['update', 'signal', 'kubectl', 'timeout'] as const).find((v) => v === via) ?? 'kubectl';
+}
+
+/** "rejected by bob (kubectl) at …: reason" — the decision the RAR recorded. */
+function describeRecorded(r: Remediation): string {
+  const a = r.view.approval;
+  return `${a.decision?.toLowerCase()} by ${a.decidedBy} (${a.decidedVia}) at ${a.decidedAt}${a.decisionMessage ? `: ${a.decisionMessage}` : ''}`;
+}
+
+/** Why a decision arriving now cannot be taken; undefined when it can. */
+export function decisionRefusal(r: Remediation, refuseLate: boolean): string | undefined {
+  const taken = r.view.approval.decision ?? r.pendingDecision?.decision;
+  if (taken) return `remediation ${r.owner.name} was already ${taken.toLowerCase()}`;
+  if (r.view.phase !== 'AwaitingApproval')
+    return `no remediation ${r.owner.name} awaiting approval; it is ${r.view.phase}`;
+  // Workflow time decides: after an outage, a decision sent in time but taken
+  // after requiredBy is refused — the wait has expired, whatever the worker saw.
+  const requiredBy = r.view.approval.requiredBy;
+  if (refuseLate && requiredBy && Date.now() >= Date.parse(requiredBy))
+    return `remediation ${r.owner.name} can no longer be decided: its approval window closed at ${requiredBy}`;
+  return undefined;
+}
+
+/** The failure of an update whose decision lost to one recorded first. */
+export function lostDecisionMessage(r: Remediation, asked: Pending): string {
+  const what = asked.decision === 'Approved' ? 'approval' : 'rejection';
+  return `remediation ${r.owner.name} was already ${describeRecorded(r)}; this ${what} by ${asked.decidedBy} was not recorded`;
+}
+
+/** Audits a decision that did not count (lost, late, or out of turn): who asked what, and why not. */
+export async function auditIgnoredDecision(
+  r: Remediation,
+  asked: { decision: 'Approved' | 'Rejected'; decidedBy?: string; reason?: string; via: string },
+  why: string,
+): Promise<void> {
+  await r.audit('orchestrator.approval.ignored', 'failure', {
+    approval_request: r.view.approval.requestName,
+    ignored_decision: asked.decision,
+    claimed_decided_by: asked.decidedBy,
+    decided_via: asked.via,
+    decision_message: asked.reason,
+    phase: r.view.phase,
+    reason: why,
+    ...(r.view.approval.decision
+      ? { recorded_decision: r.view.approval.decision, recorded_decided_by: r.view.approval.decidedBy }
+      : {}),
+  });
+}
+
+/**
+ * The decision as workflows took it before the arbiter: a pending update or signal
+ * first, then the RAR, then the timeout — written over whatever the RAR held.
+ * Kept only so their histories replay unchanged; its writeApprovalDecision never
+ * runs (a replay reads results from the history).
+ */
+async function legacyDecision(
+  r: Remediation,
+  name: string,
+  requiredBy: string,
+  waited: ChildSnapshot | 'timeout' | 'interrupted',
+): Promise<Decision> {
   let decision: Decision;
   let decidedBy: string;
   let message: string | undefined;
-  let via: 'update' | 'signal' | 'kubectl' | 'timeout';
+  let via: Via;
   if (r.pendingDecision) {
     ({ decision, decidedBy, reason: message, via } = r.pendingDecision);
   } else if (waited !== 'timeout' && waited !== 'interrupted') {

@@ -49,11 +49,16 @@ export class Remediation {
   routingSignals = 0;
   /** Set while this RR holds its target's lock (released on leaving Executing or on finish). */
   lockTarget?: TargetResource;
+  /**
+   * A decision taken by an update or signal, waiting to be recorded in the RAR
+   * (workflows/approval.ts); dropped again if another decision was recorded first.
+   */
   pendingDecision?: {
     decision: 'Approved' | 'Rejected';
     decidedBy: string;
     reason?: string;
     via: 'update' | 'signal';
+    authenticatedAs?: 'user' | 'service';
   };
 
   constructor(

@@ -10,8 +10,17 @@ export const workflowIdFor = (namespace: string, name: string) => `rr/${namespac
 
 /** A decision from a person: who, why. The workflow stamps the time. */
 export interface DecisionInput {
+  /** Who decides: a claim, unless `authenticatedAs` says the API authenticated it. */
   decidedBy: string;
   reason?: string;
+  /**
+   * Set only by the API's approval routes: decidedBy is the identity the API
+   * authenticated, a person ('user') or a program ('service'). Temporal access is
+   * the trust boundary here — whoever may send updates may also terminate the
+   * workflow — so the workflow takes this at its word; a CLI, `temporal workflow
+   * update` or signal without it is recorded as a claim.
+   */
+  authenticatedAs?: 'user' | 'service';
 }
 
 /** A child's status phase changed (sent by the child watcher; the workflow re-reads the child). */

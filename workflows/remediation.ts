@@ -8,8 +8,7 @@
  * slow safety re-read), and records the step in the RR status and the audit trail.
  */
 
-import { ApplicationFailure } from '@temporalio/common';
-import { CancellationScope, condition, isCancellation, patched, setHandler } from '@temporalio/workflow';
+import { CancellationScope, isCancellation, patched } from '@temporalio/workflow';
 import type { RemediationPhase } from '../lib/domain.js';
 import { type ChildKind, childName } from '../lib/kinds.js';
 import type { RemediationRequestSpec } from '../lib/remediation-request.js';
@@ -26,16 +25,7 @@ import {
   workflowExecutionSpec,
 } from './children.js';
 import { Remediation, type Settings } from './context.js';
-import {
-  approveSignal,
-  approveUpdate,
-  childStatusChangedSignal,
-  type DecisionInput,
-  rejectSignal,
-  rejectUpdate,
-  routingChangedSignal,
-  statusQuery,
-} from './definitions.js';
+import { installHandlers } from './handlers.js';
 import { routeBeforeExecution } from './routing.js';
 import { resolveTimeouts, type TimeoutConfig, type TimeoutKey } from './timeouts.js';
 import type { RemediationView } from './view.js';
@@ -60,6 +50,8 @@ const FAILURE_PHASE: Record<string, string> = {
 };
 /** Histories recorded before routing existed replay without it (see README, replay test). */
 const ROUTING_PATCH = 'routing-before-execution';
+/** Histories recorded when an Inconclusive completion was announced as "Remediated". */
+const HONEST_COMPLETION_PATCH = 'inconclusive-completion-notice';
 
 export async function remediationWorkflow(input: RemediationInput): Promise<RemediationView> {
   const r = new Remediation(
@@ -318,11 +310,18 @@ async function lifecycle(r: Remediation, input: RemediationInput): Promise<Remed
   }
   const effective =
     ea.status.phase === 'Completed' && ['Full', 'Partial'].includes(ea.status.assessmentReason as string);
+  const assessment = (ea.status.assessmentReason as string | undefined) ?? 'n/a';
+  // Said "Remediated" whatever the outcome before the patch; an Inconclusive one now says so.
+  const inconclusive = !effective && patched(HONEST_COMPLETION_PATCH);
   await r.notify('completion', {
     type: 'Completion',
     priority: 'Low',
-    subject: `Remediated: ${spec.signalName} on ${targetDisplay(target)}`,
-    body: `${owner.name} ran ${sel.workflowId}; assessment: ${(ea.status.assessmentReason as string) ?? 'n/a'}.`,
+    subject: inconclusive
+      ? `Remediation inconclusive: ${spec.signalName} on ${targetDisplay(target)}`
+      : `Remediated: ${spec.signalName} on ${targetDisplay(target)}`,
+    body: inconclusive
+      ? `${owner.name} ran ${sel.workflowId}, but the assessment could not confirm that it worked (assessment: ${assessment}); check ${targetDisplay(target)}.`
+      : `${owner.name} ran ${sel.workflowId}; assessment: ${assessment}.`,
   });
   return r.finish('Completed', {
     outcome: effective ? 'Remediated' : 'Inconclusive',
@@ -337,51 +336,4 @@ function reasonOf(status: Record<string, unknown>, fallback: string): string {
   }
   const info = status.failureInfo as { error?: string } | undefined;
   return info?.error || fallback;
-}
-
-function installHandlers(r: Remediation) {
-  setHandler(statusQuery, () => r.view);
-  setHandler(childStatusChangedSignal, () => {
-    r.childSignals++;
-  });
-  setHandler(routingChangedSignal, () => {
-    r.routingSignals++;
-  });
-  const canDecide = () =>
-    r.view.phase === 'AwaitingApproval' && !r.pendingDecision && !r.view.approval.decision;
-  const validate = (input: DecisionInput) => {
-    if (!input?.decidedBy) throw new Error('decidedBy is required');
-    if (!canDecide()) {
-      throw new Error(
-        r.view.approval.decision || r.pendingDecision
-          ? `remediation ${r.owner.name} was already ${(r.view.approval.decision ?? r.pendingDecision?.decision)?.toLowerCase()}`
-          : `no remediation ${r.owner.name} awaiting approval; it is ${r.view.phase}`,
-      );
-    }
-  };
-  for (const [update, decision] of [
-    [approveUpdate, 'Approved'],
-    [rejectUpdate, 'Rejected'],
-  ] as const) {
-    setHandler(
-      update,
-      async (input) => {
-        if (!canDecide())
-          throw ApplicationFailure.nonRetryable(`remediation ${r.owner.name} is no longer awaiting approval`);
-        r.pendingDecision = { decision, decidedBy: input.decidedBy, reason: input.reason, via: 'update' };
-        await condition(() => r.view.approval.decision !== undefined);
-        return r.view;
-      },
-      { validator: validate },
-    );
-  }
-  for (const [signal, decision] of [
-    [approveSignal, 'Approved'],
-    [rejectSignal, 'Rejected'],
-  ] as const) {
-    setHandler(signal, (input) => {
-      if (canDecide() && input?.decidedBy)
-        r.pendingDecision = { decision, decidedBy: input.decidedBy, reason: input.reason, via: 'signal' };
-    });
-  }
 }

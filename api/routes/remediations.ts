@@ -2,6 +2,8 @@
  * Approvals and the live view of a remediation. The decision is recorded under the
  * authenticated identity (never a claimed one) and goes to the workflow as the
  * `approve` / `reject` update, so the same validation applies as everywhere else.
+ * A decision the workflow refuses — another one was recorded first (invariant I3),
+ * or the approval window closed — is a 409 problem saying who decided what.
  */
 import type { Client } from '@temporalio/client';
 import type { FastifyInstance } from 'fastify';
@@ -47,6 +49,7 @@ export async function remediationRoutes(app: FastifyInstance, opts: { temporal: 
         const { namespace, name } = req.params;
         const view = await decide(opts.temporal, namespace, name, decision, {
           decidedBy: req.identity!.name,
+          authenticatedAs: req.identity!.kind,
           ...(req.body?.reason ? { reason: req.body.reason } : {}),
         }).catch(toProblem);
         return { namespace, name, phase: view.phase, approval: view.approval };

@@ -190,8 +190,8 @@ const PARSERS: Record<string, Parser> = {
   'workflowexecution.workflow.failed': () => ({ kind: 'reached', phase: 'Executing' }),
 };
 
-/** Known types that say nothing about the RR object itself. */
-const INFORMATIONAL = /^(notification\.|effectiveness\.)/;
+/** Known types that say nothing about the RR object itself (an ignored decision changed nothing). */
+const INFORMATIONAL = /^(notification\.|effectiveness\.|orchestrator\.approval\.ignored$)/;
 
 export interface ParseResult {
   events: ParsedEvent[];
