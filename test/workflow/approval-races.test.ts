@@ -8,12 +8,10 @@
 import { Client, Connection, WorkflowUpdateStage } from '@temporalio/client';
 import { encodeWorkflowUpdateStage } from '@temporalio/client/lib/workflow-update-stage.js';
 import type { FastifyInstance } from 'fastify';
-import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KubeObject } from '../../activities/kube-objects.js';
 import { buildApp } from '../../api/app.js';
 import type { KubeHttpError } from '../../lib/kube/raw.js';
-import { startWorkerRuntime } from '../../workers/runtime.js';
 import { approveSignal, approveUpdate, rejectSignal, workflowIdFor } from '../../workflows/definitions.js';
 import { recordHistories } from '../harness/histories.js';
 import { eventually, stackInfo } from '../harness/index.js';
@@ -35,7 +33,8 @@ describe('approval races: the first decision recorded is final (I3)', () => {
   let client: Client;
   let app: FastifyInstance;
   beforeAll(async () => {
-    // Independent of the worker runtime, which the outages below stop and restart.
+    // Independent of the worker runtime, which the outages below stop and restart
+    // (h.restartWorker): decisions are sent while no worker runs.
     const connection = await Connection.connect({ address: stackInfo().temporalAddress });
     client = new Client({ connection, namespace: stackInfo().temporalNamespace });
     app = await buildApp({
@@ -75,25 +74,6 @@ describe('approval races: the first decision recorded is final (I3)', () => {
       (await audit(rr)).find((e) => e.event_type === type),
     );
 
-  /** Stops the worker, its watchers and launcher; runs `during`; starts them again on the same queue. */
-  async function workerOutage(during: () => Promise<void>) {
-    const taskQueue = h.runtime.worker.options.taskQueue;
-    await h.runtime.stop();
-    await during();
-    const { temporalAddress, temporalNamespace, databaseUrl, kubeconfigPath } = stackInfo();
-    h.runtime = await startWorkerRuntime({
-      temporalAddress,
-      temporalNamespace,
-      databaseUrl,
-      kubeconfigPath,
-      taskQueue,
-      watchNamespace: h.namespace,
-      settings: { safetyRecheckMs: 60_000 },
-      log: () => {},
-      controllers: { enabled: [], logger: pino({ level: 'silent' }) },
-    });
-  }
-
   /** Resolves once Temporal holds the update (admitted; no worker has seen it yet). */
   const updateAdmitted = (rr: string, updateId: string) =>
     eventually(`update ${updateId} to be admitted`, async () => {
@@ -109,7 +89,7 @@ describe('approval races: the first decision recorded is final (I3)', () => {
   it('a kubectl rejection recorded before an approve update is processed wins: the RR fails Rejected, the RAR keeps it, the update is a 409, nothing executes', async () => {
     const rr = await h.awaitingApproval();
     let approving!: ReturnType<typeof apiDecide>;
-    await workerOutage(async () => {
+    await h.restartWorker(async () => {
       await h.setStatus('RemediationApprovalRequest', `rar-${rr}`, {
         decision: 'Rejected',
         decidedBy: 'bob',
@@ -183,7 +163,7 @@ describe('approval races: the first decision recorded is final (I3)', () => {
 
   it('a signal that loses is ignored and audited as ignored: to a kubectl approval recorded first, and after the decision', async () => {
     const rr = await h.awaitingApproval();
-    await workerOutage(async () => {
+    await h.restartWorker(async () => {
       await h.setStatus('RemediationApprovalRequest', `rar-${rr}`, {
         decision: 'Approved',
         decidedBy: 'dave',
@@ -229,7 +209,7 @@ describe('approval races: the first decision recorded is final (I3)', () => {
     const requiredBy = Date.parse(rrStatus(waiting).approval.requiredBy);
 
     let approving!: Promise<unknown>;
-    await workerOutage(async () => {
+    await h.restartWorker(async () => {
       await eventually(
         'the approval window to close',
         async () => Date.now() > requiredBy + 500,
