@@ -16,6 +16,7 @@ import { authPlugin } from './auth/plugin.js';
 import { staticTokenAuthenticator } from './auth/static-tokens.js';
 import type { ApiConfig } from './config.js';
 import type { GatewayConfig } from './gateway-config.js';
+import { installJsonDepthLimit } from './json-depth.js';
 import { createMetrics, installMetrics } from './metrics.js';
 import { installProblemHandlers } from './problems.js';
 import { auditReadRoutes } from './routes/audit-read.js';
@@ -54,6 +55,7 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
   });
   const metrics = createMetrics();
   installProblemHandlers(app);
+  installJsonDepthLimit(app);
   installMetrics(app, metrics);
 
   await app.register(swagger, {

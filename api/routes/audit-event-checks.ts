@@ -13,25 +13,34 @@ export const MAX_EVENT_DATA_DEPTH = 10;
 const MAX_FUTURE_MS = 60 * 60 * 1000;
 const MAX_AGE_MS = 7 * 24 * 60 * 60 * 1000;
 
-/** Depth of nested objects/arrays; the object itself is depth 1. Stops early past the limit. */
-function depthOf(obj: object, limit: number, depth = 1): number {
-  let max = depth;
-  if (depth > limit) return depth;
-  for (const child of Object.values(obj)) {
-    if (child !== null && typeof child === 'object') max = Math.max(max, depthOf(child, limit, depth + 1));
-    if (max > limit) break;
+/**
+ * Whether `obj` nests objects/arrays deeper than `limit` (the object itself is depth
+ * 1). Iterative, with an explicit stack, and it stops at the first level past the
+ * limit: no input can overflow the call stack here.
+ */
+function nestsDeeperThan(obj: object, limit: number): boolean {
+  const stack: [object, number][] = [[obj, 1]];
+  for (let top = stack.pop(); top; top = stack.pop()) {
+    const [value, depth] = top;
+    if (depth > limit) return true;
+    for (const child of Object.values(value)) {
+      if (child !== null && typeof child === 'object') stack.push([child, depth + 1]);
+    }
   }
-  return max;
+  return false;
 }
 
 export function checkEvent(e: AuditEventInput, prefix: string, now = Date.now()): Record<string, string> {
   const errors: Record<string, string> = {};
-  const bytes = Buffer.byteLength(JSON.stringify(e.event_data));
-  if (bytes > MAX_EVENT_DATA_BYTES) {
-    errors[`${prefix}event_data`] =
-      `event_data is ${bytes} bytes; at most ${MAX_EVENT_DATA_BYTES} are accepted`;
-  } else if (depthOf(e.event_data, MAX_EVENT_DATA_DEPTH) > MAX_EVENT_DATA_DEPTH) {
+  // Depth first: JSON.stringify recurses, and overflows the stack on deep enough input.
+  if (nestsDeeperThan(e.event_data, MAX_EVENT_DATA_DEPTH)) {
     errors[`${prefix}event_data`] = `event_data nests deeper than ${MAX_EVENT_DATA_DEPTH} levels`;
+  } else {
+    const bytes = Buffer.byteLength(JSON.stringify(e.event_data));
+    if (bytes > MAX_EVENT_DATA_BYTES) {
+      errors[`${prefix}event_data`] =
+        `event_data is ${bytes} bytes; at most ${MAX_EVENT_DATA_BYTES} are accepted`;
+    }
   }
   const ts = Date.parse(e.event_timestamp);
   if (ts > now + MAX_FUTURE_MS) {

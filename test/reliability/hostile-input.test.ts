@@ -71,6 +71,34 @@ const nastyString = fc.oneof(
   { weight: 1, arbitrary: fc.integer({ min: 256, max: 300_000 }).map((n) => 'x'.repeat(n)) },
 );
 
+/**
+ * A value nested `depth` levels (up to 100,000), kept as a marker: JSON.stringify
+ * overflows the stack on it in this process too, so `serialize` writes its text.
+ */
+class Deep {
+  constructor(
+    readonly depth: number,
+    readonly arraysOnly: boolean,
+  ) {}
+  text(): string {
+    if (this.arraysOnly) return `${'['.repeat(this.depth)}"deep"${']'.repeat(this.depth)}`;
+    const half = Math.ceil(this.depth / 2);
+    return `${'{"a":['.repeat(half)}"deep"${']}'.repeat(half)}`;
+  }
+}
+
+const DEEP_TOKEN = `deep-${randomUUID()}`;
+
+/** JSON text of `json` with each Deep written out (undefined for undefined, as JSON.stringify). */
+function serialize(json: unknown): string | undefined {
+  const deep: Deep[] = [];
+  const text = JSON.stringify(json, (_key, v) =>
+    v instanceof Deep ? `${DEEP_TOKEN}:${deep.push(v) - 1}` : v,
+  );
+  if (!deep.length || text === undefined) return text;
+  return text.replace(new RegExp(`"${DEEP_TOKEN}:(\\d+)"`, 'g'), (_m, i: string) => deep[Number(i)]!.text());
+}
+
 /** Any JSON-ish value, nasty strings included, some nested deep. */
 const nastyValue: fc.Arbitrary<unknown> = fc.oneof(
   { weight: 5, arbitrary: nastyString },
@@ -92,11 +120,17 @@ const nastyValue: fc.Arbitrary<unknown> = fc.oneof(
   },
   {
     weight: 1,
-    arbitrary: fc.integer({ min: 10, max: 2000 }).map((d) => {
-      let v: unknown = 'deep';
-      for (let i = 0; i < d; i++) v = i % 2 ? [v] : { a: v };
-      return v;
-    }),
+    arbitrary: fc
+      .tuple(
+        fc.oneof(
+          fc.integer({ min: 10, max: 2_000 }),
+          fc.integer({ min: 2_000, max: 100_000 }),
+          // Around the API's ceiling (64) and where recursion on the server used to overflow.
+          fc.constantFrom(64, 65, 4_300, 5_000, 100_000),
+        ),
+        fc.boolean(),
+      )
+      .map(([depth, arraysOnly]) => new Deep(depth, arraysOnly)),
   },
 );
 
@@ -247,7 +281,7 @@ describe('hostile input on every route', { timeout: 600_000 }, () => {
     if (req.contentType !== undefined) headers['content-type'] = req.contentType;
     let payload: string | undefined;
     if (req.body) {
-      payload = req.body.raw ?? JSON.stringify(req.body.json);
+      payload = req.body.raw ?? serialize(req.body.json);
       headers['content-type'] ??= 'application/json';
     }
     const res = await app.inject({
@@ -355,7 +389,12 @@ describe('hostile input on every route', { timeout: 600_000 }, () => {
 
   it('audit writes (single and batch) answer 4xx or 201 to anything', async () => {
     const valid = auditEvent('fz-valid') as unknown as Record<string, unknown>;
-    const single = fc.tuple(bodyFor(valid), fuzzCorrelation).map(([body, corr]): Req => {
+    // Besides mutated events: valid events carrying any value, deeply nested ones included, in event_data.
+    const withData = nastyValue.map((v): { raw?: string; json?: unknown } => ({
+      json: { ...valid, event_data: { ...(valid.event_data as object), payload: v } },
+    }));
+    const event = fc.oneof({ weight: 4, arbitrary: bodyFor(valid) }, { weight: 1, arbitrary: withData });
+    const single = fc.tuple(event, fuzzCorrelation).map(([body, corr]): Req => {
       if (body.json && typeof body.json === 'object' && !Array.isArray(body.json)) {
         (body.json as Record<string, unknown>).correlation_id ??= corr;
         if ((body.json as Record<string, unknown>).correlation_id === seeded)
@@ -364,7 +403,7 @@ describe('hostile input on every route', { timeout: 600_000 }, () => {
       return { method: 'POST', url: '/api/v1/audit/events', body };
     });
     await fuzz('POST /api/v1/audit/events', single, 250);
-    const batch = fc.array(bodyFor(valid), { minLength: 0, maxLength: 60 }).map(
+    const batch = fc.array(event, { minLength: 0, maxLength: 60 }).map(
       (bodies): Req => ({
         method: 'POST',
         url: '/api/v1/audit/events/batch',

@@ -57,6 +57,14 @@ describe('audit event checks', () => {
     expect(checkEvent(event({ event_data: nest(10) }), '')).toEqual({});
     expect(Object.keys(checkEvent(event({ event_data: nest(11) }), '[2].'))).toEqual(['[2].event_data']);
   });
+
+  it('refuses event_data 100,000 levels deep as too deep, without overflowing the stack', () => {
+    let deep: Record<string, unknown> = {};
+    for (let i = 0; i < 100_000; i++) deep = { c: deep };
+    expect(checkEvent(event({ event_data: deep }), '')).toEqual({
+      event_data: 'event_data nests deeper than 10 levels',
+    });
+  });
 });
 
 describe('query parameters', () => {
