@@ -1,16 +1,17 @@
 /**
  * Routing checks before execution (DESIGN §5.5), read from the RemediationRequests
- * in the cluster — their terminal statuses are the durable history — and a per-target
- * lock held as a coordination.k8s.io Lease, so only one remediation executes on a
- * target at a time, even across worker crashes.
+ * in the cluster — their terminal statuses are the durable history — and the
+ * per-target lock (target-lock.ts), taken only when nothing blocks: a wait that does
+ * not act holds no lock (§14 I7).
  */
 import { createHash } from 'node:crypto';
-import * as k8s from '@kubernetes/client-node';
+import type * as k8s from '@kubernetes/client-node';
 import { isTerminalPhase } from '../lib/domain.js';
-import { isConflict, isNotFound, kubeClients } from '../lib/kube/client.js';
+import { isNotFound, kubeClients } from '../lib/kube/client.js';
 import type { TargetResource } from '../lib/remediation-request.js';
 import { targetDisplay } from '../lib/remediation-request.js';
 import type { KubeObject } from './kube-objects.js';
+import { createTargetLock } from './target-lock.js';
 
 export interface RoutingRules {
   consecutiveFailureThreshold: number;
@@ -52,13 +53,25 @@ export interface RoutingBlock {
   consecutiveFailureCount?: number;
 }
 
+export interface OriginalOutcome {
+  phase?: string;
+  outcome?: string;
+  failurePhase?: string;
+  failureReason?: string;
+  gone?: true;
+}
+
+const resourceBusy = (holder: string, target: TargetResource): RoutingBlock => ({
+  reason: 'ResourceBusy',
+  message: `${holder} is remediating ${targetDisplay(target)}; waiting for it to finish`,
+  blockingRemediation: holder,
+});
+
 const FAILED = ['Failed', 'TimedOut'];
-const lockName = (target: TargetResource) =>
-  `kubernaut-target-${createHash('sha256').update(targetDisplay(target)).digest('hex').slice(0, 20)}`;
 
 export function createRoutingActivities(kc: k8s.KubeConfig) {
   const { custom } = kubeClients(kc);
-  const coordination = kc.makeApiClient(k8s.CoordinationV1Api);
+  const lock = createTargetLock(kc);
 
   async function listRemediations(namespace: string): Promise<KubeObject[]> {
     const list = (await custom.listNamespacedCustomObject({
@@ -70,166 +83,118 @@ export function createRoutingActivities(kc: k8s.KubeConfig) {
     return list.items;
   }
 
-  /** Is the RR holding a lock still running? A terminal or deleted holder is stale. */
-  async function holderActive(namespace: string, holder: string | undefined): Promise<boolean> {
-    if (!holder) return false;
-    try {
-      const rr = (await custom.getNamespacedCustomObject({
-        group: 'kubernaut.ai',
-        version: 'v1alpha1',
-        namespace,
-        plural: 'remediationrequests',
-        name: holder,
-      })) as KubeObject;
-      return !isTerminalPhase(rr.status?.overallPhase as string | undefined);
-    } catch (err) {
-      if (isNotFound(err)) return false;
-      throw err;
-    }
-  }
+  /** The first rule that blocks, in Kubernaut's order, or null. Read-only. */
+  async function firstBlock(input: RoutingInput): Promise<RoutingBlock | null> {
+    const rules = { ...DEFAULT_ROUTING_RULES, ...input.rules };
+    const now = Date.now();
+    const all = await listRemediations(input.namespace);
+    const self = all.find((r) => r.metadata.uid === input.uid);
+    const created = (r: KubeObject) =>
+      Date.parse((r.metadata as { creationTimestamp?: string }).creationTimestamp ?? '0');
+    // creationTimestamp has 1 s resolution; within one second the workflow's start
+    // time (status.startTime, ms) orders the two, then the name.
+    const started = (r: KubeObject) => Date.parse((r.status?.startTime as string) ?? '') || Infinity;
+    const olderThan = (r: KubeObject, o: KubeObject) =>
+      created(r) !== created(o)
+        ? created(r) < created(o)
+        : started(r) !== started(o)
+          ? started(r) < started(o)
+          : r.metadata.name < o.metadata.name;
+    const sameFingerprint = all.filter(
+      (r) => r.metadata.uid !== input.uid && r.spec?.signalFingerprint === input.fingerprint,
+    );
+    const finished = sameFingerprint
+      .filter((r) => isTerminalPhase(r.status?.overallPhase as string) && r.status?.completedAt)
+      .sort(
+        (a, b) => Date.parse(b.status!.completedAt as string) - Date.parse(a.status!.completedAt as string),
+      );
 
-  /**
-   * Takes the target lock for this RR. Idempotent: a Lease we already hold is ours;
-   * create is atomic (409 for the loser); taking over a stale holder is an update
-   * checked against the Lease's resourceVersion, so two takers cannot both win.
-   */
-  async function acquireLock(input: RoutingInput): Promise<string | undefined> {
-    const name = lockName(input.target);
-    const body: k8s.V1Lease = {
-      metadata: { name, namespace: input.namespace, labels: { 'kubernaut.ai/target-lock': 'true' } },
-      spec: { holderIdentity: input.name, acquireTime: new k8s.V1MicroTime() },
-    };
-    for (let attempt = 0; attempt < 5; attempt++) {
-      let lease: k8s.V1Lease;
-      try {
-        lease = await coordination.readNamespacedLease({ name, namespace: input.namespace });
-      } catch (err) {
-        if (!isNotFound(err)) throw err;
-        try {
-          await coordination.createNamespacedLease({ namespace: input.namespace, body });
-          return undefined;
-        } catch (e) {
-          if (isConflict(e)) continue;
-          throw e;
-        }
-      }
-      const holder = lease.spec?.holderIdentity;
-      if (holder === input.name) return undefined;
-      if (await holderActive(input.namespace, holder)) return holder;
-      try {
-        lease.spec = { ...lease.spec, holderIdentity: input.name, acquireTime: new k8s.V1MicroTime() };
-        await coordination.replaceNamespacedLease({ name, namespace: input.namespace, body: lease });
-        return undefined;
-      } catch (e) {
-        if (!isConflict(e)) throw e;
+    let failures = 0;
+    for (const r of finished) {
+      if (!FAILED.includes(r.status?.overallPhase as string)) break;
+      failures++;
+    }
+    const lastFailureAt = failures ? Date.parse(finished[0]!.status!.completedAt as string) : 0;
+    if (
+      failures >= rules.consecutiveFailureThreshold &&
+      now < lastFailureAt + rules.consecutiveFailureBlockMs
+    ) {
+      return {
+        reason: 'ConsecutiveFailures',
+        message: `${failures} consecutive failed remediations for this signal; blocked for ${rules.consecutiveFailureBlockMs / 60000} min`,
+        blockedUntil: new Date(lastFailureAt + rules.consecutiveFailureBlockMs).toISOString(),
+        consecutiveFailureCount: failures,
+      };
+    }
+
+    // An RR being deleted will remediate nothing: it is no original to wait for.
+    const olderOpen = sameFingerprint
+      .filter((r) => !isTerminalPhase(r.status?.overallPhase as string) && !r.metadata.deletionTimestamp)
+      .filter((r) => !self || olderThan(r, self))
+      .sort((a, b) => created(a) - created(b))[0];
+    if (olderOpen) {
+      return {
+        reason: 'DuplicateInProgress',
+        message: `${olderOpen.metadata.name} is already remediating this signal; this one inherits its outcome`,
+        duplicateOf: olderOpen.metadata.name,
+      };
+    }
+
+    // Only a look at the lock: taking it waits until no rule below blocks.
+    const holder = await lock.otherActiveHolder(input);
+    if (holder) return resourceBusy(holder, input.target);
+
+    const recent = all.find(
+      (r) =>
+        r.metadata.uid !== input.uid &&
+        r.status?.overallPhase === 'Completed' &&
+        (r.status?.workflowSelection as { selectedWorkflowRef?: { workflowId?: string } } | undefined)
+          ?.selectedWorkflowRef?.workflowId === input.workflowId &&
+        targetDisplay(r.spec?.targetResource as TargetResource) === targetDisplay(input.target) &&
+        now < Date.parse(r.status?.completedAt as string) + rules.recentlyRemediatedCooldownMs,
+    );
+    if (recent) {
+      return {
+        reason: 'RecentlyRemediated',
+        message: `${recent.metadata.name} ran ${input.workflowId} on this target recently; waiting out the cooldown`,
+        blockedUntil: new Date(
+          Date.parse(recent.status!.completedAt as string) + rules.recentlyRemediatedCooldownMs,
+        ).toISOString(),
+      };
+    }
+
+    if (failures > 0) {
+      // 1m doubling to 10m, with ±10% jitter derived from the RR name (deterministic per RR).
+      const base = Math.min(rules.backoffBaseMs * 2 ** (failures - 1), rules.backoffMaxMs);
+      const jitter = (createHash('sha256').update(input.name).digest()[0]! / 255 - 0.5) * 0.2;
+      const until = lastFailureAt + Math.round(base * (1 + jitter));
+      if (now < until) {
+        return {
+          reason: 'ExponentialBackoff',
+          message: `the last remediation of this signal failed; backing off ${Math.round(base / 1000)} s`,
+          blockedUntil: new Date(until).toISOString(),
+          consecutiveFailureCount: failures,
+        };
       }
     }
-    return 'another remediation';
+    return null;
   }
 
   return {
     /**
-     * Evaluates the routing rules in Kubernaut's order and, when nothing blocks,
-     * takes the target lock. Read-only except for the lock (idempotent, see above).
+     * Evaluates the routing rules and, only when none blocks, takes the target lock
+     * (target-lock.ts; idempotent). A block releases a lock this RR still holds from
+     * an earlier pass, or from an attempt of this activity that took it before the
+     * rules changed: a wait that does not act holds no lock (I7). Otherwise read-only.
      */
     async evaluateRouting(input: RoutingInput): Promise<RoutingBlock | null> {
-      const rules = { ...DEFAULT_ROUTING_RULES, ...input.rules };
-      const now = Date.now();
-      const all = await listRemediations(input.namespace);
-      const self = all.find((r) => r.metadata.uid === input.uid);
-      const created = (r: KubeObject) =>
-        Date.parse((r.metadata as { creationTimestamp?: string }).creationTimestamp ?? '0');
-      // creationTimestamp has 1 s resolution; within one second the workflow's start
-      // time (status.startTime, ms) orders the two, then the name.
-      const started = (r: KubeObject) => Date.parse((r.status?.startTime as string) ?? '') || Infinity;
-      const olderThan = (r: KubeObject, o: KubeObject) =>
-        created(r) !== created(o)
-          ? created(r) < created(o)
-          : started(r) !== started(o)
-            ? started(r) < started(o)
-            : r.metadata.name < o.metadata.name;
-      const sameFingerprint = all.filter(
-        (r) => r.metadata.uid !== input.uid && r.spec?.signalFingerprint === input.fingerprint,
-      );
-      const finished = sameFingerprint
-        .filter((r) => isTerminalPhase(r.status?.overallPhase as string) && r.status?.completedAt)
-        .sort(
-          (a, b) => Date.parse(b.status!.completedAt as string) - Date.parse(a.status!.completedAt as string),
-        );
-
-      let failures = 0;
-      for (const r of finished) {
-        if (!FAILED.includes(r.status?.overallPhase as string)) break;
-        failures++;
+      const block = await firstBlock(input);
+      if (block) {
+        await lock.release(input);
+        return block;
       }
-      const lastFailureAt = failures ? Date.parse(finished[0]!.status!.completedAt as string) : 0;
-      if (
-        failures >= rules.consecutiveFailureThreshold &&
-        now < lastFailureAt + rules.consecutiveFailureBlockMs
-      ) {
-        return {
-          reason: 'ConsecutiveFailures',
-          message: `${failures} consecutive failed remediations for this signal; blocked for ${rules.consecutiveFailureBlockMs / 60000} min`,
-          blockedUntil: new Date(lastFailureAt + rules.consecutiveFailureBlockMs).toISOString(),
-          consecutiveFailureCount: failures,
-        };
-      }
-
-      const olderOpen = sameFingerprint
-        .filter((r) => !isTerminalPhase(r.status?.overallPhase as string))
-        .filter((r) => !self || olderThan(r, self))
-        .sort((a, b) => created(a) - created(b))[0];
-      if (olderOpen) {
-        return {
-          reason: 'DuplicateInProgress',
-          message: `${olderOpen.metadata.name} is already remediating this signal; this one inherits its outcome`,
-          duplicateOf: olderOpen.metadata.name,
-        };
-      }
-
-      const holder = await acquireLock(input);
-      if (holder) {
-        return {
-          reason: 'ResourceBusy',
-          message: `${holder} is remediating ${targetDisplay(input.target)}; waiting for it to finish`,
-          blockingRemediation: holder,
-        };
-      }
-
-      const recent = all.find(
-        (r) =>
-          r.metadata.uid !== input.uid &&
-          r.status?.overallPhase === 'Completed' &&
-          (r.status?.workflowSelection as { selectedWorkflowRef?: { workflowId?: string } } | undefined)
-            ?.selectedWorkflowRef?.workflowId === input.workflowId &&
-          targetDisplay(r.spec?.targetResource as TargetResource) === targetDisplay(input.target) &&
-          now < Date.parse(r.status?.completedAt as string) + rules.recentlyRemediatedCooldownMs,
-      );
-      if (recent) {
-        return {
-          reason: 'RecentlyRemediated',
-          message: `${recent.metadata.name} ran ${input.workflowId} on this target recently; waiting out the cooldown`,
-          blockedUntil: new Date(
-            Date.parse(recent.status!.completedAt as string) + rules.recentlyRemediatedCooldownMs,
-          ).toISOString(),
-        };
-      }
-
-      if (failures > 0) {
-        // 1m doubling to 10m, with ±10% jitter derived from the RR name (deterministic per RR).
-        const base = Math.min(rules.backoffBaseMs * 2 ** (failures - 1), rules.backoffMaxMs);
-        const jitter = (createHash('sha256').update(input.name).digest()[0]! / 255 - 0.5) * 0.2;
-        const until = lastFailureAt + Math.round(base * (1 + jitter));
-        if (now < until) {
-          return {
-            reason: 'ExponentialBackoff',
-            message: `the last remediation of this signal failed; backing off ${Math.round(base / 1000)} s`,
-            blockedUntil: new Date(until).toISOString(),
-            consecutiveFailureCount: failures,
-          };
-        }
-      }
-      return null;
+      const holder = await lock.acquire(input);
+      return holder ? resourceBusy(holder, input.target) : null;
     },
 
     /**
@@ -244,43 +209,39 @@ export function createRoutingActivities(kc: k8s.KubeConfig) {
       name: string;
       target: TargetResource;
     }): Promise<boolean> {
-      const name = lockName(input.target);
-      try {
-        const lease = await coordination.readNamespacedLease({ name, namespace: input.namespace });
-        if (lease.spec?.holderIdentity !== input.name) return false;
-        await coordination.deleteNamespacedLease({
-          name,
-          namespace: input.namespace,
-          body: { preconditions: { resourceVersion: lease.metadata?.resourceVersion } },
-        });
-        return true;
-      } catch (err) {
-        if (isNotFound(err) || isConflict(err)) return false;
-        throw err;
-      }
+      return lock.release(input);
     },
 
-    /** Phase and outcome of another RR, for a duplicate to inherit. Read-only. */
-    async readRemediationOutcome(input: { namespace: string; name: string }) {
+    /**
+     * Phase and outcome of another RR, for a duplicate to inherit. `gone` when that
+     * RR remediated nothing and never will — deleted, being deleted before it
+     * finished, or cancelled — so there is no outcome to inherit. Read-only.
+     */
+    async readRemediationOutcome(input: { namespace: string; name: string }): Promise<OriginalOutcome> {
+      let rr: KubeObject;
       try {
-        const rr = (await custom.getNamespacedCustomObject({
+        rr = (await custom.getNamespacedCustomObject({
           group: 'kubernaut.ai',
           version: 'v1alpha1',
           namespace: input.namespace,
           plural: 'remediationrequests',
           name: input.name,
         })) as KubeObject;
-        const cs = (rr.status?.completionStatus ?? {}) as Record<string, string | undefined>;
-        return {
-          phase: rr.status?.overallPhase as string | undefined,
-          outcome: cs.outcome,
-          failurePhase: cs.failurePhase,
-          failureReason: cs.failureReason,
-        };
       } catch (err) {
-        if (isNotFound(err)) return { phase: 'Cancelled' };
+        if (isNotFound(err)) return { gone: true };
         throw err;
       }
+      const phase = rr.status?.overallPhase as string | undefined;
+      if (phase === 'Cancelled' || (rr.metadata.deletionTimestamp && !isTerminalPhase(phase))) {
+        return { gone: true };
+      }
+      const cs = (rr.status?.completionStatus ?? {}) as Record<string, string | undefined>;
+      return {
+        phase,
+        outcome: cs.outcome,
+        failurePhase: cs.failurePhase,
+        failureReason: cs.failureReason,
+      };
     },
   };
 }

@@ -2,7 +2,8 @@
  * Routing before execution (DESIGN §5.5): ask whether anything blocks this RR; if
  * so, show Blocked with the reason, audit and notify once, and wait — for the time
  * the block names, or for a routingChanged signal when another RR finishes — then
- * ask again. A duplicate inherits the outcome of the RR it waited for.
+ * ask again. A duplicate inherits the outcome of the RR it waited for — unless that
+ * RR was deleted or cancelled, having remediated nothing.
  */
 import { condition, patched } from '@temporalio/workflow';
 import { isTerminalPhase } from '../lib/domain.js';
@@ -30,6 +31,20 @@ export type RoutingResult =
  */
 const ROUTING_PASSES_PATCH = 'routing-passes-v2';
 
+/**
+ * An original that was deleted or cancelled remediated nothing: its duplicate stops
+ * being one and routing is evaluated afresh. Histories from before this patch
+ * inherited 'Cancelled' from it, as "remediated the same signal".
+ */
+const ORIGINAL_GONE_PATCH = 'routing-duplicate-original-gone';
+
+/** The original's outcome, or 'gone' when there is none to inherit. */
+async function readOriginal(r: Remediation, dup: string) {
+  const o = await acts.readRemediationOutcome({ namespace: r.owner.namespace, name: dup });
+  if (!o.gone) return o;
+  return patched(ORIGINAL_GONE_PATCH) ? ('gone' as const) : { phase: 'Cancelled' };
+}
+
 export async function routeBeforeExecution(
   r: Remediation,
   target: TargetResource,
@@ -43,10 +58,18 @@ export async function routeBeforeExecution(
     // A routingChanged signal that arrives while this pass runs its activities must
     // still end the wait below, so count from the start of the pass.
     const before = r.routingSignals;
-    const dup = r.view.routing?.duplicateOf;
+    let dup = r.view.routing?.duplicateOf;
+    // No longer anyone's duplicate: the status drops duplicateOf and the old block,
+    // and whatever blocks it now is announced afresh.
+    const forgetOriginal = () => {
+      dup = undefined;
+      r.view.routing = {};
+      lastReason = undefined;
+    };
     if (dup) {
-      const o = await acts.readRemediationOutcome({ namespace: r.owner.namespace, name: dup });
-      if (isTerminalPhase(o.phase)) return { kind: 'inherit', from: dup, ...o, phase: o.phase! };
+      const o = await readOriginal(r, dup);
+      if (o === 'gone') forgetOriginal();
+      else if (isTerminalPhase(o.phase)) return { kind: 'inherit', from: dup, ...o, phase: o.phase! };
     }
     const block = await acts.evaluateRouting({
       namespace: r.owner.namespace,
@@ -59,13 +82,15 @@ export async function routeBeforeExecution(
     });
     if (v2 && dup && block?.duplicateOf !== dup) {
       // The original was still open at the read above, and evaluateRouting no longer
-      // counts it as open: it finished (or went away) between the two reads. This RR
-      // is still its duplicate and inherits its outcome — rather than forgetting it
-      // and, say, waiting out the original's RecentlyRemediated cooldown to run the
-      // same remediation again. evaluateRouting may have taken the target lock:
-      // finish() releases it (a lock held by another RR is left alone).
-      const o = await acts.readRemediationOutcome({ namespace: r.owner.namespace, name: dup });
-      if (isTerminalPhase(o.phase)) {
+      // counts it as open: it finished (or went away) between the two reads. If it
+      // finished, this RR is still its duplicate and inherits its outcome — rather
+      // than forgetting it and, say, waiting out the original's RecentlyRemediated
+      // cooldown to run the same remediation again. evaluateRouting may have taken
+      // the target lock: finish() releases it (a lock held by another RR is left
+      // alone). If it went away, the evaluation just made, without it, stands.
+      const o = await readOriginal(r, dup);
+      if (o === 'gone') forgetOriginal();
+      else if (isTerminalPhase(o.phase)) {
         r.lockTarget = target;
         return { kind: 'inherit', from: dup, ...o, phase: o.phase! };
       }

@@ -1,0 +1,128 @@
+/**
+ * The per-target lock (DESIGN §5.5 ResourceBusy, §14 I2): a coordination.k8s.io
+ * Lease per target, named from the target and held by the name of the RR that
+ * executes on it, so only one remediation executes on a target at a time, even
+ * across worker crashes. A holder that is terminal or deleted is stale, and the
+ * next taker replaces it.
+ */
+import { createHash } from 'node:crypto';
+import * as k8s from '@kubernetes/client-node';
+import { isTerminalPhase } from '../lib/domain.js';
+import { isConflict, isNotFound, kubeClients } from '../lib/kube/client.js';
+import type { TargetResource } from '../lib/remediation-request.js';
+import { targetDisplay } from '../lib/remediation-request.js';
+import type { KubeObject } from './kube-objects.js';
+
+export interface LockRef {
+  namespace: string;
+  /** The RR taking, holding or releasing the lock. */
+  name: string;
+  target: TargetResource;
+}
+
+/** The Lease of a target (its name: a hash of the target, which may be long). */
+export const targetLockName = (target: TargetResource) =>
+  `kubernaut-target-${createHash('sha256').update(targetDisplay(target)).digest('hex').slice(0, 20)}`;
+
+export function createTargetLock(kc: k8s.KubeConfig) {
+  const { custom } = kubeClients(kc);
+  const coordination = kc.makeApiClient(k8s.CoordinationV1Api);
+
+  async function readLease(ref: LockRef): Promise<k8s.V1Lease | undefined> {
+    try {
+      return await coordination.readNamespacedLease({
+        name: targetLockName(ref.target),
+        namespace: ref.namespace,
+      });
+    } catch (err) {
+      if (isNotFound(err)) return undefined;
+      throw err;
+    }
+  }
+
+  /** Is the RR holding a lock still running? A terminal or deleted holder is stale. */
+  async function holderActive(namespace: string, holder: string | undefined): Promise<boolean> {
+    if (!holder) return false;
+    try {
+      const rr = (await custom.getNamespacedCustomObject({
+        group: 'kubernaut.ai',
+        version: 'v1alpha1',
+        namespace,
+        plural: 'remediationrequests',
+        name: holder,
+      })) as KubeObject;
+      return !isTerminalPhase(rr.status?.overallPhase as string | undefined);
+    } catch (err) {
+      if (isNotFound(err)) return false;
+      throw err;
+    }
+  }
+
+  return {
+    /** The other, still running RR that holds the lock, if any. Read-only. */
+    async otherActiveHolder(ref: LockRef): Promise<string | undefined> {
+      const holder = (await readLease(ref))?.spec?.holderIdentity;
+      if (!holder || holder === ref.name) return undefined;
+      return (await holderActive(ref.namespace, holder)) ? holder : undefined;
+    },
+
+    /**
+     * Takes the lock for `ref.name`; answers the active holder that keeps it instead.
+     * Idempotent: a Lease we already hold is ours; create is atomic (409 for the
+     * loser); taking over a stale holder is an update checked against the Lease's
+     * resourceVersion, so two takers cannot both win.
+     */
+    async acquire(ref: LockRef): Promise<string | undefined> {
+      const name = targetLockName(ref.target);
+      const body: k8s.V1Lease = {
+        metadata: { name, namespace: ref.namespace, labels: { 'kubernaut.ai/target-lock': 'true' } },
+        spec: { holderIdentity: ref.name, acquireTime: new k8s.V1MicroTime() },
+      };
+      for (let attempt = 0; attempt < 5; attempt++) {
+        const lease = await readLease(ref);
+        if (!lease) {
+          try {
+            await coordination.createNamespacedLease({ namespace: ref.namespace, body });
+            return undefined;
+          } catch (e) {
+            if (isConflict(e)) continue;
+            throw e;
+          }
+        }
+        const holder = lease.spec?.holderIdentity;
+        if (holder === ref.name) return undefined;
+        if (await holderActive(ref.namespace, holder)) return holder;
+        try {
+          lease.spec = { ...lease.spec, holderIdentity: ref.name, acquireTime: new k8s.V1MicroTime() };
+          await coordination.replaceNamespacedLease({ name, namespace: ref.namespace, body: lease });
+          return undefined;
+        } catch (e) {
+          if (!isConflict(e)) throw e;
+        }
+      }
+      return 'another remediation';
+    },
+
+    /**
+     * Releases the lock if `ref.name` holds it; true if it did. Idempotent: a missing
+     * Lease or one held by another RR is left alone, and the delete is conditioned on
+     * our read's resourceVersion, so of two racing releases one fails its
+     * precondition, and a Lease taken by another RR in between is never deleted.
+     */
+    async release(ref: LockRef): Promise<boolean> {
+      const lease = await readLease(ref);
+      if (lease?.spec?.holderIdentity !== ref.name) return false;
+      try {
+        await coordination.deleteNamespacedLease({
+          name: targetLockName(ref.target),
+          namespace: ref.namespace,
+          body: { preconditions: { resourceVersion: lease.metadata?.resourceVersion } },
+        });
+        return true;
+      } catch (err) {
+        if (isNotFound(err) || isConflict(err)) return false;
+        throw err;
+      }
+    },
+  };
+}
