@@ -15,7 +15,23 @@ export interface StartedTemporal {
   stop(): Promise<void>;
 }
 
+/**
+ * Starts the dev server on free ports. A port is free when asked for and taken
+ * when used: another stack starting at the same moment (parallel test files) can
+ * take it in between, so a start that fails on "address already in use" is tried
+ * again on new ports.
+ */
 export async function startTemporal(binary: string, workDir: string): Promise<StartedTemporal> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnFreePorts(binary, workDir, attempt);
+    } catch (err) {
+      if (attempt >= 3 || !/address already in use/.test(String(err))) throw err;
+    }
+  }
+}
+
+async function startOnFreePorts(binary: string, workDir: string, attempt: number): Promise<StartedTemporal> {
   const [port, uiPort, httpPort, metricsPort] = [
     await freePort(),
     await freePort(),
@@ -39,7 +55,7 @@ export async function startTemporal(binary: string, workDir: string): Promise<St
     '--metrics-port',
     String(metricsPort),
     '--db-filename',
-    join(workDir, 'temporal.sqlite'),
+    join(workDir, attempt === 1 ? 'temporal.sqlite' : `temporal-${attempt}.sqlite`),
     '--namespace',
     namespace,
     '--log-level',

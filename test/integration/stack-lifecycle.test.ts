@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { startStack } from '../../stack/index.js';
+import { freePort } from '../../stack/processes.js';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
 
@@ -50,7 +51,7 @@ async function startThenSignal(script: string, signal: NodeJS.Signals) {
   const tmp = mkdtempSync(join(tmpdir(), 'kubernaut-signal-'));
   // Like /tmp: PostgreSQL's initdb runs as the `postgres` user and must create its folder here.
   chmodSync(tmp, 0o1777);
-  const env: NodeJS.ProcessEnv = { ...process.env, TMPDIR: tmp, API_PORT: '0' };
+  const env: NodeJS.ProcessEnv = { ...process.env, TMPDIR: tmp, API_PORT: String(await freePort()) };
   for (const k of ['DATABASE_URL', 'TEMPORAL_ADDRESS', 'KUBECONFIG']) delete env[k];
   let output = '';
   const child: ChildProcess = spawn('npm', ['run', '--silent', script], {
@@ -90,8 +91,8 @@ async function startThenSignal(script: string, signal: NodeJS.Signals) {
       25_000,
       () => output,
     );
-    // tsx keeps a compile cache there (tsx-<uid>); everything of ours must be gone.
-    const left = readdirSync(tmp).filter((n) => !n.startsWith('tsx-'));
+    // tsx and npm (Node's module compile cache) keep caches there; everything of ours must be gone.
+    const left = readdirSync(tmp).filter((n) => !n.startsWith('tsx-') && n !== 'node-compile-cache');
     expect(left, `left behind in ${tmp}`).toEqual([]);
   } finally {
     if (groupMembers(pgid).length > 0) process.kill(-pgid, 'SIGKILL');
