@@ -5,21 +5,12 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import { API_GROUP } from '../lib/domain.js';
 import { isNotFound, kubeClients } from '../lib/kube/client.js';
+import type { KubeObject } from '../lib/kube/object.js';
 import { kubeRequest } from '../lib/kube/raw.js';
 
-export type KubeObject = {
-  apiVersion: string;
-  kind: string;
-  metadata: {
-    name: string;
-    namespace?: string;
-    uid?: string;
-    resourceVersion?: string;
-    labels?: Record<string, string>;
-    annotations?: Record<string, string>;
-    ownerReferences?: { kind: string; name: string; uid: string; controller?: boolean }[];
-    deletionTimestamp?: string;
-  };
+// The plain-JSON object shape lives in lib/ (the gateway uses it too); re-exported here for activities.
+export type { KubeObject } from '../lib/kube/object.js';
+
   spec?: Record<string, unknown>;
   status?: Record<string, unknown>;
 };

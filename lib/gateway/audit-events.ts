@@ -5,9 +5,10 @@
  * retry is a no-op. gateway.signal.received carries the complete spec: it is the
  * genesis event the reconstruction rebuilds the RR from.
  */
-import type { KubeObject } from '../../activities/kube-objects.js';
+
 import { deterministicEventId } from '../audit/ids.js';
 import type { AuditEventInput } from '../audit/types.js';
+import type { KubeObject } from '../kube/object.js';
 import type { RemediationRequestSpec } from '../remediation-request.js';
 import type { Deduplication } from './deduplication.js';
 

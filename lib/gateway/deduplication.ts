@@ -12,9 +12,10 @@
  * flight are folded into the next write (+n), so a burst of identical alerts costs a
  * few writes rather than one conflict-retry loop per alert.
  */
-import type { KubeObject } from '../../activities/kube-objects.js';
+
 import { isTerminalPhase } from '../domain.js';
 import { statusOf } from '../kube/client.js';
+import type { KubeObject } from '../kube/object.js';
 import type { RemediationRequestStore } from './rr-store.js';
 
 export interface Deduplication {

@@ -24,9 +24,9 @@
  */
 import { type KubeConfig, KubernetesObjectApi } from '@kubernetes/client-node';
 import type pg from 'pg';
-import type { KubeObject } from '../../activities/kube-objects.js';
 import type { AuditWriter } from '../audit/types.js';
 import { kubeClients, statusOf } from '../kube/client.js';
+import type { KubeObject } from '../kube/object.js';
 import { AuditBatcher } from './audit-batch.js';
 import { crdCreatedEvent, signalDeduplicatedEvent, signalReceivedEvent } from './audit-events.js';
 import { type Claim, ClaimStore } from './claim.js';

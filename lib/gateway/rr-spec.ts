@@ -1,6 +1,7 @@
 /** The RemediationRequest object the gateway creates for a signal (DESIGN §4). */
-import type { KubeObject } from '../../activities/kube-objects.js';
+
 import { API_VERSION } from '../domain.js';
+import type { KubeObject } from '../kube/object.js';
 import type { RemediationRequestSpec } from '../remediation-request.js';
 import type { ResolvedOwner } from './owner-resolution.js';
 import type { Signal } from './signal.js';

@@ -5,9 +5,9 @@
  * the same object.
  */
 import type { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
-import type { KubeObject } from '../../activities/kube-objects.js';
 import { API_GROUP } from '../domain.js';
 import { statusOf } from '../kube/client.js';
+import type { KubeObject } from '../kube/object.js';
 import { KubeHttpError, kubeRequest } from '../kube/raw.js';
 
 const PLURAL = 'remediationrequests';
