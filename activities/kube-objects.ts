@@ -11,10 +11,6 @@ import { kubeRequest } from '../lib/kube/raw.js';
 // The plain-JSON object shape lives in lib/ (the gateway uses it too); re-exported here for activities.
 export type { KubeObject } from '../lib/kube/object.js';
 
-  spec?: Record<string, unknown>;
-  status?: Record<string, unknown>;
-};
-
 export class KubeObjects {
   private readonly custom;
   constructor(readonly kc: KubeConfig) {

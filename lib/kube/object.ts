@@ -15,3 +15,6 @@ export type KubeObject = {
     ownerReferences?: { kind: string; name: string; uid: string; controller?: boolean }[];
     deletionTimestamp?: string;
   };
+  spec?: Record<string, unknown>;
+  status?: Record<string, unknown>;
+};
