@@ -78,7 +78,7 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
     opts.writer ??
     createAuditWriter(pool, { hmacKey: config.hmacKey, onWritten: (n) => metrics.auditEventsWritten.inc(n) });
 
-  await app.register(healthRoutes, { pool });
+  await app.register(healthRoutes, { pool, temporal: opts.temporal, kubeConfig: opts.gateway?.kubeConfig });
   await app.register(auditWriteRoutes, { writer, maxBatchSize: config.maxBatchSize });
   await app.register(auditReadRoutes, { pool, hmacKey: config.hmacKey, metrics });
   await app.register(auditReconstructRoutes, { pool });

@@ -3,6 +3,7 @@
  * README, Configuration). SIGTERM/SIGINT drain in-flight activities, then exit.
  */
 import { migrate } from '../migrations/migrate.js';
+import { startHealthServer } from './health-server.js';
 import { startWorkerRuntime } from './runtime.js';
 
 const env = process.env;
@@ -36,13 +37,24 @@ const runtime = await startWorkerRuntime({
   hmacKey: env.AUDIT_HMAC_KEY || undefined,
   maxCachedWorkflows,
 });
-process.stderr.write('[worker] running; Ctrl-C or SIGTERM to drain and stop\n');
+// Probes (deploy/): GET /healthz and /readyz on KUBERNAUT_HEALTH_PORT (default 8081; 0 turns it off).
+const healthPort =
+  env.KUBERNAUT_HEALTH_PORT === '0' ? undefined : (positiveInt('KUBERNAUT_HEALTH_PORT') ?? 8081);
+const health = healthPort
+  ? await startHealthServer(() => runtime.readiness(), healthPort, env.KUBERNAUT_HEALTH_HOST ?? '0.0.0.0')
+  : undefined;
+process.stderr.write(
+  `[worker] running${health ? `; probes on :${health.port}` : ''}; Ctrl-C or SIGTERM to drain and stop\n`,
+);
 let stopping = false;
 for (const sig of ['SIGINT', 'SIGTERM'] as const) {
   process.on(sig, () => {
     if (stopping) return;
     stopping = true;
     process.stderr.write(`[worker] ${sig}: draining\n`);
-    void runtime.stop().then(() => process.exit(0));
+    void runtime
+      .stop()
+      .then(() => health?.close())
+      .then(() => process.exit(0));
   });
 }

@@ -9,6 +9,13 @@ import { withErrorCategories } from '../activities/error-categories.js';
 import { createRemediationActivities } from '../activities/remediation.js';
 import { createAuditWriter } from '../lib/audit/writer.js';
 import { createPool } from '../lib/db.js';
+import {
+  kubernetesCheck,
+  postgresCheck,
+  type Readiness,
+  readiness,
+  temporalCheck,
+} from '../lib/health/readiness.js';
 import { loadKubeConfig } from '../lib/kube/client.js';
 import { TASK_QUEUE } from '../workflows/definitions.js';
 import type { RemediationInput } from '../workflows/remediation.js';
@@ -54,6 +61,8 @@ export interface WorkerRuntimeConfig {
 export interface WorkerRuntime {
   client: Client;
   worker: Worker;
+  /** PostgreSQL, Temporal, Kubernetes and the worker's own polling, each reported. */
+  readiness(): Promise<Readiness>;
   stop(): Promise<void>;
 }
 
@@ -112,9 +121,18 @@ export async function startWorkerRuntime(cfg: WorkerRuntimeConfig): Promise<Work
   });
   await Promise.all([watchers.ready, launcher.ready, controllers.ready, reconciler.ready]);
 
+  const checks = {
+    postgres: postgresCheck(pool),
+    temporal: temporalCheck(client),
+    kubernetes: kubernetesCheck(kc),
+    worker: async () => {
+      if (worker.getState() !== 'RUNNING') throw new Error(`worker is ${worker.getState()}`);
+    },
+  };
   return {
     client,
     worker,
+    readiness: () => readiness(checks),
     async stop() {
       await launcher.stop();
       await reconciler.stop();

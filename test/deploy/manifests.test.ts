@@ -97,6 +97,10 @@ describe('deploy/ manifests', () => {
     expect(api.readinessProbe.httpGet.path).toBe('/readyz');
     expect(named('Service', 'kubernaut-api').spec.ports[0].targetPort).toBe('http');
     expect(named('Deployment', 'kubernaut-worker').spec.replicas).toBeGreaterThan(1);
+    const worker = named('Deployment', 'kubernaut-worker').spec.template.spec.containers[0];
+    expect(worker.ports).toContainEqual({ name: 'probes', containerPort: 8081 });
+    expect(worker.livenessProbe.httpGet).toEqual({ path: '/healthz', port: 'probes' });
+    expect(worker.readinessProbe.httpGet).toEqual({ path: '/readyz', port: 'probes' });
   });
 
   it('overlays: dev brings its own PostgreSQL and Temporal; production reads secrets from an ignored file', () => {

@@ -266,7 +266,7 @@ describe('audit read API', async () => {
       expect((await app.inject({ method: 'GET', url: '/healthz' })).json()).toEqual({ status: 'ok' });
       const ready = await app.inject({ method: 'GET', url: '/readyz' });
       expect(ready.statusCode).toBe(200);
-      expect(ready.json().checks).toEqual({ postgres: 'ok' });
+      expect(ready.json().checks).toEqual({ postgres: { status: 'ok', ms: expect.any(Number) } });
     });
 
     it('/readyz is a 503 problem when PostgreSQL does not answer', async () => {
@@ -277,7 +277,12 @@ describe('audit read API', async () => {
       const down = await auditApp(deadPool);
       const res = await down.inject({ method: 'GET', url: '/readyz' });
       expect(res.statusCode).toBe(503);
-      expect(res.json()).toMatchObject({ status: 503, title: 'Service Unavailable' });
+      expect(res.json()).toMatchObject({
+        status: 503,
+        title: 'Service Unavailable',
+        checks: { postgres: { status: 'failed', error: expect.any(String) } },
+      });
+      expect(res.json().detail).toMatch(/^postgres: /);
       await deadPool.end();
     });
 

@@ -1,5 +1,6 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
+import { freePort } from '../../stack/processes.js';
 import { eventually, stackInfo } from '../harness/index.js';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
@@ -8,6 +9,7 @@ describe('worker process', () => {
   /** Starts the worker with `args`, waits until it runs, SIGTERMs it: it must drain and exit 0. */
   async function runsAndDrains(args: string[]) {
     const s = stackInfo();
+    const healthPort = await freePort();
     const child = spawn(process.execPath, args, {
       cwd: ROOT,
       env: {
@@ -18,6 +20,8 @@ describe('worker process', () => {
         KUBECONFIG: s.kubeconfigPath,
         KUBERNAUT_WATCH_NAMESPACE: 'worker-process-test',
         KUBERNAUT_MAX_CACHED_WORKFLOWS: '50',
+        KUBERNAUT_HEALTH_PORT: String(healthPort),
+        KUBERNAUT_HEALTH_HOST: '127.0.0.1',
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -31,6 +35,17 @@ describe('worker process', () => {
         async () => output.includes('[worker] running'),
         60_000,
       );
+      // Its probe endpoint reports each dependency.
+      const ready = await fetch(`http://127.0.0.1:${healthPort}/readyz`);
+      expect(ready.status, output).toBe(200);
+      const { checks } = (await ready.json()) as { checks: Record<string, { status: string }> };
+      expect(Object.fromEntries(Object.entries(checks).map(([k, v]) => [k, v.status]))).toEqual({
+        postgres: 'ok',
+        temporal: 'ok',
+        kubernetes: 'ok',
+        worker: 'ok',
+      });
+      expect((await fetch(`http://127.0.0.1:${healthPort}/healthz`)).status).toBe(200);
       child.kill('SIGTERM');
       const code = await Promise.race([
         exited,
