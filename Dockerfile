@@ -5,7 +5,7 @@
 # (npm run build, in the build stage): running them through tsx's loader costs each
 # process a loader thread (~110 MB resident). The CLI still runs through tsx (a
 # production dependency).
-ARG NODE_IMAGE=node:24-bookworm-slim
+ARG NODE_IMAGE=node:24.22.3-bookworm-slim
 
 FROM ${NODE_IMAGE} AS build
 WORKDIR /app
