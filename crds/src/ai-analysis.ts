@@ -17,6 +17,51 @@ import {
 } from './schema.js';
 import { businessClassification, kubernetesContext } from './signal-processing.js';
 
+/** Kubernaut's vocabularies for why an analysis ended as it did (its AIAnalysis CRD enums). */
+const REASONS = [
+  'AnalysisCompleted',
+  'WorkflowResolutionFailed',
+  'WorkflowNotNeeded',
+  'NoWorkflowSelected',
+  'RegoEvaluationError',
+  'TransientError',
+  'APIError',
+  'InteractiveCancelled',
+  'ParentCancelled',
+];
+const SUB_REASONS = [
+  'WorkflowNotFound',
+  'ImageMismatch',
+  'ParameterValidationFailed',
+  'NoMatchingWorkflows',
+  'LowConfidence',
+  'LLMParsingError',
+  'ValidationError',
+  'TransientError',
+  'PermanentError',
+  'InvestigationInconclusive',
+  'ProblemResolved',
+  'NotActionable',
+  'MaxRetriesExceeded',
+  'SessionRegenerationExceeded',
+  'RcaIncomplete',
+  'InvestigationFailed',
+  'OperatorEscalation',
+  'DecisionExpired',
+];
+const HUMAN_REVIEW_REASONS = [
+  'workflow_not_found',
+  'image_mismatch',
+  'parameter_validation_failed',
+  'no_matching_workflows',
+  'low_confidence',
+  'llm_parsing_error',
+  'investigation_inconclusive',
+  'rca_incomplete',
+  'alignment_check_failed',
+  'operator_escalation',
+  'decision_expired',
+];
 const confidence = () => num(undefined, { minimum: 0, maximum: 1 });
 
 /** The workflow an analysis selects; WorkflowExecution.spec.workflowRef mirrors it. */
@@ -80,8 +125,8 @@ export const aiAnalysis: CrdDefinition = {
   status: obj(
     {
       phase: oneOf(AA_PHASES),
-      reason: str(),
-      subReason: str(),
+      reason: oneOf(REASONS),
+      subReason: oneOf(SUB_REASONS),
       message: str(),
       startedAt: time(),
       completedAt: time(),
@@ -129,7 +174,7 @@ export const aiAnalysis: CrdDefinition = {
         },
         ['approvalRequired'],
       ),
-      review: obj({ needsHumanReview: bool(), humanReviewReason: str() }, ['needsHumanReview']),
+      review: obj({ needsHumanReview: bool(), humanReviewReason: oneOf(HUMAN_REVIEW_REASONS) }, ['needsHumanReview']),
       targetSpecHash: str('Hash of the target spec the analysis saw (checked again before execution)'),
       conditions: conditions(),
     },

@@ -140,8 +140,8 @@ describe('OpenAI-compatible analysis provider', () => {
   it('an answer that is not valid under the schema fails the analysis for human review', async () => {
     const { status } = await analyse('Garbled', { rootCause: 'x', confidence: 3 });
     expect(status.phase).toBe('Failed');
-    expect(status.subReason).toBe('InvalidProviderResponse');
-    expect(status.review).toEqual({ needsHumanReview: true, humanReviewReason: 'invalid_analysis' });
+    expect(status.subReason).toBe('LLMParsingError');
+    expect(status.review).toEqual({ needsHumanReview: true, humanReviewReason: 'llm_parsing_error' });
   });
 
   it('a workflow the catalog does not know is refused', async () => {

@@ -143,7 +143,7 @@ describe('enrichment and analysis by the built-in controllers', () => {
     const aa = await childStatus('aianalyses', `ai-${rr}`, ['Completed', 'Failed']);
     expect(aa.phase).toBe('Completed');
     expect(aa.selectedWorkflow).toBeUndefined();
-    expect(aa.review).toEqual({ needsHumanReview: true, humanReviewReason: 'no_matching_workflow' });
+    expect(aa.review).toEqual({ needsHumanReview: true, humanReviewReason: 'no_matching_workflows' });
     const done = await h.waitForPhase(rr, ['Completed']);
     expect(done.status?.completionStatus).toMatchObject({ outcome: 'ManualReviewRequired' });
   });

@@ -58,9 +58,9 @@ export function aiAnalysisReconciler(kc: KubeConfig, cfg: AnalysisConfig = {}): 
         status = {
           phase: 'Failed',
           reason: 'WorkflowResolutionFailed',
-          subReason: 'InvalidProviderResponse',
+          subReason: 'LLMParsingError',
           message: err.message,
-          review: { needsHumanReview: true, humanReviewReason: 'invalid_analysis' },
+          review: { needsHumanReview: true, humanReviewReason: 'llm_parsing_error' },
         };
       }
       await writeStatusIfUnchanged(kc, plural, aa, { startedAt, completedAt: nowIso(), ...status });
@@ -103,12 +103,12 @@ async function decide(kc: KubeConfig, cfg: AnalysisConfig, input: AnalysisInput,
       ...common,
       phase: 'Completed',
       reason: 'AnalysisCompleted',
-      subReason: 'NoMatchingWorkflow',
+      subReason: 'NoMatchingWorkflows',
       message: review
         ? `Manual review needed: ${r.noMatchReason ?? 'no matching workflow'}`
         : `No action required: ${r.noMatchReason ?? 'no matching workflow'}`,
       review: review
-        ? { needsHumanReview: true, humanReviewReason: 'no_matching_workflow' }
+        ? { needsHumanReview: true, humanReviewReason: 'no_matching_workflows' }
         : { needsHumanReview: false },
     };
   }
