@@ -1,0 +1,202 @@
+/**
+ * The sequencer: gives committed audit events their place in the log, extends the
+ * Merkle tree and signs a checkpoint, all in one transaction.
+ *
+ * One sequencer at a time, whichever process runs it: pg_try_advisory_xact_lock, and
+ * the state row locked FOR UPDATE. It takes queued events in queue order (a stable
+ * order among what has committed), gives them contiguous indexes from the tree size,
+ * stores their leaf hashes and the perfect subtrees they complete, and signs the new
+ * tree head.
+ *
+ * It never signs a tree that does not extend what it last vouched for (the anchor:
+ * the last checkpoint it signed or found published outside the database): before
+ * appending, the stored right edge must match the state row, and the stored tree at
+ * the anchor's size must have the anchor's root. Otherwise it stops with
+ * LogInconsistentError and signs nothing until someone looks (C2SP tlog-checkpoint:
+ * a log must not sign a checkpoint inconsistent with one it signed before).
+ */
+import type pg from 'pg';
+import { type ChainedRow, eventLeafHash } from './log-entry.js';
+import { loadNodes, MissingNodeError, type Queryable, treeRoot } from './log-store.js';
+import { CompactRange, type Hash, perfectNodes } from './merkle.js';
+import { checkpointText, type NoteSigner, signNote } from './note.js';
+import { type DbAuditRow, fromDb, STORED_COLUMNS } from './rows.js';
+
+/** Fixed advisory lock key of the sequencer ('kubernaut audit log' hashed once). */
+const SEQUENCER_LOCK = 0x6b61_6c67;
+
+export class LogInconsistentError extends Error {
+  override name = 'LogInconsistentError';
+}
+
+/** The tree head the sequencer must extend. */
+export interface Anchor {
+  size: number;
+  root: Hash;
+}
+
+export interface SignedCheckpoint {
+  origin: string;
+  tree_size: number;
+  root_hash: Buffer;
+  note: string;
+}
+
+export interface SequenceOptions {
+  signer: NoteSigner;
+  /** The checkpoint origin; undefined: "<defaultOriginPrefix>/<log_id>". */
+  origin?: string;
+  anchor?: Anchor;
+  /** Most events per run (one checkpoint per run). */
+  batchSize?: number;
+}
+
+export interface SequenceResult {
+  /** Another process holds the sequencer lock; nothing was done. */
+  busy: boolean;
+  sequenced: number;
+  /** Queued events whose row was gone before they could be sequenced. */
+  vanished: string[];
+  /** The checkpoint signed by this run, if the tree grew (or had none yet). */
+  checkpoint?: SignedCheckpoint;
+  origin: string;
+}
+
+export const DEFAULT_ORIGIN_PREFIX = 'kubernaut.local/audit';
+
+export function originFor(logId: string, configured?: string): string {
+  return configured ?? `${DEFAULT_ORIGIN_PREFIX}/${logId}`;
+}
+
+/** Runs a read of the stored tree; a missing node means the tables were cut. */
+async function fromStore<T>(read: () => Promise<T>): Promise<T> {
+  try {
+    return await read();
+  } catch (err) {
+    if (err instanceof MissingNodeError) throw new LogInconsistentError(err.message);
+    throw err;
+  }
+}
+
+async function checkAgainstStore(db: Queryable, range: CompactRange, anchor: Anchor | undefined) {
+  const stored = await fromStore(async () => {
+    const get = await loadNodes(db, perfectNodes(0, range.size));
+    return perfectNodes(0, range.size).map(get);
+  });
+  if (stored.length !== range.hashes.length || stored.some((h, i) => !h.equals(range.hashes[i]!))) {
+    throw new LogInconsistentError(
+      'the stored tree does not match the log state row: a log table was altered',
+    );
+  }
+  if (!anchor) return;
+  if (range.size < anchor.size) {
+    throw new LogInconsistentError(
+      `the log has ${range.size} entries but a checkpoint of size ${anchor.size} was signed: entries were removed`,
+    );
+  }
+  const root = anchor.size === range.size ? range.root() : await fromStore(() => treeRoot(db, anchor.size));
+  if (!root.equals(anchor.root)) {
+    throw new LogInconsistentError(
+      `the stored tree at size ${anchor.size} does not have the root of the checkpoint signed for that size: the log was rewritten`,
+    );
+  }
+}
+
+/** One run of the sequencer (see the file comment). */
+export async function sequenceOnce(pool: pg.Pool, opts: SequenceOptions): Promise<SequenceResult> {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    const lock = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_xact_lock($1) AS ok', [
+      SEQUENCER_LOCK,
+    ]);
+    const state = await client.query<{ log_id: string; tree_size: string; compact_range: Buffer[] }>(
+      lock.rows[0]!.ok
+        ? 'SELECT log_id, tree_size, compact_range FROM audit_log_state FOR UPDATE'
+        : 'SELECT log_id, tree_size, compact_range FROM audit_log_state',
+    );
+    const s = state.rows[0]!;
+    const origin = originFor(s.log_id, opts.origin);
+    if (!lock.rows[0]!.ok) {
+      await client.query('ROLLBACK');
+      return { busy: true, sequenced: 0, vanished: [], origin };
+    }
+    const range = new CompactRange(Number(s.tree_size), s.compact_range);
+    await checkAgainstStore(client, range, opts.anchor);
+
+    const pending = await client.query<DbAuditRow & { seq: string; p_event_id: string }>(
+      `SELECT p.seq, p.event_id::text AS p_event_id, e.*
+         FROM (SELECT seq, event_id, event_date FROM audit_log_pending ORDER BY seq LIMIT $1) p
+         LEFT JOIN LATERAL (SELECT ${STORED_COLUMNS} FROM audit_events a
+                             WHERE a.event_id = p.event_id AND a.event_date = p.event_date) e ON true
+        ORDER BY p.seq`,
+      [opts.batchSize ?? 5000],
+    );
+    const leaves = { idx: [] as number[], ids: [] as string[], dates: [] as string[], cids: [] as string[] };
+    const positions: number[] = [];
+    const hashes: Buffer[] = [];
+    const nodes = { level: [] as number[], idx: [] as number[], hash: [] as Buffer[] };
+    const vanished: string[] = [];
+    for (const r of pending.rows) {
+      if (r.event_id === null) {
+        vanished.push(r.p_event_id);
+        continue;
+      }
+      const row = fromDb(r) as unknown as ChainedRow;
+      const leaf = eventLeafHash(row);
+      leaves.idx.push(range.size);
+      leaves.ids.push(row.event_id);
+      leaves.dates.push(row.event_date);
+      leaves.cids.push(row.correlation_id);
+      positions.push(row.chain_position);
+      hashes.push(leaf);
+      for (const n of range.append(leaf)) {
+        nodes.level.push(n.level);
+        nodes.idx.push(n.index);
+        nodes.hash.push(n.hash);
+      }
+    }
+    if (leaves.idx.length > 0) {
+      await client.query(
+        `INSERT INTO audit_log_leaves (idx, event_id, event_date, correlation_id, chain_position, leaf_hash)
+         SELECT * FROM unnest($1::bigint[], $2::uuid[], $3::date[], $4::text[], $5::bigint[], $6::bytea[])`,
+        [leaves.idx, leaves.ids, leaves.dates, leaves.cids, positions, hashes],
+      );
+    }
+    if (nodes.level.length > 0) {
+      await client.query(
+        'INSERT INTO audit_log_nodes (level, idx, hash) SELECT * FROM unnest($1::smallint[], $2::bigint[], $3::bytea[])',
+        [nodes.level, nodes.idx, nodes.hash],
+      );
+    }
+    if (pending.rows.length > 0) {
+      await client.query('DELETE FROM audit_log_pending WHERE seq = ANY($1::bigint[])', [
+        pending.rows.map((r) => r.seq),
+      ]);
+    }
+    const signed = await client.query('SELECT 1 FROM audit_log_checkpoints WHERE tree_size = $1', [
+      range.size,
+    ]);
+    let checkpoint: SignedCheckpoint | undefined;
+    if (signed.rowCount === 0) {
+      const root = range.root();
+      const note = signNote(checkpointText({ origin, size: range.size, root }), [opts.signer]);
+      await client.query(
+        'INSERT INTO audit_log_checkpoints (tree_size, root_hash, note) VALUES ($1, $2, $3)',
+        [range.size, root, note],
+      );
+      checkpoint = { origin, tree_size: range.size, root_hash: root, note };
+    }
+    await client.query(
+      'UPDATE audit_log_state SET tree_size = $1, compact_range = $2::bytea[], updated_at = now()',
+      [range.size, range.hashes],
+    );
+    await client.query('COMMIT');
+    return { busy: false, sequenced: leaves.idx.length, vanished, checkpoint, origin };
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => {});
+    throw err;
+  } finally {
+    client.release();
+  }
+}

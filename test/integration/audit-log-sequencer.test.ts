@@ -1,0 +1,154 @@
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { createAuditWriter } from '../../lib/audit/index.js';
+import { eventLeafHash } from '../../lib/audit/log-entry.js';
+import { configMapPublisher } from '../../lib/audit/log-publish.js';
+import { consistencyProof, inclusionProof, treeRoot } from '../../lib/audit/log-store.js';
+import { CompactRange, verifyConsistency, verifyInclusion } from '../../lib/audit/merkle.js';
+import { openCheckpoint } from '../../lib/audit/note.js';
+import { type DbAuditRow, fromDb, STORED_COLUMNS } from '../../lib/audit/rows.js';
+import { kube, uniqueName } from '../harness/index.js';
+import { auditEvent, newCorrelation } from './audit-fixtures.js';
+import { asSuperuser, freshAuditDatabase, tempDir, testLog } from './audit-log-fixtures.js';
+
+describe('audit log sequencer', async () => {
+  const { pool } = await freshAuditDatabase();
+  const { pool: own } = await freshAuditDatabase();
+  const writer = createAuditWriter(pool);
+  const dir = tempDir();
+
+  async function leaves() {
+    const { rows } = await pool.query<{ idx: string; event_id: string; leaf_hash: Buffer }>(
+      'SELECT idx, event_id::text, leaf_hash FROM audit_log_leaves ORDER BY idx',
+    );
+    return rows.map((r) => ({ idx: Number(r.idx), event_id: r.event_id, leaf_hash: r.leaf_hash }));
+  }
+
+  it('gives committed events contiguous indexes, a tree over their leaves and a signed, published checkpoint', async () => {
+    const file = join(dir, 'one.checkpoint');
+    const log = testLog(pool, { file });
+    const cid = newCorrelation();
+    const events = [0, 1, 2, 3, 4].map((i) => auditEvent(cid, { event_data: { step: i } }));
+    await writer.write(events.slice(0, 2));
+    await writer.write(events.slice(2));
+    await log.runOnce();
+
+    const all = await leaves();
+    expect(all.map((l) => l.idx)).toEqual(all.map((_, i) => i));
+    expect(all.map((l) => l.event_id)).toEqual(events.map((e) => e.event_id));
+    // Each leaf is the hash of the stored row's canonical bytes, chain fields included.
+    const { rows } = await pool.query<DbAuditRow>(
+      `SELECT ${STORED_COLUMNS} FROM audit_events WHERE correlation_id = $1 ORDER BY chain_position`,
+      [cid],
+    );
+    expect(rows.map((r) => eventLeafHash(fromDb(r) as never))).toEqual(all.map((l) => l.leaf_hash));
+
+    const c = log.latest()!;
+    expect(c.tree_size).toBe(5);
+    const range = new CompactRange();
+    for (const l of all) range.append(l.leaf_hash);
+    expect(c.root_hash).toEqual(range.root());
+    expect(await treeRoot(pool, 5)).toEqual(range.root());
+    expect(openCheckpoint(c.note, log.verifiers, await log.origin())).toMatchObject({ size: 5 });
+    expect(await log.origin()).toMatch(/^kubernaut\.local\/audit\/[0-9a-f]{12}$/);
+    const published = await (await import('node:fs/promises')).readFile(file, 'utf8');
+    expect(published).toBe(c.note);
+
+    // Proofs from the stored nodes verify against the signed root.
+    for (const l of all) {
+      expect(verifyInclusion(l.idx, 5, l.leaf_hash, await inclusionProof(pool, l.idx, 5), c.root_hash)).toBe(
+        true,
+      );
+    }
+    const root2 = await treeRoot(pool, 2);
+    expect(verifyConsistency(2, 5, await consistencyProof(pool, 2, 5), root2, c.root_hash)).toBe(true);
+  });
+
+  it('two sequencers racing with concurrent writers sequence every event exactly once', async () => {
+    const [a, b] = [testLog(pool), testLog(pool)];
+    const before = (await leaves()).length;
+    const writes = Array.from({ length: 12 }, (_, i) => {
+      const cid = newCorrelation(`race${i % 3}`);
+      return writer.write([auditEvent(cid), auditEvent(cid)]);
+    });
+    const runs = [a.runOnce(), b.runOnce(), a.runOnce(), b.runOnce()];
+    await Promise.all([...writes, ...runs]);
+    await a.runOnce();
+    await b.runOnce();
+    const all = await leaves();
+    expect(all.length - before).toBe(24);
+    expect(all.map((l) => l.idx)).toEqual(all.map((_, i) => i));
+    expect(new Set(all.map((l) => l.event_id)).size).toBe(all.length);
+    const pending = await pool.query('SELECT count(*)::int AS n FROM audit_log_pending');
+    expect(pending.rows[0].n).toBe(0);
+    // Both know the newest checkpoint, whoever signed it.
+    const newest = Math.max(a.latest()!.tree_size, b.latest()!.tree_size);
+    expect(newest).toBe(all.length);
+  });
+
+  it('a restarted sequencer refuses to sign when the log no longer extends the published checkpoint', async () => {
+    const file = join(dir, 'restart.checkpoint');
+    const first = testLog(pool, { file });
+    await writer.write([auditEvent(newCorrelation()), auditEvent(newCorrelation())]);
+    await first.runOnce();
+    const signed = first.latest()!;
+    await first.stop();
+
+    // A superuser cuts the newest leaf and rewinds the log state to before it.
+    await asSuperuser(pool, async (c) => {
+      const cut = signed.tree_size - 1;
+      await c.query('DELETE FROM audit_log_leaves WHERE idx >= $1', [cut]);
+      await c.query('DELETE FROM audit_log_nodes');
+      await c.query('DELETE FROM audit_log_checkpoints WHERE tree_size > $1', [cut]);
+      const range = new CompactRange();
+      for (const l of await c
+        .query<{ leaf_hash: Buffer }>('SELECT leaf_hash FROM audit_log_leaves ORDER BY idx')
+        .then((r) => r.rows)) {
+        for (const n of range.append(l.leaf_hash)) {
+          await c.query('INSERT INTO audit_log_nodes (level, idx, hash) VALUES ($1, $2, $3)', [
+            n.level,
+            n.index,
+            n.hash,
+          ]);
+        }
+      }
+      await c.query('UPDATE audit_log_state SET tree_size = $1, compact_range = $2', [
+        range.size,
+        range.hashes,
+      ]);
+    });
+
+    const restarted = testLog(pool, { file });
+    await writer.write([auditEvent(newCorrelation())]);
+    await expect(restarted.runOnce()).rejects.toThrow(/entries were removed/);
+    expect(restarted.status()).toMatchObject({
+      ok: false,
+      error: expect.stringMatching(/entries were removed/),
+    });
+    // Nothing was signed past the cut, and the new event waits in the queue.
+    const after = await pool.query('SELECT max(tree_size)::int AS n FROM audit_log_checkpoints');
+    expect(after.rows[0].n).toBeLessThan(signed.tree_size);
+    const pending = await pool.query('SELECT count(*)::int AS n FROM audit_log_pending');
+    expect(pending.rows[0].n).toBe(1);
+  });
+
+  it('publishes to a ConfigMap and reads it back as the anchor', async () => {
+    const ns = uniqueName('auditlog');
+    const { core } = kube();
+    await core.createNamespace({ body: { metadata: { name: ns } } });
+    try {
+      const publisher = configMapPublisher(kube().kc, `${ns}/audit-checkpoint`);
+      const log = testLog(own, { publishers: [publisher] });
+      await createAuditWriter(own).write([auditEvent(newCorrelation())]);
+      await log.runOnce();
+      await createAuditWriter(own).write([auditEvent(newCorrelation())]);
+      await log.runOnce();
+      const cm = await core.readNamespacedConfigMap({ namespace: ns, name: 'audit-checkpoint' });
+      expect(cm.data?.checkpoint).toBe(log.latest()!.note);
+      expect(openCheckpoint(cm.data!.checkpoint!, log.verifiers).size).toBe(2);
+      expect(await publisher.read()).toBe(log.latest()!.note);
+    } finally {
+      await core.deleteNamespace({ name: ns }).catch(() => {});
+    }
+  });
+});
