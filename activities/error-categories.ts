@@ -32,6 +32,19 @@ function serverMessage(err: unknown): string {
   return typeof m === 'string' && m ? m : (e?.message ?? String(err));
 }
 
+/**
+ * The category of an apiserver error, for metrics and logs: 404 A, 409 E, a
+ * refusal C, anything else B (5xx, 429, and errors with no HTTP status — network
+ * failures, timeouts — all of which a retry with backoff may cure).
+ */
+export function categoryOf(err: unknown): 'A' | 'B' | 'C' | 'E' {
+  const status = statusOf(err);
+  if (status === 404) return 'A';
+  if (status === 409) return 'E';
+  if (status !== undefined && REFUSALS.has(status)) return 'C';
+  return 'B';
+}
+
 /** The error as the workflow should see it: a refusal becomes non-retryable. */
 export function categorize(err: unknown, what: string): unknown {
   if (err instanceof ApplicationFailure) return err;

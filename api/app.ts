@@ -12,6 +12,7 @@ import type pg from 'pg';
 import type { AuditWriter } from '../lib/audit/types.js';
 import { createAuditWriter } from '../lib/audit/writer.js';
 import { Gateway } from '../lib/gateway/ingest.js';
+import { instrumentAuditWriter } from '../lib/metrics/audit-writes.js';
 import { authPlugin } from './auth/plugin.js';
 import { staticTokenAuthenticator } from './auth/static-tokens.js';
 import type { ApiConfig } from './config.js';
@@ -74,9 +75,14 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
   await app.register(authPlugin, {
     authenticators: [staticTokenAuthenticator(config.tokens), ...(config.authenticators ?? [])],
   });
-  const writer =
+  const writer = instrumentAuditWriter(
     opts.writer ??
-    createAuditWriter(pool, { hmacKey: config.hmacKey, onWritten: (n) => metrics.auditEventsWritten.inc(n) });
+      createAuditWriter(pool, {
+        hmacKey: config.hmacKey,
+        onWritten: (n) => metrics.auditEventsWritten.inc(n),
+      }),
+    metrics.registry,
+  );
 
   await app.register(healthRoutes, { pool, temporal: opts.temporal, kubeConfig: opts.gateway?.kubeConfig });
   await app.register(auditWriteRoutes, { writer, maxBatchSize: config.maxBatchSize });

@@ -2,15 +2,19 @@
  * The worker's probe endpoint for Kubernetes (deploy/ points its liveness and
  * readiness probes here): GET /healthz answers while the process runs; GET /readyz
  * reports PostgreSQL, Temporal, Kubernetes and the worker's polling, each on its own,
- * 200 when all are ok and 503 otherwise. Plain node:http: two routes need no framework.
+ * 200 when all are ok and 503 otherwise; GET /metrics serves `metrics` (Prometheus
+ * text, docs/metrics.md) on the same port, so one container port covers probes and
+ * scraping. Plain node:http: three routes need no framework.
  */
 import { createServer, type Server } from 'node:http';
+import type { Registry } from 'prom-client';
 import type { Readiness } from '../lib/health/readiness.js';
 
 export async function startHealthServer(
   readiness: () => Promise<Readiness>,
   port: number,
   host = '0.0.0.0',
+  metrics?: Registry,
 ): Promise<{ server: Server; port: number; close(): Promise<void> }> {
   const server = createServer((req, res) => {
     const send = (code: number, body: unknown) => {
@@ -24,6 +28,16 @@ export async function startHealthServer(
       void readiness().then(
         (r) => send(r.ready ? 200 : 503, { status: r.ready ? 'ready' : 'not-ready', checks: r.checks }),
         (err) => send(503, { status: 'not-ready', error: (err as Error).message }),
+      );
+      return;
+    }
+    if (path === '/metrics' && metrics) {
+      void metrics.metrics().then(
+        (text) => {
+          res.writeHead(200, { 'content-type': metrics.contentType });
+          res.end(text);
+        },
+        (err) => send(500, { error: (err as Error).message }),
       );
       return;
     }

@@ -6,6 +6,7 @@
 import * as k8s from '@kubernetes/client-node';
 import type { KubeObject } from '../activities/kube-objects.js';
 import { API_GROUP } from '../lib/domain.js';
+import { workerMetrics } from './metrics.js';
 
 export interface WatchHandlers {
   onUpsert?(obj: KubeObject): void;
@@ -47,6 +48,7 @@ export function watchKind(
     const e = err as { code?: number; message?: string };
     const why = e?.code ? `HTTP ${e.code}` : String(e?.message ?? err).split('\n')[0];
     log(`watch ${plural} interrupted (${why}); restarting`);
+    workerMetrics.watchRestarts.inc({ resource: plural });
     restartTimer = setTimeout(() => {
       if (!stopped) informer.start().catch(() => {});
     }, 1000);

@@ -4,6 +4,7 @@
  */
 import { migrate } from '../migrations/migrate.js';
 import { startHealthServer } from './health-server.js';
+import { workerRegistry } from './metrics.js';
 import { startWorkerRuntime } from './runtime.js';
 
 const env = process.env;
@@ -37,11 +38,17 @@ const runtime = await startWorkerRuntime({
   hmacKey: env.AUDIT_HMAC_KEY || undefined,
   maxCachedWorkflows,
 });
-// Probes (deploy/): GET /healthz and /readyz on KUBERNAUT_HEALTH_PORT (default 8081; 0 turns it off).
+// Probes (deploy/): GET /healthz and /readyz, and GET /metrics for Prometheus, on
+// KUBERNAUT_HEALTH_PORT (default 8081; 0 turns it off).
 const healthPort =
   env.KUBERNAUT_HEALTH_PORT === '0' ? undefined : (positiveInt('KUBERNAUT_HEALTH_PORT') ?? 8081);
 const health = healthPort
-  ? await startHealthServer(() => runtime.readiness(), healthPort, env.KUBERNAUT_HEALTH_HOST ?? '0.0.0.0')
+  ? await startHealthServer(
+      () => runtime.readiness(),
+      healthPort,
+      env.KUBERNAUT_HEALTH_HOST ?? '0.0.0.0',
+      workerRegistry,
+    )
   : undefined;
 process.stderr.write(
   `[worker] running${health ? `; probes on :${health.port}` : ''}; Ctrl-C or SIGTERM to drain and stop\n`,

@@ -22,7 +22,8 @@ import { kubeClients } from '../lib/kube/client.js';
 import { RECONSTRUCTED_LABEL } from '../lib/reconstruct/build.js';
 import { workflowIdFor } from '../workflows/definitions.js';
 import type { RemediationInput } from '../workflows/remediation.js';
-import { type ClosedRunStatus, closeOut } from './close-out.js';
+import { CLOSE_OUT_REASON, type ClosedRunStatus, closeOut } from './close-out.js';
+import { workerMetrics } from './metrics.js';
 import { restoreReconstructed } from './restore.js';
 import { startRemediation } from './start-remediation.js';
 
@@ -104,12 +105,14 @@ export function startReconciler(opts: ReconcilerOptions): Reconciler {
     // The run closed; the status it may have written since our list is checked by
     // the close-out's last step (a terminal status is never replaced).
     opts.log(`closing out ${ns}/${rr.metadata.name}: its run ${run.runId} ended ${status.toLowerCase()}`);
-    await closeOut({ acts, objects }, rr, {
+    const closed = await closeOut({ acts, objects }, rr, {
       workflowId: id,
       runId: run.runId,
       status: status as ClosedRunStatus,
       closeTime: run.closeTime ?? new Date(),
     });
+    if (closed === 'closed')
+      workerMetrics.closeOuts.inc({ reason: CLOSE_OUT_REASON[status as ClosedRunStatus] });
   };
 
   /** A running workflow whose RR is gone (re-read first: it may have been created since our list). */
@@ -124,7 +127,10 @@ export function startReconciler(opts: ReconcilerOptions): Reconciler {
     await opts.client.workflow
       .getHandle(workflowId, runId)
       .cancel()
-      .catch(() => {}); // closed meanwhile
+      .then(
+        () => workerMetrics.orphanCancels.inc(),
+        () => {}, // closed meanwhile
+      );
   };
 
   const runPass = async () => {

@@ -1,7 +1,8 @@
 /**
  * The worker process's parts, started together and stopped in order: the
  * Temporal worker (workflows + activities), the RR launcher, the child watchers
- * and the built-in child controllers.
+ * and the built-in child controllers; and the metrics derived from them
+ * (metrics.ts, served by health-server.ts).
  */
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
@@ -17,13 +18,16 @@ import {
   temporalCheck,
 } from '../lib/health/readiness.js';
 import { loadKubeConfig } from '../lib/kube/client.js';
+import { instrumentAuditWriter } from '../lib/metrics/audit-writes.js';
 import { TASK_QUEUE } from '../workflows/definitions.js';
 import type { RemediationInput } from '../workflows/remediation.js';
 import { startChildWatchers } from './child-watcher.js';
 import { type ControllersConfig, controllersConfigFromEnv } from './controllers/config.js';
 import { startControllers } from './controllers/index.js';
 import { startLauncher } from './launcher.js';
+import { reportReadiness, workerRegistry } from './metrics.js';
 import { startReconciler } from './reconciler.js';
+import { startRemediationMetrics } from './remediation-metrics.js';
 import { ensureWorkflowBundle } from './workflow-bundle.js';
 
 export interface WorkerRuntimeConfig {
@@ -74,7 +78,10 @@ export async function startWorkerRuntime(cfg: WorkerRuntimeConfig): Promise<Work
   const taskQueue = cfg.taskQueue ?? TASK_QUEUE;
   const kc = loadKubeConfig(cfg.kubeconfigPath);
   const pool = createPool(cfg.databaseUrl, { max: 10, log });
-  const audit = createAuditWriter(pool, cfg.hmacKey ? { hmacKey: cfg.hmacKey } : {});
+  const audit = instrumentAuditWriter(
+    createAuditWriter(pool, cfg.hmacKey ? { hmacKey: cfg.hmacKey } : {}),
+    workerRegistry,
+  );
 
   // Bundled ahead and cached on disk (workers/workflow-bundle.ts), not by webpack in this process.
   const codePath = await ensureWorkflowBundle(log);
@@ -119,7 +126,14 @@ export async function startWorkerRuntime(cfg: WorkerRuntimeConfig): Promise<Work
     config: cfg.controllers ?? controllersConfigFromEnv(),
     namespace: cfg.watchNamespace,
   });
-  await Promise.all([watchers.ready, launcher.ready, controllers.ready, reconciler.ready]);
+  const remediationMetrics = startRemediationMetrics({ kc, namespace: cfg.watchNamespace, log });
+  await Promise.all([
+    watchers.ready,
+    launcher.ready,
+    controllers.ready,
+    reconciler.ready,
+    remediationMetrics.ready,
+  ]);
 
   const checks = {
     postgres: postgresCheck(pool),
@@ -129,11 +143,15 @@ export async function startWorkerRuntime(cfg: WorkerRuntimeConfig): Promise<Work
       if (worker.getState() !== 'RUNNING') throw new Error(`worker is ${worker.getState()}`);
     },
   };
+  const ready = () => readiness(checks);
+  reportReadiness(ready);
   return {
     client,
     worker,
-    readiness: () => readiness(checks),
+    readiness: ready,
     async stop() {
+      reportReadiness(undefined);
+      await remediationMetrics.stop();
       await launcher.stop();
       await reconciler.stop();
       await watchers.stop();

@@ -11,6 +11,7 @@ import type { Logger } from 'pino';
 import type { KubeObject, KubeObjects } from '../../activities/kube-objects.js';
 import { isConflict } from '../../lib/kube/client.js';
 import { type RunningInformer, watchKind } from '../informer.js';
+import { countReconcileError } from '../metrics.js';
 
 export interface ReconcileResult {
   /** Run again after this delay even if nothing changes (timers: windows, backoff, polling). */
@@ -91,6 +92,7 @@ export function startReconcileLoop(opts: {
       s.failures = 0;
       next = result?.requeueAfterMs;
     } catch (err) {
+      countReconcileError(r.name, err);
       if (isConflict(err)) {
         s.dirty = true; // someone else wrote first: look again at the new version
       } else {
