@@ -9,6 +9,9 @@
  *   wrapper module that pins each staging module to the matching v0.Y.Z release.
  * - etcd: a wrapper module that requires go.etcd.io/etcd/server/v3 (its root
  *   package is `main`).
+ * - promtool: Prometheus' `go.mod` has no `replace` either, but `go install` of
+ *   cmd/promtool needs the module's own pins, so a scratch module records it as a
+ *   tool (`go get -tool`) and `go build` compiles it there.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -171,6 +174,21 @@ export async function buildEtcd(version: string, outDir: string, log: Log): Prom
   await runGo(
     `etcd v${version}`,
     ['build', '-trimpath', '-ldflags', '-s -w', '-o', join(outDir, 'etcd'), 'go.etcd.io/etcd/server/v3'],
+    dir,
+    log,
+  );
+}
+
+/** Prometheus' Go module versions are v0.3xx for the 3.x releases (v0.316.0 is 3.16). */
+export async function buildPromtool(version: string, outDir: string, log: Log): Promise<void> {
+  const dir = join(outDir, 'promtool-wrapper');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'go.mod'), 'module kubernaut-temporal/promtool-wrapper\n\ngo 1.24\n');
+  const pkg = 'github.com/prometheus/prometheus/cmd/promtool';
+  await runGo(`promtool v${version} modules`, ['get', '-tool', `${pkg}@v${version}`], dir, log);
+  await runGo(
+    `promtool v${version}`,
+    ['build', '-trimpath', '-ldflags', '-s -w', '-o', join(outDir, 'promtool'), pkg],
     dir,
     log,
   );

@@ -1,5 +1,6 @@
 /**
- * `npm run setup`: obtain every server binary the embedded stack needs (see
+ * `npm run setup`: obtain every server binary the embedded stack needs, and promtool
+ * for the alert-rule tests (see
  * tools.ts for the order), so the first test or demo run does not pay for it.
  */
 import { resolveAllTools, toolCacheDir } from './tools.js';

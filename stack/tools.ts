@@ -1,6 +1,7 @@
 /**
  * Server binaries the embedded stack needs (temporal CLI, etcd, kube-apiserver,
- * kube-controller-manager), and where each one comes from.
+ * kube-controller-manager), plus promtool, which checks and unit-tests the alert
+ * rules in deploy/prometheus, and where each one comes from.
  *
  * Resolution order, first hit wins:
  *   1. an explicit path in the tool's environment variable (e.g. TEMPORAL_CLI_PATH);
@@ -25,14 +26,15 @@ import {
 } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { buildEtcd, buildKubernetes, buildTemporal, requireGo } from './go-build.js';
+import { buildEtcd, buildKubernetes, buildPromtool, buildTemporal, requireGo } from './go-build.js';
 
-export type ToolName = 'temporal' | 'etcd' | 'kube-apiserver' | 'kube-controller-manager';
+export type ToolName = 'temporal' | 'etcd' | 'kube-apiserver' | 'kube-controller-manager' | 'promtool';
 
 export const TOOL_VERSIONS = {
   temporal: '1.5.1',
   etcd: '3.6.16',
   kubernetes: '1.34.4',
+  promtool: '0.316.0',
 } as const;
 
 interface ToolSpec {
@@ -69,6 +71,14 @@ const SPECS: Record<ToolName, ToolSpec> = {
     version: k,
     downloadUrl: `https://dl.k8s.io/v${k}/bin/linux/amd64/kube-controller-manager`,
     build: (out, log) => buildKubernetes(k, out, log),
+  },
+  promtool: {
+    envVar: 'PROMTOOL_PATH',
+    version: TOOL_VERSIONS.promtool,
+    // Module v0.316.0 is the Prometheus 3.16.0 release.
+    downloadUrl:
+      'https://github.com/prometheus/prometheus/releases/download/v3.16.0/prometheus-3.16.0.linux-amd64.tar.gz',
+    build: (out, log) => buildPromtool(TOOL_VERSIONS.promtool, out, log),
   },
 };
 

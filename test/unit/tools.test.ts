@@ -47,6 +47,20 @@ describe('server binary resolution', () => {
     expect(await resolveTool('kube-apiserver')).toEqual({ name: 'kube-apiserver', path, source: 'cache' });
   });
 
+  it('resolves promtool (for the alert rules) the same way: PROMTOOL_PATH, else the cache at its version', async () => {
+    const dir = scratch('tools-promtool-');
+    process.env.KUBERNAUT_TOOL_CACHE = dir;
+    delete process.env.PROMTOOL_PATH;
+    const path = cachedToolPath('promtool');
+    expect(path).toBe(join(dir, 'promtool-0.316.0', 'promtool'));
+    fakeBinary(path);
+    expect(await resolveTool('promtool')).toEqual({ name: 'promtool', path, source: 'cache' });
+    const own = join(dir, 'my-promtool');
+    fakeBinary(own);
+    process.env.PROMTOOL_PATH = own;
+    expect(await resolveTool('promtool')).toEqual({ name: 'promtool', path: own, source: 'env' });
+  });
+
   it('says what is missing when neither a binary nor Go is available', async () => {
     const dir = scratch('tools-nogo-');
     process.env.KUBERNAUT_TOOL_CACHE = dir;
