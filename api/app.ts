@@ -9,6 +9,7 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import type { Client } from '@temporalio/client';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type pg from 'pg';
+import type { AuditLog } from '../lib/audit/log-service.js';
 import type { AuditWriter } from '../lib/audit/types.js';
 import { createAuditWriter } from '../lib/audit/writer.js';
 import { Gateway } from '../lib/gateway/ingest.js';
@@ -20,6 +21,7 @@ import type { GatewayConfig } from './gateway-config.js';
 import { installJsonDepthLimit } from './json-depth.js';
 import { createMetrics, installMetrics } from './metrics.js';
 import { installProblemHandlers } from './problems.js';
+import { auditLogRoutes } from './routes/audit-log.js';
 import { auditReadRoutes } from './routes/audit-read.js';
 import { auditReconstructRoutes } from './routes/audit-reconstruct.js';
 import { auditWriteRoutes } from './routes/audit-write.js';
@@ -37,6 +39,8 @@ export interface BuildAppOptions {
   logger?: FastifyServerOptions['logger'];
   /** A writer to use instead of one on `pool` (e.g. shared with a worker). */
   writer?: AuditWriter;
+  /** The audit log service: write answers carry its checkpoint, verify-chain checks against it. */
+  auditLog?: AuditLog;
   /** Approval and live-view routes, registered when a Temporal client is given. */
   temporal?: Client;
   /** The gateway's signal routes, registered when given (they need a cluster). */
@@ -79,14 +83,22 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
     opts.writer ??
       createAuditWriter(pool, {
         hmacKey: config.hmacKey,
-        onWritten: (n) => metrics.auditEventsWritten.inc(n),
+        onWritten: (n) => {
+          metrics.auditEventsWritten.inc(n);
+          opts.auditLog?.noteWritten(n);
+        },
       }),
     metrics.registry,
   );
 
   await app.register(healthRoutes, { pool, temporal: opts.temporal, kubeConfig: opts.gateway?.kubeConfig });
-  await app.register(auditWriteRoutes, { writer, maxBatchSize: config.maxBatchSize });
-  await app.register(auditReadRoutes, { pool, hmacKey: config.hmacKey, metrics });
+  await app.register(auditWriteRoutes, {
+    writer,
+    maxBatchSize: config.maxBatchSize,
+    auditLog: opts.auditLog,
+  });
+  await app.register(auditReadRoutes, { pool, hmacKey: config.hmacKey, metrics, auditLog: opts.auditLog });
+  await app.register(auditLogRoutes, { pool });
   await app.register(auditReconstructRoutes, { pool });
   await app.register(legalHoldRoutes, { pool });
   if (opts.temporal) await app.register(remediationRoutes, { temporal: opts.temporal });

@@ -7,6 +7,7 @@ import { createPool } from '../lib/db.js';
 import { loadKubeConfig } from '../lib/kube/client.js';
 import { migrate } from '../migrations/migrate.js';
 import { buildApp } from './app.js';
+import { auditLogFromEnv } from './audit-log-config.js';
 import { tokenReviewAuthenticator } from './auth/token-review.js';
 import { loadConfig } from './config.js';
 import { loadGatewayConfig } from './gateway-config.js';
@@ -36,10 +37,21 @@ const temporal = process.env.TEMPORAL_ADDRESS
       namespace: process.env.TEMPORAL_NAMESPACE ?? 'default',
     })
   : undefined;
+// The append-only audit log: sequencer, signed checkpoints, publication (docs/audit-log.md).
+const { log: auditLog, generatedKeyPath } = auditLogFromEnv(pool, { kubeConfig: () => loadKubeConfig() });
+if (auditLog) {
+  await auditLog.start();
+  process.stdout.write(
+    `Audit log ${await auditLog.origin()}: checkpoints signed by ${auditLog.signer.verifier.text}${
+      generatedKeyPath ? ` (key generated in ${generatedKeyPath})` : ''
+    }\n`,
+  );
+}
 const app = await buildApp({
   pool,
   config,
   temporal,
+  auditLog,
   logger: { level: process.env.LOG_LEVEL ?? 'info' },
   // The gateway writes RemediationRequests to the cluster in $KUBECONFIG (or in-cluster).
   gateway: { kubeConfig: loadKubeConfig(), config: loadGatewayConfig() },
@@ -58,6 +70,7 @@ for (const sig of ['SIGINT', 'SIGTERM'] as const) {
     if (closing) return;
     closing = true;
     await app.close();
+    await auditLog?.stop();
     await pool.end();
     process.exit(0);
   });

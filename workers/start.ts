@@ -4,7 +4,9 @@
  * API in one process, without the demo's scripted story. Ctrl-C stops everything.
  */
 
+import { join } from 'node:path';
 import { buildApp } from '../api/app.js';
+import { auditLogFromEnv } from '../api/audit-log-config.js';
 import { loadConfig } from '../api/config.js';
 import { loadGatewayConfig } from '../api/gateway-config.js';
 import { createPool } from '../lib/db.js';
@@ -28,9 +30,16 @@ const runtime = await startWorkerRuntime({
 });
 const config = loadConfig();
 const pool = createPool(stack.databaseUrl, { max: 20 });
+// Checkpoints leave the (embedded, throwaway) database: published beside the stack.
+const { log: auditLog } = auditLogFromEnv(pool, {
+  kubeConfig: () => kc,
+  env: { AUDIT_CHECKPOINT_FILE: join(stack.workDir, 'audit-checkpoint'), ...process.env },
+});
+await auditLog?.start();
 const app = await buildApp({
   pool,
   config,
+  auditLog,
   temporal: runtime.client,
   gateway: { kubeConfig: kc, config: loadGatewayConfig() },
   logger: { level: process.env.LOG_LEVEL ?? 'warn' },
@@ -49,6 +58,7 @@ process.stdout.write(
     `  Temporal         ${stack.temporalAddress}   Web UI: ${stack.temporalUiUrl ?? '(external)'}`,
     `  Kubernetes       export KUBECONFIG=${stack.kubeconfigPath}`,
     `  PostgreSQL       ${stack.databaseUrl}`,
+    auditLog ? `  Audit log key    ${auditLog.signer.verifier.text}` : '',
     `  All of the above: source ${stack.workDir}/env`,
     'Send an Alertmanager webhook to POST /api/v1/signals/prometheus. Ctrl-C to stop.',
     '',
@@ -59,6 +69,7 @@ process.stdout.write(
 // Ctrl-C / SIGTERM: the API, then the worker, then the stack (registered first, so it stops last).
 onShutdown(async () => {
   await app.close();
+  await auditLog?.stop();
   await runtime.stop();
   await pool.end();
 });

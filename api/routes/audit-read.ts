@@ -3,8 +3,10 @@
  */
 import type { FastifyInstance } from 'fastify';
 import type pg from 'pg';
+import { checkCorrelationInLog } from '../../lib/audit/log-correlation.js';
+import type { AuditLog } from '../../lib/audit/log-service.js';
 import { queryAuditEvents } from '../../lib/audit/query.js';
-import { verifyChain } from '../../lib/audit/verify.js';
+import { type ChainVerification, verifyChain } from '../../lib/audit/verify.js';
 import type { ApiMetrics } from '../metrics.js';
 import { badRequest, notFound } from '../problems.js';
 import { queryResponse, queryString, verifyChainBody, verifyChainResponse } from '../schemas/audit.js';
@@ -41,7 +43,7 @@ interface QueryString {
 
 export async function auditReadRoutes(
   app: FastifyInstance,
-  opts: { pool: pg.Pool; hmacKey?: string; metrics: ApiMetrics },
+  opts: { pool: pg.Pool; hmacKey?: string; metrics: ApiMetrics; auditLog?: AuditLog },
 ) {
   const reader = app.requireRole('reader');
 
@@ -86,14 +88,69 @@ export async function auditReadRoutes(
       },
     },
     async (req) => {
-      const result = await verifyChain(opts.pool, req.body.correlation_id, {
-        hmacKey: opts.hmacKey,
-        onVerified: (valid) => opts.metrics.chainVerifications.inc({ result: valid ? 'valid' : 'invalid' }),
-      });
-      if (result.total_events === 0 && result.pruned_events === 0) {
-        throw notFound(`no audit events for correlation_id ${req.body.correlation_id}`);
+      const cid = req.body.correlation_id;
+      const chain = await verifyChain(opts.pool, cid, { hmacKey: opts.hmacKey });
+      const result = await withLog(opts.pool, opts.auditLog, chain);
+      opts.metrics.chainVerifications.inc({ result: result.is_valid ? 'valid' : 'invalid' });
+      if (result.total_events === 0 && result.pruned_events === 0 && !result.missing_log_indexes?.length) {
+        throw notFound(`no audit events for correlation_id ${cid}`);
       }
       return result;
     },
   );
+}
+
+interface LogFields {
+  log_consistent: boolean;
+  log_tree_size: number;
+  missing_log_indexes: number[];
+  unsequenced_events: number;
+}
+
+/**
+ * Adds the log's view to a chain verification: entries the log holds for the
+ * correlation must still have their unchanged rows and be in the latest signed
+ * checkpoint. A correlation deleted whole has no rows, but the log remembers it.
+ */
+async function withLog(
+  pool: pg.Pool,
+  log: AuditLog | undefined,
+  chain: ChainVerification,
+): Promise<ChainVerification & Partial<LogFields>> {
+  const latest = log?.latest();
+  if (!latest) return chain;
+  const check = await checkCorrelationInLog(pool, chain.correlation_id, {
+    origin: latest.origin,
+    size: latest.tree_size,
+    root: latest.root_hash,
+  });
+  const listed = new Set(chain.tampered_events.map((t) => t.event_id));
+  const extra = check.faults
+    .filter((f) => !listed.has(f.event_id))
+    .map((f) => ({
+      event_id: f.event_id,
+      chain_position: f.chain_position,
+      expected_hash: f.leaf_hash,
+      actual_hash: '',
+      previous_hash: '',
+      message: f.message,
+      log_index: f.log_index,
+    }));
+  const valid = chain.is_valid && check.log_consistent;
+  const missing = check.missing_log_indexes;
+  return {
+    ...chain,
+    is_valid: valid,
+    tampered_events: [...chain.tampered_events, ...extra],
+    log_consistent: check.log_consistent,
+    log_tree_size: check.log_tree_size,
+    missing_log_indexes: missing,
+    unsequenced_events: check.unsequenced_events,
+    message:
+      chain.total_events === 0 && missing.length > 0
+        ? `no audit rows for correlation_id ${chain.correlation_id}, but the log shows ${missing.length} event(s) once existed: sequence numbers ${missing.join(', ')}`
+        : valid || check.log_consistent
+          ? chain.message
+          : `${chain.message}; the log disagrees: ${check.faults.length} entr${check.faults.length === 1 ? 'y' : 'ies'} fail`,
+  };
 }

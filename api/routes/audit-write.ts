@@ -3,19 +3,30 @@
  * Both go through the one audit writer; a batch is all-or-nothing.
  */
 import type { FastifyInstance } from 'fastify';
+import type { AuditLog } from '../../lib/audit/log-service.js';
 import type { AuditEventInput, AuditWriter } from '../../lib/audit/types.js';
 import { badRequest } from '../problems.js';
 import { auditEventResponse, batchResponse } from '../schemas/audit.js';
 import { attributeToCaller, checkEvent } from './audit-event-checks.js';
+import { checkpointJson } from './audit-log.js';
 
 export interface AuditWriteRoutesOptions {
   writer: AuditWriter;
   maxBatchSize: number;
+  /** When given, answers carry its latest signed checkpoint (additive field). */
+  auditLog?: AuditLog;
 }
 
 export async function auditWriteRoutes(app: FastifyInstance, opts: AuditWriteRoutesOptions) {
   const writer = opts.writer;
   const auth = app.requireRole('writer');
+  // The latest checkpoint issued: events are sequenced after commit, so this one
+  // covers what was written before it; the next one (within the checkpoint
+  // interval) covers this write. GET /audit/events/{id}/proof proves it then.
+  const checkpoint = () => {
+    const c = opts.auditLog?.latest();
+    return c ? { checkpoint: checkpointJson(c) } : {};
+  };
 
   app.post<{ Body: AuditEventInput }>(
     '/api/v1/audit/events',
@@ -38,6 +49,7 @@ export async function auditWriteRoutes(app: FastifyInstance, opts: AuditWriteRou
         event_id: event_ids[0],
         event_timestamp: new Date(event.event_timestamp).toISOString(),
         message: inserted ? 'audit event created' : 'audit event already stored',
+        ...checkpoint(),
       });
     },
   );
@@ -67,6 +79,7 @@ export async function auditWriteRoutes(app: FastifyInstance, opts: AuditWriteRou
       return reply.code(201).send({
         event_ids,
         message: `${inserted} of ${events.length} audit events created; the rest were stored already`,
+        ...checkpoint(),
       });
     },
   );

@@ -5,6 +5,7 @@
  * optional fields nullable, so they accept null here too.
  */
 import { AUDIT_CATEGORIES } from '../../lib/audit/types.js';
+import { checkpointObject } from './audit-log.js';
 
 const nullableString = (maxLength?: number) => ({
   type: ['string', 'null'],
@@ -97,6 +98,7 @@ export const auditEventResponse = {
     event_id: { type: 'string', format: 'uuid' },
     event_timestamp: { type: 'string', format: 'date-time' },
     message: { type: 'string' },
+    checkpoint: { ...checkpointObject, description: 'Latest signed checkpoint of the audit log (additive)' },
   },
 } as const;
 
@@ -106,6 +108,7 @@ export const batchResponse = {
   properties: {
     event_ids: { type: 'array', items: { type: 'string', format: 'uuid' } },
     message: { type: 'string' },
+    checkpoint: { ...checkpointObject, description: 'Latest signed checkpoint of the audit log (additive)' },
   },
 } as const;
 
@@ -174,11 +177,24 @@ export const verifyChainResponse = {
           actual_hash: { type: 'string' },
           previous_hash: { type: 'string' },
           message: { type: 'string' },
+          log_index: { type: 'integer', description: 'Global sequence number in the audit log (additive)' },
         },
       },
     },
     verification_time: { type: 'string', format: 'date-time' },
     message: { type: 'string' },
+    log_consistent: {
+      type: 'boolean',
+      description:
+        'Every log entry of the correlation has its unchanged row and is in the signed checkpoint (additive)',
+    },
+    log_tree_size: { type: 'integer', description: 'Size of the checkpoint checked against (additive)' },
+    missing_log_indexes: {
+      type: 'array',
+      items: { type: 'integer' },
+      description: 'Sequence numbers the log holds for the correlation whose rows are gone (additive)',
+    },
+    unsequenced_events: { type: 'integer', description: 'Rows not yet covered by a checkpoint (additive)' },
   },
 } as const;
 

@@ -4,6 +4,7 @@ import type pg from 'pg';
 import { afterAll } from 'vitest';
 import { buildApp } from '../../api/app.js';
 import type { StaticToken } from '../../api/auth/static-tokens.js';
+import type { AuditLog } from '../../lib/audit/log-service.js';
 
 export const TOKENS = {
   service: 'svc-token-0123456789',
@@ -28,10 +29,11 @@ const tokens: StaticToken[] = [
 
 export async function auditApp(
   pool: pg.Pool,
-  over: { maxBatchSize?: number; bodyLimit?: number } = {},
+  over: { maxBatchSize?: number; bodyLimit?: number; auditLog?: AuditLog } = {},
 ): Promise<FastifyInstance> {
   const app = await buildApp({
     pool,
+    auditLog: over.auditLog,
     config: { tokens, maxBatchSize: over.maxBatchSize ?? 500, bodyLimit: over.bodyLimit ?? 10 * 1024 * 1024 },
   });
   afterAll(() => app.close());
