@@ -16,6 +16,8 @@ export interface CliConfig {
   namespace: string;
   /** Who a direct (non-API) decision is recorded as. */
   user: string;
+  /** Audit log verifier keys the user trusts (`kubernaut verify`). */
+  auditLogKeys: string[];
 }
 
 export interface GlobalFlags {
@@ -39,6 +41,11 @@ export function resolveConfig(flags: GlobalFlags, env = process.env): CliConfig 
     apiToken: flags.token ?? env.KUBERNAUT_API_TOKEN ?? file.apiToken,
     namespace: flags.namespace ?? env.KUBERNAUT_NAMESPACE ?? file.namespace ?? 'kubernaut-system',
     user: env.KUBERNAUT_USER ?? file.user ?? userInfo().username,
+    auditLogKeys: env.KUBERNAUT_AUDIT_LOG_KEYS
+      ? env.KUBERNAUT_AUDIT_LOG_KEYS.split(',')
+          .map((k) => k.trim())
+          .filter(Boolean)
+      : (file.auditLogKeys ?? []),
   };
 }
 

@@ -8,6 +8,7 @@ import { Command, Option } from 'commander';
 import { stringify } from 'yaml';
 import { ControlError, decide, listRemediations, liveStatus } from '../lib/remediation-control.js';
 import { parseDuration } from '../workflows/timeouts.js';
+import { checkLog, LogCheckFailure, readKept, statePath } from './audit-log.js';
 import { type CliConfig, type GlobalFlags, resolveConfig, rrRef } from './config.js';
 import { age, CliError, EXIT, print, printJson, table, timeLeft } from './output.js';
 
@@ -210,24 +211,75 @@ program
   });
 
 program
-  .command('verify <correlation-id>')
-  .description('Verify the tamper-evident hash chain of a correlation (exit 1 when broken)')
+  .command('verify [correlation-id]')
+  .description(
+    'Prove the audit log only grew since the last run (signed checkpoint, consistency proof) and, given a correlation, verify its hash chain; exit 1 when anything fails',
+  )
+  .option(
+    '--log-key <key>',
+    'trusted audit log verifier key, repeatable (env KUBERNAUT_AUDIT_LOG_KEYS)',
+    (k: string, all: string[]) => [...all, k],
+    [] as string[],
+  )
+  .option('--accept-new-log', 'start over when the API serves another log than last time (a new database)')
   .addOption(output())
-  .action(async (id: string, o: { output: string }) => {
-    const r = await api<{
-      is_valid: boolean;
-      total_events: number;
-      verified_events: number;
-      tampered_events?: unknown[];
-      message: string;
-    }>(cfg(), 'POST', '/api/v1/audit/verify-chain', { correlation_id: id });
-    if (o.output === 'json') printJson(r);
-    else
-      print(
-        `${r.is_valid ? 'valid' : 'BROKEN'}: ${r.verified_events}/${r.total_events} events verified — ${r.message}`,
-      );
-    if (!r.is_valid) process.exitCode = EXIT.refused;
+  .action(async (id: string | undefined, o: { output: string; logKey: string[]; acceptNewLog?: boolean }) => {
+    const c = cfg();
+    const { log, logError } = await verifyLog(c, o);
+    const chain = id
+      ? await api<{
+          is_valid: boolean;
+          total_events: number;
+          verified_events: number;
+          log_consistent?: boolean;
+          message: string;
+        }>(c, 'POST', '/api/v1/audit/verify-chain', { correlation_id: id })
+      : undefined;
+    if (o.output === 'json') printJson({ ...(chain ?? {}), log: log ?? { error: logError } });
+    else {
+      if (chain) {
+        print(
+          `${chain.is_valid ? 'valid' : 'BROKEN'}: ${chain.verified_events}/${chain.total_events} events verified — ${chain.message}`,
+        );
+      }
+      if (log) print(`audit log ${log.origin}: ${log.message}`);
+    }
+    if (logError) {
+      process.stderr.write(`kubernaut: AUDIT LOG CHECK FAILED: ${logError}\n`);
+      process.exitCode = EXIT.refused;
+    }
+    if (chain && !chain.is_valid) process.exitCode = EXIT.refused;
   });
+
+/** The log half of `verify`; an API without a log is a warning unless this machine saw one there. */
+async function verifyLog(c: CliConfig, o: { logKey: string[]; acceptNewLog?: boolean }) {
+  if (!c.apiUrl) throw new CliError('no API URL: set --api-url or KUBERNAUT_API_URL', EXIT.usage);
+  try {
+    const log = await checkLog(
+      async (path) => {
+        try {
+          return await api(c, 'GET', path);
+        } catch (err) {
+          if (err instanceof CliError && err.code === EXIT.notFound && path.endsWith('/checkpoints')) {
+            throw new LogCheckFailure('the API serves no audit log checkpoint');
+          }
+          throw err;
+        }
+      },
+      { apiUrl: c.apiUrl, keys: [...o.logKey, ...c.auditLogKeys], acceptNewLog: o.acceptNewLog },
+    );
+    return { log };
+  } catch (err) {
+    if (!(err instanceof LogCheckFailure)) throw err;
+    if (/serves no audit log checkpoint/.test(err.message) && !readKept(statePath(c.apiUrl))) {
+      process.stderr.write(
+        'kubernaut: the API serves no audit log checkpoint; only the hash chain is verified\n',
+      );
+      return {};
+    }
+    return { logError: err.message };
+  }
+}
 
 program.exitOverride((err) => {
   process.exit(err.exitCode === 0 ? 0 : EXIT.usage);
