@@ -11,6 +11,7 @@ import { parseDuration } from '../workflows/timeouts.js';
 import { checkLog, LogCheckFailure, readKept, statePath } from './audit-log.js';
 import { type CliConfig, type GlobalFlags, resolveConfig, rrRef } from './config.js';
 import { age, CliError, EXIT, print, printJson, table, timeLeft } from './output.js';
+import { addVerifyLogCommand } from './verify-log.js';
 
 const program = new Command('kubernaut')
   .description('Approve and inspect kubernaut-temporal remediations')
@@ -280,6 +281,8 @@ async function verifyLog(c: CliConfig, o: { logKey: string[]; acceptNewLog?: boo
     return { logError: err.message };
   }
 }
+
+addVerifyLogCommand(program, cfg);
 
 program.exitOverride((err) => {
   process.exit(err.exitCode === 0 ? 0 : EXIT.usage);
