@@ -17,6 +17,7 @@ import { isConflict, isNotFound, statusOf } from '../lib/kube/client.js';
 import { targetSpecHash } from '../lib/kube/target.js';
 import type { TargetResource } from '../lib/remediation-request.js';
 import { createApprovalActivities } from './approval.js';
+import { createExecutionStopActivities } from './execution-stop.js';
 import { type KubeObject, KubeObjects } from './kube-objects.js';
 import { createRoutingActivities } from './routing.js';
 
@@ -56,6 +57,8 @@ export function createRemediationActivities({ kc, audit }: ActivityDeps) {
     ...createRoutingActivities(kc),
     // writeApprovalDecision: the approval arbiter (activities/approval.ts).
     ...createApprovalActivities(objects),
+    // cancelExecution, executionStopped: the lock outlives the execution (I2).
+    ...createExecutionStopActivities(kc),
 
     /**
      * Creates a child resource unless it exists. Idempotent: the name is

@@ -2,12 +2,14 @@
  * The per-target lock (DESIGN §5.5 ResourceBusy, §14 I2): a coordination.k8s.io
  * Lease per target, named from the target and held by the name of the RR that
  * executes on it, so only one remediation executes on a target at a time, even
- * across worker crashes. A holder that is terminal or deleted is stale, and the
- * next taker replaces it.
+ * across worker crashes. A holder that is terminal or deleted, and whose execution
+ * left nothing running, is stale, and the next taker replaces it.
  */
 import { createHash } from 'node:crypto';
 import * as k8s from '@kubernetes/client-node';
 import { isTerminalPhase } from '../lib/domain.js';
+import { bundleJobNamespace, bundleJobRunning } from '../lib/execution-stop.js';
+import { childName } from '../lib/kinds.js';
 import { isConflict, isNotFound, kubeClients } from '../lib/kube/client.js';
 import type { TargetResource } from '../lib/remediation-request.js';
 import { targetDisplay } from '../lib/remediation-request.js';
@@ -40,22 +42,28 @@ export function createTargetLock(kc: k8s.KubeConfig) {
     }
   }
 
-  /** Is the RR holding a lock still running? A terminal or deleted holder is stale. */
-  async function holderActive(namespace: string, holder: string | undefined): Promise<boolean> {
+  /**
+   * Is the RR holding a lock still acting? A running holder is. A terminal or deleted
+   * one is stale — but only once nothing its execution started still runs (I2): a
+   * holder that ended while its bundle Job could not be confirmed stopped kept the
+   * lock for this check, which looks at the Job itself.
+   */
+  async function holderActive(ref: LockRef, holder: string | undefined): Promise<boolean> {
     if (!holder) return false;
     try {
       const rr = (await custom.getNamespacedCustomObject({
         group: 'kubernaut.ai',
         version: 'v1alpha1',
-        namespace,
+        namespace: ref.namespace,
         plural: 'remediationrequests',
         name: holder,
       })) as KubeObject;
-      return !isTerminalPhase(rr.status?.overallPhase as string | undefined);
+      if (!isTerminalPhase(rr.status?.overallPhase as string | undefined)) return true;
     } catch (err) {
-      if (isNotFound(err)) return false;
-      throw err;
+      if (!isNotFound(err)) throw err;
     }
+    const jobNamespace = bundleJobNamespace(ref.target.namespace, ref.namespace);
+    return bundleJobRunning(kc, jobNamespace, childName('WorkflowExecution', holder));
   }
 
   return {
@@ -63,7 +71,7 @@ export function createTargetLock(kc: k8s.KubeConfig) {
     async otherActiveHolder(ref: LockRef): Promise<string | undefined> {
       const holder = (await readLease(ref))?.spec?.holderIdentity;
       if (!holder || holder === ref.name) return undefined;
-      return (await holderActive(ref.namespace, holder)) ? holder : undefined;
+      return (await holderActive(ref, holder)) ? holder : undefined;
     },
 
     /**
@@ -91,7 +99,7 @@ export function createTargetLock(kc: k8s.KubeConfig) {
         }
         const holder = lease.spec?.holderIdentity;
         if (holder === ref.name) return undefined;
-        if (await holderActive(ref.namespace, holder)) return holder;
+        if (await holderActive(ref, holder)) return holder;
         try {
           lease.spec = { ...lease.spec, holderIdentity: ref.name, acquireTime: new k8s.V1MicroTime() };
           await coordination.replaceNamespacedLease({ name, namespace: ref.namespace, body: lease });

@@ -1,6 +1,7 @@
 /**
- * Child watchers: when a child's status phase (or an RAR's decision) changes, tell
- * the owning workflow with the childStatusChanged signal. The signal carries no
+ * Child watchers: when a child's status phase (or an RAR's decision, or a
+ * WorkflowExecution's executionStatus) changes, tell the owning workflow with the
+ * childStatusChanged signal. The signal carries no
  * truth; the workflow re-reads the child, so duplicate or reordered signals are
  * harmless.
  */
@@ -31,8 +32,13 @@ export function startChildWatchers(opts: {
         onUpsert(child: KubeObject) {
           const key = `${child.metadata.namespace}/${child.metadata.name}`;
           const value = child.status?.[field] as string | undefined;
-          if (last.has(key) && last.get(key) === value) return;
-          last.set(key, value);
+          // A stopped execution stays Failed; its stop (executionStatus) is news too (I2).
+          const seen =
+            kind === 'WorkflowExecution'
+              ? `${value}/${(child.status?.executionStatus as { status?: string } | undefined)?.status}`
+              : value;
+          if (last.has(key) && last.get(key) === seen) return;
+          last.set(key, seen);
           if (value === undefined) return;
           const owner = child.metadata.ownerReferences?.find(
             (r) => r.kind === 'RemediationRequest' && r.controller,

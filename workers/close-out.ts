@@ -4,12 +4,14 @@
  * Temporal Web UI or CLI, failed on a non-retryable error, timed out, or cancelled
  * while its RR still exists. Such a run can no longer speak for its RR, so this does
  * what its finish() would have done: unfinished children are marked Failed, the
- * target lock is released, people are told (an Escalation notification), the audit
- * trail records the end, and — last — the RR gets a terminal status (Failed, reason
- * WorkflowTerminated / WorkflowFailed / …). Every step is idempotent and the status
+ * target lock is released (once the execution, if any, has stopped: I2), people are
+ * told (an Escalation notification), the audit trail records the end, and — last —
+ * the RR gets a terminal status (Failed, reason WorkflowTerminated /
+ * WorkflowFailed / …). Every step is idempotent and the status
  * goes last, so an RR that shows a terminal phase has had every step, and a crash in
  * between repeats them harmlessly on the next reconcile pass.
  */
+import type { ExecutionStopActivities } from '../activities/execution-stop.js';
 import type { HeldLockActivities } from '../activities/held-locks.js';
 import type { KubeObject, KubeObjects } from '../activities/kube-objects.js';
 import type { RemediationActivities } from '../activities/remediation.js';
@@ -54,15 +56,21 @@ const REF_FIELDS: [string, Exclude<ChildKind, 'NotificationRequest'>][] = [
 
 export interface CloseOutDeps {
   acts: Pick<RemediationActivities, 'ensureChild' | 'recordAuditEvent' | 'writeRemediationStatus'> &
-    HeldLockActivities;
+    HeldLockActivities &
+    ExecutionStopActivities;
   objects: KubeObjects;
+  /** How long after the run closed the close-out waits for its execution to stop. */
+  stopGraceMs?: number;
 }
+
+/** As the workflow's own wait (workflows/execution-stop.ts): a minute. */
+export const CLOSE_OUT_STOP_GRACE_MS = 60_000;
 
 export async function closeOut(
   deps: CloseOutDeps,
   rr: KubeObject,
   run: ClosedRun,
-): Promise<'closed' | 'gone'> {
+): Promise<'closed' | 'gone' | 'stopping'> {
   const { acts, objects } = deps;
   const namespace = rr.metadata.namespace ?? 'default';
   const name = rr.metadata.name;
@@ -75,11 +83,20 @@ export async function closeOut(
   const at = run.closeTime.toISOString();
   const message = `The workflow run ${run.runId} ended (${run.status.toLowerCase()}) in ${fromPhase} without finishing the remediation; closed out by the reconciler`;
 
-  // 1. Unfinished children: nothing will wait for them any more.
+  // 1. Unfinished children: nothing will wait for them any more. The execution is
+  // cancelled the way its controller honours (I2): it stops whatever it started.
   const progress = (status.phaseProgress ?? {}) as Record<string, { name?: string } | undefined>;
+  const weName = progress.workflowExecutionRef?.name;
+  const execution = weName && { namespace, name: weName, targetNamespace: spec.targetResource?.namespace };
+  if (execution)
+    await acts.cancelExecution({
+      ...execution,
+      reason: 'ParentCancelled',
+      message: `ParentCancelled: ${message}`,
+    });
   for (const [field, kind] of REF_FIELDS) {
     const childName = progress[field]?.name;
-    if (!childName) continue;
+    if (!childName || kind === 'WorkflowExecution') continue;
     const { plural } = CHILD_KINDS[kind];
     const child = await objects.get(plural, namespace, childName);
     if (!child || ['Completed', 'Failed'].includes(String(child.status?.phase ?? ''))) continue;
@@ -93,8 +110,15 @@ export async function closeOut(
       .catch(() => {}); // gone meanwhile, or already finished: nothing to stop
   }
 
-  // 2. The target lock, whichever target the run had locked.
-  await acts.releaseLocksHeldBy({ namespace, name });
+  // 2. The target lock, whichever target the run had locked — only once nothing the
+  // execution started still runs (I2). Until then the close-out stops here and is
+  // repeated on later passes; past the grace it goes on and the lock stays, for the
+  // next taker to find stale once the bundle Job is gone (activities/target-lock.ts).
+  if (!execution || (await acts.executionStopped(execution))) {
+    await acts.releaseLocksHeldBy({ namespace, name });
+  } else if (Date.now() < run.closeTime.getTime() + (deps.stopGraceMs ?? CLOSE_OUT_STOP_GRACE_MS)) {
+    return 'stopping';
+  }
 
   // 3. Tell people: a remediation ended without an outcome.
   const owner = { namespace, name, uid };

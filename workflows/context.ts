@@ -20,6 +20,7 @@ import type { RemediationRequestSpec, TargetResource } from '../lib/remediation-
 import { targetDisplay } from '../lib/remediation-request.js';
 import { acts, LOCAL_STEPS_PATCH, localActs, type StepActivities } from './activities.js';
 import { type NotificationContent, notificationSpec, type Owner } from './children.js';
+import { executionStopped } from './execution-stop.js';
 import { SA } from './search-attributes.js';
 import { projectStatus } from './status-projection.js';
 import type { RemediationView } from './view.js';
@@ -31,6 +32,8 @@ export interface Settings {
   dryRun: boolean;
   /** Overrides of Kubernaut's routing defaults (cooldowns, thresholds). */
   routingRules?: Partial<RoutingRules>;
+  /** How long a cancelled execution may take to be seen stopped before the RR ends keeping its lock. */
+  executionStopGraceMs?: number;
 }
 
 export class Remediation {
@@ -49,6 +52,8 @@ export class Remediation {
   routingSignals = 0;
   /** Set while this RR holds its target's lock (released on leaving Executing or on finish). */
   lockTarget?: TargetResource;
+  /** The WorkflowExecution this RR created, until nothing it started runs: the lock stays meanwhile (I2). */
+  execution?: { name: string; targetNamespace?: string };
   /**
    * A decision taken by an update or signal, waiting to be recorded in the RAR
    * (workflows/approval.ts); dropped again if another decision was recorded first.
@@ -243,6 +248,7 @@ export class Remediation {
 
   async releaseLock(): Promise<void> {
     if (!this.lockTarget) return;
+    if (!(await executionStopped(this))) return; // kept, for the next taker to find stale (I2)
     await this.steps.releaseTargetLock({
       namespace: this.owner.namespace,
       name: this.owner.name,

@@ -41,6 +41,33 @@ export function refusalOf(err: unknown): string | undefined {
   return undefined;
 }
 
+/**
+ * Runs `body` in a scope cancelled when `deadline` (workflow time, ms) passes;
+ * 'deadline' if it did. An outer cancellation goes through unchanged.
+ */
+export async function raceDeadline<T>(deadline: number, body: () => Promise<T>): Promise<T | 'deadline'> {
+  const work = new CancellationScope({ cancellable: true });
+  const clock = new CancellationScope({ cancellable: true });
+  let expired = false;
+  clock
+    .run(() => sleep(Math.max(1, deadline - Date.now())))
+    .then(
+      () => {
+        expired = true;
+        work.cancel();
+      },
+      () => {}, // the body finished first and stopped the clock
+    );
+  try {
+    return await work.run(body);
+  } catch (err) {
+    if (expired && isCancellation(err)) return 'deadline';
+    throw err;
+  } finally {
+    clock.cancel();
+  }
+}
+
 export class Lifecycle {
   readonly globalDeadline: number;
   /** The phase being worked on (set before its child is created, so a refusal names it). */
@@ -65,26 +92,7 @@ export class Lifecycle {
    */
   async within<T>(deadline: number, body: () => Promise<T>): Promise<T | 'deadline'> {
     if (!this.racing) return body();
-    const work = new CancellationScope({ cancellable: true });
-    const clock = new CancellationScope({ cancellable: true });
-    let expired = false;
-    clock
-      .run(() => sleep(Math.max(1, deadline - Date.now())))
-      .then(
-        () => {
-          expired = true;
-          work.cancel();
-        },
-        () => {}, // the body finished first and stopped the clock
-      );
-    try {
-      return await work.run(body);
-    } catch (err) {
-      if (expired && isCancellation(err)) return 'deadline';
-      throw err;
-    } finally {
-      clock.cancel();
-    }
+    return raceDeadline(deadline, body);
   }
 
   async fail(phase: string, reason: string, manualReview = false): Promise<Ended> {

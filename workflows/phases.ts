@@ -4,6 +4,7 @@
  * phase's deadline (Lifecycle.within), records the step, and either hands its
  * result to the next phase or ends the remediation (Ended).
  */
+import { patched } from '@temporalio/workflow';
 import type { ChildSnapshot } from '../activities/remediation.js';
 import { childName } from '../lib/kinds.js';
 import type { TargetResource } from '../lib/remediation-request.js';
@@ -20,6 +21,7 @@ import {
   signalProcessingSpec,
   workflowExecutionSpec,
 } from './children.js';
+import { cancelExecution, EXECUTION_STOP_PATCH } from './execution-stop.js';
 import { type Ended, ended, type Lifecycle } from './lifecycle.js';
 import { routeBeforeExecution } from './routing.js';
 
@@ -194,7 +196,9 @@ export async function executing(l: Lifecycle, a: Analysis): Promise<ChildSnapsho
   l.step = 'Executing';
   const name = childName('WorkflowExecution', r.owner.name);
   const deadline = l.deadlineFor('executing');
-  const we = await l.within(deadline, async () => {
+  // From here the lock stays until nothing the execution started runs (I2).
+  if (patched(EXECUTION_STOP_PATCH)) r.execution = { name, targetNamespace: target.namespace };
+  let we = await l.within(deadline, async () => {
     await r.audit('workflowexecution.selection.completed', 'success', {
       workflow_execution: name,
       ...sel,
@@ -212,8 +216,17 @@ export async function executing(l: Lifecycle, a: Analysis): Promise<ChildSnapsho
     });
     return r.waitForChild('WorkflowExecution', name, finished, deadline);
   });
-  if (we === 'deadline' || we === 'timeout' || we === 'interrupted') return l.timedOut('Executing');
-  await r.releaseLock(); // only execution needs the target to itself
+  if (we === 'deadline' || we === 'timeout' || we === 'interrupted') {
+    // Stop it before the lock can go; if it finished just as time ran out, its outcome stands.
+    const own = await cancelExecution(
+      r,
+      'ExecutionCancelled',
+      `ExecutionCancelled: ${r.owner.name} stopped waiting for it (Executing timed out)`,
+    );
+    if (!own) return l.timedOut('Executing');
+    we = own;
+  }
+  await r.releaseLock(); // only execution needs the target to itself, until it has stopped
   if (we.status.phase === 'Failed') {
     const reason = reasonOf(we.status, 'execution failed');
     await r.audit('workflowexecution.workflow.failed', 'failure', { workflow_execution: name, reason });

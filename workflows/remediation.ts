@@ -15,6 +15,7 @@ import type { RemediationRequestSpec } from '../lib/remediation-request.js';
 import { targetDisplay } from '../lib/remediation-request.js';
 import { acts } from './activities.js';
 import { Remediation, type Settings } from './context.js';
+import { cancelExecution } from './execution-stop.js';
 import { installHandlers } from './handlers.js';
 import { isEnded, Lifecycle, refusalOf } from './lifecycle.js';
 import { type Analysis, analyzing, approval, executing, processing, routing, verifying } from './phases.js';
@@ -54,11 +55,16 @@ export async function remediationWorkflow(input: RemediationInput): Promise<Reme
   } catch (err) {
     // Category C: the apiserver refused a step for good; fail the RR at once, saying so.
     const refusal = refusalOf(err);
-    if (refusal && hold.l && patched(REFUSALS_PATCH)) return await hold.l.refused(refusal);
+    if (refusal && hold.l && patched(REFUSALS_PATCH)) {
+      // The execution, if one runs, is stopped before the lock can go (I2).
+      await cancelExecution(r, 'ExecutionCancelled', `ExecutionCancelled: ${input.name} failed: ${refusal}`);
+      return await hold.l.refused(refusal);
+    }
     if (!isCancellation(err)) throw err;
     // The RR was deleted: stop, mark unfinished children, record it — even though
     // this workflow is being cancelled.
     return await CancellationScope.nonCancellable(async () => {
+      await cancelExecution(r, 'ParentCancelled', 'ParentCancelled: the RemediationRequest was deleted');
       const children = Object.values(r.view.children).map((c) => ({
         kind: c!.kind as ChildKind,
         name: c!.name,

@@ -4,6 +4,7 @@
  * idempotence that makes a retried restart restart only once.
  */
 import { describe, expect, it } from 'vitest';
+import { statusOf } from '../../lib/kube/client.js';
 import { kubeRequest } from '../../lib/kube/raw.js';
 import { targetSpecHash } from '../../lib/kube/target.js';
 import { BUILTIN_ACTIONS, RESTARTED_AT, RESTARTED_BY } from '../../workers/controllers/actions.js';
@@ -20,9 +21,17 @@ describe('built-in WorkflowExecution controller', () => {
   async function execute(
     web: string,
     action: string,
-    opts: { params?: Record<string, string>; target?: string; dryRun?: boolean; bundle?: string } = {},
+    opts: {
+      params?: Record<string, string>;
+      target?: string;
+      dryRun?: boolean;
+      bundle?: string;
+      timesOutAt?: string;
+      namespace?: string;
+    } = {},
   ) {
-    const rr = await h.createRR({ kind: 'Deployment', name: web, namespace: h.namespace });
+    const ns = opts.namespace ?? h.namespace;
+    const rr = await h.createRR({ kind: 'Deployment', name: web, namespace: ns });
     const name = `we-${rr.metadata.name}`;
     await h.createChild(
       'WorkflowExecution',
@@ -36,9 +45,10 @@ describe('built-in WorkflowExecution controller', () => {
           actionType: action,
           executionBundle: opts.bundle ?? `builtin:${action}`,
         },
-        targetResource: opts.target ?? `${h.namespace}/Deployment/${web}`,
+        targetResource: opts.target ?? `${ns}/Deployment/${web}`,
         parameters: opts.params ?? {},
         ...(opts.dryRun ? { dryRun: true } : {}),
+        ...(opts.timesOutAt ? { timesOutAt: opts.timesOutAt } : {}),
       },
       rr,
     );
@@ -222,5 +232,64 @@ describe('built-in WorkflowExecution controller', () => {
     expect(s.phase).toBe('Failed');
     expect(s.failureReason).toBe('the bundle exited with code 3');
     expect(s.failureDetails.reason).toBe('TaskFailed');
+  });
+
+  it('a bundle execution failed from outside (cancelled) is stopped: its Job deleted, and only then Stopped recorded', async () => {
+    const web = uniqueName('web');
+    await createDeployment(h.namespace, web);
+    const we = await execute(web, 'job', { bundle: 'busybox:1.36' });
+    const running = await h.waitForStatus('WorkflowExecution', we, (s) => !!s.executionRef?.name);
+    const job = `/apis/batch/v1/namespaces/${h.namespace}/jobs/${running.executionRef.name}`;
+    // As the remediation's deletion marks its unfinished children.
+    await h.objects.mergeStatus('workflowexecutions', h.namespace, we, {
+      phase: 'Failed',
+      failureReason: 'ParentCancelled',
+      message: 'ParentCancelled: the RemediationRequest was deleted',
+    });
+    const stopped = await h.waitForStatus(
+      'WorkflowExecution',
+      we,
+      (s) => s.executionStatus?.status === 'Stopped',
+    );
+    // Recorded only once the Job was gone (deleted in the foreground: its Pods first).
+    expect(await kubeRequest(kube().kc, 'GET', job).catch((err) => statusOf(err))).toBe(404);
+    expect(stopped).toMatchObject({ phase: 'Failed', failureReason: 'ParentCancelled' });
+    expect(stopped.executionStatus.reason).toBe('ParentCancelled');
+  });
+
+  it('an execution whose deadline has passed is never started', async () => {
+    const web = uniqueName('web');
+    await createDeployment(h.namespace, web);
+    const we = await execute(web, 'restart', { timesOutAt: new Date(Date.now() - 1_000).toISOString() });
+    const s = await h.waitForStatus('WorkflowExecution', we, done);
+    expect(s.phase).toBe('Failed');
+    expect(s.failureDetails).toMatchObject({ reason: 'DeadlineExceeded', wasExecutionFailure: false });
+    expect((await deployment(web)).metadata!.generation).toBe(1);
+  });
+
+  it('a Job next to a target in another namespace has no owner (a cross-namespace owner gets it collected), and a deadline all the same', async () => {
+    const other = uniqueName('we-target');
+    await kube().core.createNamespace({
+      body: { metadata: { name: other, labels: { 'kubernaut.ai/test': 'true' } } },
+    });
+    try {
+      const web = uniqueName('web');
+      await createDeployment(other, web);
+      const timesOutAt = new Date(Date.now() + 120_000).toISOString();
+      const we = await execute(web, 'job', { bundle: 'busybox:1.36', namespace: other, timesOutAt });
+      const running = await h.waitForStatus('WorkflowExecution', we, (s) => !!s.executionRef?.name);
+      const job = await kubeRequest<StatusView>(
+        kube().kc,
+        'GET',
+        `/apis/batch/v1/namespaces/${other}/jobs/${running.executionRef.name}`,
+      );
+      expect(job.metadata.ownerReferences).toBeUndefined();
+      expect(job.spec.activeDeadlineSeconds).toBeGreaterThan(100);
+      expect(job.spec.activeDeadlineSeconds).toBeLessThanOrEqual(120);
+    } finally {
+      await kube()
+        .core.deleteNamespace({ name: other })
+        .catch(() => {});
+    }
   });
 });

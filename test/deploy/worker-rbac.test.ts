@@ -218,6 +218,7 @@ describe('deploy/ RBAC: the worker as its ServiceAccount', () => {
       { verb: 'delete', resource: 'pods', namespace: 'default' },
       { verb: 'patch', resource: 'nodes' },
       { verb: 'create', group: 'batch', resource: 'jobs', namespace: 'default' },
+      { verb: 'delete', group: 'batch', resource: 'jobs', namespace: 'default' },
       {
         verb: 'patch',
         group: 'kubernaut.ai',
@@ -230,7 +231,7 @@ describe('deploy/ RBAC: the worker as its ServiceAccount', () => {
     const denials: Access[] = [
       { verb: 'update', group: 'apps', resource: 'deployments', namespace: 'default' },
       { verb: 'delete', group: 'apps', resource: 'deployments', namespace: 'default' },
-      { verb: 'delete', group: 'batch', resource: 'jobs', namespace: 'default' },
+      { verb: 'update', group: 'batch', resource: 'jobs', namespace: 'default' },
       { verb: 'delete', resource: 'nodes' },
       { verb: 'get', resource: 'secrets', namespace: ns },
       { verb: 'create', resource: 'events', namespace: ns },

@@ -2,25 +2,41 @@
  * Container bundles: an execution bundle that is an image runs as a Kubernetes
  * Job next to the target, with the target and the parameters in its environment.
  * The controller creates the Job once and then follows it until it completes or
- * fails.
+ * fails — or, when the execution is cancelled, deletes it (invariant I2).
  */
-import { createHash } from 'node:crypto';
 import type { KubeConfig } from '@kubernetes/client-node';
+import { API_VERSION } from '../../lib/domain.js';
+import {
+  bundleJobNamespace,
+  type JobState,
+  jobNameFor,
+  jobPath,
+  jobStateOf,
+  readJob,
+} from '../../lib/execution-stop.js';
 import { isConflict, isNotFound } from '../../lib/kube/client.js';
 import { kubeRequest } from '../../lib/kube/raw.js';
 import type { RawObject, TargetRef } from '../../lib/kube/target.js';
 import { ActionRefused, refusalOf } from './actions.js';
 
+export { type JobState, jobNameFor } from '../../lib/execution-stop.js';
+
 export const isBuiltinBundle = (bundle: string) => bundle.startsWith('builtin:');
 
-/** Job names end up in a label value, so at most 63 characters; long names keep a hash. */
-export function jobNameFor(weName: string): string {
-  if (weName.length <= 63) return weName;
-  const h = createHash('sha256').update(weName).digest('hex').slice(0, 8);
-  return `${weName.slice(0, 54)}-${h}`;
-}
+/** Kubernaut's default Executing timeout: the bound of a Job whose execution names no deadline. */
+const DEFAULT_DEADLINE_S = 30 * 60;
 
-export type JobState = { state: 'running' } | { state: 'succeeded' } | { state: 'failed'; message: string };
+/**
+ * activeDeadlineSeconds: the Job controller kills the Job's Pods and fails it once the
+ * execution's deadline (spec.timesOutAt) passes, so a bundle cannot outlive its
+ * execution even if nothing else stops it (the WorkflowExecution controller, the
+ * worker, the workflow all gone). At least 1 s: 0 is not a valid value.
+ */
+export function activeDeadlineSeconds(timesOutAt: string | undefined, now = Date.now()): number {
+  const at = timesOutAt ? Date.parse(timesOutAt) : Number.NaN;
+  if (Number.isNaN(at)) return DEFAULT_DEADLINE_S;
+  return Math.max(1, Math.ceil((at - now) / 1000));
+}
 
 const envName = (k: string) =>
   k
@@ -40,12 +56,14 @@ export async function ensureBundleJob(
     target: TargetRef;
     params: Record<string, string>;
     dryRun: boolean;
+    /** The execution's deadline (its spec.timesOutAt). */
+    deadline?: string;
     we: { name: string; namespace: string; uid: string };
   },
 ): Promise<{ name: string; namespace: string; job: RawObject }> {
-  const namespace = opts.target.namespace ?? opts.we.namespace;
+  const namespace = bundleJobNamespace(opts.target.namespace, opts.we.namespace);
   const name = jobNameFor(opts.we.name);
-  const base = `/apis/batch/v1/namespaces/${namespace}/jobs`;
+  const base = jobPath(namespace);
   const body = {
     apiVersion: 'batch/v1',
     kind: 'Job',
@@ -56,9 +74,20 @@ export async function ensureBundleJob(
         'kubernaut.ai/workflow-execution': opts.we.name,
         'kubernaut.ai/workflow-execution-uid': opts.we.uid,
       },
+      // Owned by its execution where Kubernetes allows it: an owner must be in the same
+      // namespace (a cross-namespace owner makes the garbage collector delete the
+      // dependent), and a target usually lives outside the controller namespace.
+      ...(namespace === opts.we.namespace
+        ? {
+            ownerReferences: [
+              { apiVersion: API_VERSION, kind: 'WorkflowExecution', name: opts.we.name, uid: opts.we.uid },
+            ],
+          }
+        : {}),
     },
     spec: {
       backoffLimit: 0,
+      activeDeadlineSeconds: activeDeadlineSeconds(opts.deadline),
       ttlSecondsAfterFinished: 86_400,
       template: {
         metadata: { labels: { 'kubernaut.ai/workflow-execution': opts.we.name } },
@@ -92,19 +121,30 @@ export async function ensureBundleJob(
   }
 }
 
-/** Where a Job stands, from its conditions. Read-only. */
+/** Where a Job stands; a Job that disappeared failed. Read-only. */
 export async function jobState(kc: KubeConfig, namespace: string, name: string): Promise<JobState> {
-  let job: RawObject;
+  const job = await readJob(kc, namespace, name);
+  if (!job) return { state: 'failed', message: `Job ${namespace}/${name} disappeared` };
+  return jobStateOf(job);
+}
+
+/**
+ * Deletes the bundle Job of a cancelled execution, in the foreground: the Job object
+ * stays (deletionTimestamp set) until the garbage collector has removed its Pods, so
+ * "the Job is gone" means nothing of it still runs. Idempotent: a Job already gone,
+ * or already being deleted, is left to finish going; the delete is conditioned on the
+ * uid read, so a Job made since under the same name is never deleted by mistake.
+ */
+export async function deleteBundleJob(kc: KubeConfig, job: RawObject): Promise<void> {
+  if ((job.metadata as { deletionTimestamp?: string }).deletionTimestamp) return;
   try {
-    job = await kubeRequest<RawObject>(kc, 'GET', `/apis/batch/v1/namespaces/${namespace}/jobs/${name}`);
+    await kubeRequest(kc, 'DELETE', jobPath(job.metadata.namespace!, job.metadata.name), {
+      apiVersion: 'v1',
+      kind: 'DeleteOptions',
+      propagationPolicy: 'Foreground',
+      preconditions: { uid: job.metadata.uid },
+    });
   } catch (err) {
-    if (isNotFound(err)) return { state: 'failed', message: `Job ${namespace}/${name} disappeared` };
-    throw err;
+    if (!isNotFound(err) && !isConflict(err)) throw err;
   }
-  const conditions = (job.status?.conditions ?? []) as { type: string; status: string; message?: string }[];
-  const has = (t: string) => conditions.find((c) => c.type === t && c.status === 'True');
-  if (has('Complete')) return { state: 'succeeded' };
-  const failed = has('Failed');
-  if (failed) return { state: 'failed', message: failed.message || `Job ${namespace}/${name} failed` };
-  return { state: 'running' };
 }

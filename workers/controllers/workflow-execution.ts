@@ -9,9 +9,23 @@
  * execution; it also fixes the start time and the "before" hash. After that
  * every step is idempotent (see each action), so whichever replica resumes a
  * Running execution after a crash repeats nothing.
+ *
+ * Cancelled (invariant I2): an execution marked Failed from outside — its
+ * remediation gave up on it or was deleted — is never started (the claim is
+ * conditional, so it loses to the mark), and one already running is stopped: its
+ * bundle Job deleted, then `executionStatus.status: Stopped` recorded, which is what
+ * the remediation waits for before it lets the target lock go.
  */
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { KubeObject, KubeObjects } from '../../activities/kube-objects.js';
+import {
+  bundleJobNamespace,
+  jobNameFor,
+  jobStateOf,
+  mustStop,
+  readJob,
+  targetNamespaceOf,
+} from '../../lib/execution-stop.js';
 import { CHILD_KINDS } from '../../lib/kinds.js';
 import {
   describeTarget,
@@ -21,7 +35,7 @@ import {
   targetSpecHash,
 } from '../../lib/kube/target.js';
 import { type ActionOutcome, ActionRefused, BUILTIN_ACTIONS } from './actions.js';
-import { ensureBundleJob, isBuiltinBundle, jobState } from './job-bundle.js';
+import { deleteBundleJob, ensureBundleJob, isBuiltinBundle, jobState } from './job-bundle.js';
 import type { Reconciler } from './reconcile-loop.js';
 import { nowIso, ownerRRName, writeStatusIfUnchanged } from './status-write.js';
 
@@ -34,10 +48,17 @@ interface Plan {
   bundle: string;
   params: Record<string, string>;
   dryRun: boolean;
+  /** spec.timesOutAt: past it the execution is not started, and its Job is killed. */
+  deadline?: string;
 }
 
 export function workflowExecutionReconciler(kc: KubeConfig, objects: KubeObjects): Reconciler {
-  const fail = async (we: KubeObject, action: string, reason: ActionRefused['reason'], message: string) => {
+  const fail = async (
+    we: KubeObject,
+    action: string,
+    reason: ActionRefused['reason'] | 'DeadlineExceeded',
+    message: string,
+  ) => {
     const now = nowIso();
     await writeStatusIfUnchanged(kc, plural, we, {
       phase: 'Failed',
@@ -70,6 +91,13 @@ export function workflowExecutionReconciler(kc: KubeConfig, objects: KubeObjects
     if (refusal) return fail(we, plan.action, 'Forbidden', refusal).then(() => 'failed');
     const unknown = unknownAction(plan);
     if (unknown) return fail(we, plan.action, 'ConfigurationError', unknown).then(() => 'failed');
+    // Its remediation has stopped waiting (a WorkflowExecution created as the deadline
+    // passed, and missed by the cancel that followed): acting now would race whatever
+    // holds the target next.
+    if (plan.deadline && Date.parse(plan.deadline) <= Date.now())
+      return fail(we, plan.action, 'DeadlineExceeded', `its deadline ${plan.deadline} has passed`).then(
+        () => 'failed',
+      );
     if (!(await readObject(kc, plan.target)))
       return fail(we, plan.action, 'ConfigurationError', `${describeTarget(plan.target)} not found`).then(
         () => 'failed',
@@ -139,11 +167,41 @@ export function workflowExecutionReconciler(kc: KubeConfig, objects: KubeObjects
     return undefined;
   }
 
+  /**
+   * An execution failed from outside while something it started may run. A built-in
+   * action is a single call, and it has returned by now: this runs after the
+   * reconcile that made the call, never beside it (one at a time per object). So
+   * only a bundle Job can still act: it is deleted (foreground: it stays until its
+   * Pods are gone) and followed until it is gone or finished; then the stop is
+   * recorded. Idempotent: deleting is conditioned on the Job's uid and skipped while
+   * it is being deleted; the final write is conditioned on the version read.
+   */
+  async function stop(we: KubeObject) {
+    const ns = bundleJobNamespace(targetNamespaceOf(we.spec?.targetResource), we.metadata.namespace!);
+    const job = await readJob(kc, ns, jobNameFor(we.metadata.name));
+    const ours = job?.metadata.labels?.['kubernaut.ai/workflow-execution-uid'] === we.metadata.uid;
+    if (job && ours && jobStateOf(job).state === 'running') {
+      await deleteBundleJob(kc, job);
+      return { requeueAfterMs: JOB_POLL_MS };
+    }
+    const es = (we.status?.executionStatus ?? {}) as { reason?: string };
+    await writeStatusIfUnchanged(kc, plural, we, {
+      executionStatus: {
+        status: 'Stopped',
+        reason: es.reason ?? (we.status?.failureReason as string | undefined) ?? 'ExecutionCancelled',
+        message: `stopped: nothing it started runs (Job ${ns}/${jobNameFor(we.metadata.name)} ${job && ours ? 'finished' : 'absent'})`,
+      },
+    });
+    return undefined;
+  }
+
   return {
     name: 'workflowexecution',
     plural,
-    isDone: (o) => ['Completed', 'Failed'].includes(o.status?.phase as string),
+    // A Failed execution not yet known to be stopped is not done: stop() runs for it.
+    isDone: (o) => o.status?.phase === 'Completed' || (o.status?.phase === 'Failed' && !mustStop(o.status)),
     async reconcile(we) {
+      if (we.status?.phase === 'Failed') return stop(we);
       const ref = (we.spec?.workflowRef ?? {}) as { actionType?: string; executionBundle?: string };
       const target = parseTargetString(String(we.spec?.targetResource ?? ''));
       const action = ref.actionType ?? '';
@@ -160,6 +218,7 @@ export function workflowExecutionReconciler(kc: KubeConfig, objects: KubeObjects
         bundle: ref.executionBundle ?? `builtin:${action}`,
         params: (we.spec?.parameters as Record<string, string>) ?? {},
         dryRun: we.spec?.dryRun === true,
+        deadline: we.spec?.timesOutAt as string | undefined,
       };
       if (we.status?.phase !== 'Running') {
         const claimed = await claim(we, plan);
