@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { eventLeafHash } from '../../lib/audit/log-entry.js';
 import { verifyConsistency, verifyInclusion } from '../../lib/audit/merkle.js';
@@ -129,6 +130,37 @@ describe('audit log API', async () => {
     ]) {
       expectProblem(await get(`/api/v1/audit/checkpoints/consistency?${q}`), 400);
     }
+  });
+
+  it('hostile path segments and query values get 4xx answers, never a 500', async () => {
+    const segment = fc.oneof(
+      fc.string({ maxLength: 60 }),
+      fc.constantFrom(
+        '0',
+        '-1',
+        '1e3',
+        '9007199254740993',
+        '%00',
+        '../../etc/passwd',
+        "1' OR '1'='1",
+        first[0]!.event_id.toUpperCase(),
+      ),
+    );
+    const e = (v: string) => encodeURIComponent(v);
+    await fc.assert(
+      fc.asyncProperty(segment, segment, segment, async (a, b, c) => {
+        for (const url of [
+          `/api/v1/audit/events/${e(a)}/proof?tree_size=${e(b)}`,
+          `/api/v1/audit/events/${first[0]!.event_id}/proof?tree_size=${e(c)}`,
+          `/api/v1/audit/checkpoints/${e(a)}`,
+          `/api/v1/audit/checkpoints/consistency?from=${e(b)}&to=${e(c)}`,
+        ]) {
+          const res = await get(url);
+          expect(res.statusCode, `${url}: ${res.body}`).toBeLessThan(500);
+        }
+      }),
+      { numRuns: 150, seed: 9162 },
+    );
   });
 
   it('verify-chain reports log_consistent, and a correlation deleted whole is invalid with its sequence numbers, not 404', async () => {
