@@ -1,7 +1,7 @@
 /**
  * `npm run setup`: obtain every server binary the embedded stack needs, and promtool
- * for the alert-rule tests (see
- * tools.ts for the order), so the first test or demo run does not pay for it.
+ * for the alert-rule tests (see tools.ts for the order), so the first test or demo
+ * run does not pay for it.
  */
 import { resolveAllTools, toolCacheDir } from './tools.js';
 
