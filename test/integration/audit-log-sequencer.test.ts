@@ -5,7 +5,7 @@ import { eventLeafHash } from '../../lib/audit/log-entry.js';
 import { configMapPublisher } from '../../lib/audit/log-publish.js';
 import { consistencyProof, inclusionProof, treeRoot } from '../../lib/audit/log-store.js';
 import { CompactRange, verifyConsistency, verifyInclusion } from '../../lib/audit/merkle.js';
-import { openCheckpoint } from '../../lib/audit/note.js';
+import { generateSignerKey, openCheckpoint } from '../../lib/audit/note.js';
 import { type DbAuditRow, fromDb, STORED_COLUMNS } from '../../lib/audit/rows.js';
 import { kube, uniqueName } from '../harness/index.js';
 import { auditEvent, newCorrelation } from './audit-fixtures.js';
@@ -14,6 +14,7 @@ import { asSuperuser, freshAuditDatabase, tempDir, testLog } from './audit-log-f
 describe('audit log sequencer', async () => {
   const { pool } = await freshAuditDatabase();
   const { pool: own } = await freshAuditDatabase();
+  const { pool: rotated } = await freshAuditDatabase();
   const writer = createAuditWriter(pool);
   const dir = tempDir();
 
@@ -130,6 +131,34 @@ describe('audit log sequencer', async () => {
     expect(after.rows[0].n).toBeLessThan(signed.tree_size);
     const pending = await pool.query('SELECT count(*)::int AS n FROM audit_log_pending');
     expect(pending.rows[0].n).toBe(1);
+  });
+
+  it("a changed key: the database's checkpoint is not held to, a published one is until the old key is accepted", async () => {
+    const file = join(dir, 'rotation.checkpoint');
+    const w = createAuditWriter(rotated);
+    const before = testLog(rotated, { file });
+    await w.write([auditEvent(newCorrelation())]);
+    await before.runOnce();
+
+    const newKey = generateSignerKey('kubernaut.test/audit');
+    // Published checkpoint signed by a key this process does not accept: refuse.
+    const strict = testLog(rotated, { file, signingKey: newKey });
+    await w.write([auditEvent(newCorrelation())]);
+    await expect(strict.runOnce()).rejects.toThrow(/cannot be trusted/);
+    // Rotation: the old public key accepted too; the new key signs from here on.
+    const rotating = testLog(rotated, {
+      file,
+      signingKey: newKey,
+      verifierKeys: [before.signer.verifier.text],
+    });
+    await rotating.runOnce();
+    expect(rotating.latest()!.tree_size).toBe(2);
+    expect(openCheckpoint(rotating.latest()!.note, [rotating.signer.verifier]).size).toBe(2);
+    // Nothing published: the database's newest checkpoint (now another key's) is only noted.
+    const unpublished = testLog(rotated, { signingKey: generateSignerKey('kubernaut.test/audit') });
+    await w.write([auditEvent(newCorrelation())]);
+    await unpublished.runOnce();
+    expect(unpublished.latest()!.tree_size).toBe(3);
   });
 
   it('publishes to a ConfigMap and reads it back as the anchor', async () => {
