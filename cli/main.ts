@@ -10,8 +10,8 @@ import { ControlError, decide, listRemediations, liveStatus } from '../lib/remed
 import { parseDuration } from '../workflows/timeouts.js';
 import { checkLog, LogCheckFailure, readKept, statePath } from './audit-log.js';
 import { type CliConfig, type GlobalFlags, resolveConfig, rrRef } from './config.js';
+import { addLogCommands } from './log-commands.js';
 import { age, CliError, EXIT, print, printJson, table, timeLeft } from './output.js';
-import { addVerifyLogCommand } from './verify-log.js';
 
 const program = new Command('kubernaut')
   .description('Approve and inspect kubernaut-temporal remediations')
@@ -282,7 +282,7 @@ async function verifyLog(c: CliConfig, o: { logKey: string[]; acceptNewLog?: boo
   }
 }
 
-addVerifyLogCommand(program, cfg);
+addLogCommands(program, cfg);
 
 program.exitOverride((err) => {
   process.exit(err.exitCode === 0 ? 0 : EXIT.usage);

@@ -67,4 +67,13 @@ describe('kubernaut verify-log', async () => {
     const noCheckpoint = await cli(['verify-log']);
     expect(noCheckpoint.code).toBe(2);
   });
+
+  it('audit-log-keygen prints a signing key and the verifier key that goes with it', async () => {
+    const r = await cli(['audit-log-keygen', 'example.com/audit']);
+    expect(r.code).toBe(0);
+    const [signing, verifier] = r.stdout.trim().split('\n');
+    const key = signing!.replace(/^AUDIT_LOG_SIGNING_KEY=/, '');
+    expect(parseSignerKey(key).verifier.text).toBe(verifier!.replace(/^KUBERNAUT_AUDIT_LOG_KEYS=/, ''));
+    expect((await cli(['audit-log-keygen', 'has space'])).code).toBe(2);
+  });
 });

@@ -1,14 +1,17 @@
 /**
- * `kubernaut verify-log`: the auditor's full check. With read access to the
- * database and a checkpoint kept outside it, every log entry up to the checkpoint is
- * recomputed from its row and the tree must have the checkpoint's root
- * (lib/audit/log-verify.ts); problems are named by global sequence number.
+ * The audit log's operator and auditor commands (docs/audit-log.md):
+ * - `kubernaut verify-log`: the auditor's full check. With read access to the
+ *   database and a checkpoint kept outside it, every log entry up to the checkpoint
+ *   is recomputed from its row and the tree must have the checkpoint's root
+ *   (lib/audit/log-verify.ts); problems are named by global sequence number.
+ * - `kubernaut audit-log-keygen <name>`: a signing key for AUDIT_LOG_SIGNING_KEY and
+ *   the verifier key to give auditors.
  */
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import pg from 'pg';
 import { verifyLog } from '../lib/audit/log-verify.js';
-import { openCheckpoint } from '../lib/audit/note.js';
+import { generateSignerKey, openCheckpoint, parseSignerKey } from '../lib/audit/note.js';
 import { readKept, statePath, trustedKeys } from './audit-log.js';
 import type { CliConfig } from './config.js';
 import { CliError, EXIT, print, printJson } from './output.js';
@@ -20,7 +23,23 @@ interface Options {
   output: string;
 }
 
-export function addVerifyLogCommand(program: Command, cfg: () => CliConfig) {
+export function addLogCommands(program: Command, cfg: () => CliConfig) {
+  program
+    .command('audit-log-keygen <name>')
+    .description(
+      'Print a new audit log signing key (AUDIT_LOG_SIGNING_KEY) and its verifier key, for auditors',
+    )
+    .action((name: string) => {
+      let key: string;
+      try {
+        key = generateSignerKey(name);
+      } catch (err) {
+        throw new CliError((err as Error).message, EXIT.usage);
+      }
+      print(`AUDIT_LOG_SIGNING_KEY=${key}`);
+      print(`KUBERNAUT_AUDIT_LOG_KEYS=${parseSignerKey(key).verifier.text}`);
+    });
+
   program
     .command('verify-log')
     .description(
