@@ -8,12 +8,17 @@ import { loadKubeConfig } from '../../lib/kube/client.js';
 import { installCrds } from '../../lib/kube/install-crds.js';
 import { migrate } from '../../migrations/migrate.js';
 import { type Stack, startStack } from '../../stack/index.js';
+import { resolveTool } from '../../stack/tools.js';
 import type { TestStackInfo } from './stack-info.js';
 
 let stack: Stack | undefined;
 
 export async function setup(project: TestProject) {
-  stack = await startStack({ log: (l) => process.stderr.write(`[stack] ${l}\n`) });
+  const log = (l: string) => process.stderr.write(`[stack] ${l}\n`);
+  // promtool (the alert-rule tests) is built here, before any test runs, like the
+  // stack's servers: a build inside a test file would compete with the others for the cores.
+  await resolveTool('promtool', log);
+  stack = await startStack({ log });
   await migrate(stack.databaseUrl);
   await installCrds(loadKubeConfig(stack.kubeconfigPath));
   const info: TestStackInfo = {
