@@ -51,6 +51,10 @@ COPY docker/entrypoint.sh /usr/local/bin/kubernaut-entrypoint
 # The workflow code, bundled once here (node_modules/.cache/kubernaut-temporal)
 # rather than by webpack in every worker at start (workers/workflow-bundle.ts).
 RUN node dist/workers/bundle-workflows.js
+# The audit log's generated signing key (when AUDIT_LOG_SIGNING_KEY is unset) and
+# a published checkpoint live here (docs/audit-log.md); mount a volume to keep them.
+RUN mkdir -p /var/lib/kubernaut && chown 1000:1000 /var/lib/kubernaut
+ENV XDG_STATE_HOME=/var/lib/kubernaut
 # Numeric so Kubernetes can verify runAsNonRoot without reading /etc/passwd.
 USER 1000:1000
 EXPOSE 8080

@@ -122,6 +122,8 @@ describe('deploy/ RBAC: the API as its ServiceAccount', () => {
       },
       { verb: 'get', group: 'batch', resource: 'cronjobs', namespace: 'default' },
       { verb: 'get', resource: 'persistentvolumeclaims', namespace: 'default' },
+      { verb: 'update', resource: 'configmaps', namespace: ns, name: 'kubernaut-audit-checkpoint' },
+      { verb: 'create', resource: 'configmaps', namespace: ns },
     ];
     const denials: Access[] = [
       { verb: 'create', group: 'kubernaut.ai', resource: 'remediationrequests', namespace: 'default' },
@@ -132,6 +134,9 @@ describe('deploy/ RBAC: the API as its ServiceAccount', () => {
       { verb: 'get', resource: 'secrets', namespace: ns },
       { verb: 'list', resource: 'pods', namespace: ns },
       { verb: 'patch', group: 'apps', resource: 'deployments', namespace: 'default' },
+      { verb: 'update', resource: 'configmaps', namespace: ns, name: 'kubernaut-config' },
+      { verb: 'get', resource: 'configmaps', namespace: ns, name: 'kubernaut-config' },
+      { verb: 'create', resource: 'configmaps', namespace: 'default' },
     ];
     for (const a of grants) expect(await allowed(api.kc, a), describeAccess(a)).toBe(true);
     for (const a of denials) expect(await allowed(api.kc, a), describeAccess(a)).toBe(false);

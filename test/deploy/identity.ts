@@ -88,6 +88,7 @@ export type Access = {
   group?: string;
   subresource?: string;
   namespace?: string;
+  name?: string;
 };
 
 /** Asks the API server whether this identity may do it (SelfSubjectAccessReview: RBAC itself answers). */
