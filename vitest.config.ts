@@ -7,9 +7,10 @@ import { configDefaults, defineConfig } from 'vitest/config';
  *   ui           Chromium, for the Temporal Web UI check        (npm run test:ui)
  *   image        hadolint, for the Dockerfile                   (npm run test:image)
  *   compat       Kubernaut's published contracts                (npm run test:compat)
+ *   chaos        minutes of randomized schedules (invariants)   (npm run test:chaos)
  * Each fails with a one-line instruction when its tool or data is missing.
  */
-const OPTIONAL_SUITES = ['test/reliability', 'test/ui', 'test/image', 'test/compat'];
+const OPTIONAL_SUITES = ['test/reliability', 'test/ui', 'test/image', 'test/compat', 'test/chaos'];
 const named = OPTIONAL_SUITES.filter((suite) => process.argv.some((a) => a.includes(suite)));
 
 export default defineConfig({
