@@ -8,6 +8,8 @@ import Fastify from 'fastify';
 import pg from 'pg';
 import { buildApp } from '../api/app.js';
 import type { GatewayConfig } from '../api/gateway-config.js';
+import { AuditLog } from '../lib/audit/log-service.js';
+import { generateSignerKey } from '../lib/audit/note.js';
 import { loadKubeConfig } from '../lib/kube/client.js';
 import type { BenchContext } from './context.js';
 
@@ -20,8 +22,16 @@ export interface RunningServer {
 export async function startApi(ctx: BenchContext, gateway?: Partial<GatewayConfig>): Promise<RunningServer> {
   const token = randomBytes(16).toString('hex');
   const pool = new pg.Pool({ connectionString: ctx.databaseUrl, max: 20 });
+  // As in production, the audit log's sequencer runs beside the API (docs/audit-log.md).
+  const auditLog = new AuditLog({
+    pool,
+    signingKey: generateSignerKey('kubernaut.bench/audit'),
+    log: () => {},
+  });
+  await auditLog.start();
   const app = await buildApp({
     pool,
+    auditLog,
     config: {
       bodyLimit: 10 * 1024 * 1024,
       maxBatchSize: 500,
@@ -52,6 +62,7 @@ export async function startApi(ctx: BenchContext, gateway?: Partial<GatewayConfi
     token,
     async close() {
       await app.close();
+      await auditLog.stop();
       await pool.end();
     },
   };

@@ -95,7 +95,12 @@ export function algorithmFor(hmacKey?: string): HashAlgorithm {
 
 /** Hex digest of one link. Throws when an HMAC row is checked without the key. */
 export function eventHash(previousHash: string, row: AuditRow, algorithm: HashAlgorithm, hmacKey?: string) {
-  const payload = previousHash + canonicalCore(row);
+  return linkHash(previousHash, canonicalCore(row), algorithm, hmacKey);
+}
+
+/** eventHash for a row whose canonicalCore is already computed (the writer reuses it for the log leaf). */
+export function linkHash(previousHash: string, core: string, algorithm: HashAlgorithm, hmacKey?: string) {
+  const payload = previousHash + core;
   if (algorithm === 'hmac-sha256') {
     if (!hmacKey) throw new Error('hmac-sha256 audit rows need the HMAC key (AUDIT_HMAC_KEY) to verify');
     return createHmac('sha256', hmacKey).update(payload).digest('hex');

@@ -1,14 +1,21 @@
 /**
- * The bytes of an audit event as a leaf of the log: canonical JSON of every field the
- * per-correlation hash covers (lib/audit/hash.ts) plus the chain fields themselves
- * (event_hash, previous_event_hash, hash_algorithm). Correlation and chain position
- * are inside, so moving an event to another correlation or place in its chain changes
- * its leaf. Legal-hold bookkeeping and stored_at are not: they may legitimately change
- * or are the database's own.
+ * The bytes of an audit event as a leaf of the log:
+ *
+ *   canonicalCore(row) LF event_hash LF previous_event_hash LF hash_algorithm
+ *
+ * canonicalCore is the canonical JSON the per-correlation hash covers
+ * (lib/audit/hash.ts: every field a caller supplies, correlation_id and
+ * chain_position included; it never contains a raw newline), and the chain fields
+ * follow it. Moving an event to another correlation or place in its chain, or
+ * changing its link, changes its leaf. Legal-hold bookkeeping and stored_at are
+ * not covered: they may legitimately change, or are the database's own.
+ *
+ * The writer computes the leaf when it links the row, before the database holds it,
+ * and queues it with the row (migrations/0007); verification recomputes it from the
+ * stored row.
  */
-import { stringify } from 'safe-stable-stringify';
-import { type AuditRow, CORE_FIELDS } from './hash.js';
-import { leafHash } from './merkle.js';
+import { type AuditRow, canonicalCore } from './hash.js';
+import { type Hash, leafHash } from './merkle.js';
 
 export interface ChainedRow extends AuditRow {
   event_hash: string;
@@ -16,14 +23,12 @@ export interface ChainedRow extends AuditRow {
   hash_algorithm: string;
 }
 
-export function logEntry(row: ChainedRow): Buffer {
-  const entry: Record<string, unknown> = {};
-  for (const f of CORE_FIELDS) entry[f] = row[f] ?? null;
-  entry.chain_position = Number(row.chain_position);
-  entry.event_hash = row.event_hash;
-  entry.previous_event_hash = row.previous_event_hash;
-  entry.hash_algorithm = row.hash_algorithm;
-  return Buffer.from(stringify(entry) as string);
+export function logEntryOf(core: string, eventHash: string, previousHash: string, algorithm: string): Buffer {
+  return Buffer.from(`${core}\n${eventHash}\n${previousHash}\n${algorithm}`);
 }
 
-export const eventLeafHash = (row: ChainedRow) => leafHash(logEntry(row));
+export function logEntry(row: ChainedRow): Buffer {
+  return logEntryOf(canonicalCore(row), row.event_hash, row.previous_event_hash, row.hash_algorithm);
+}
+
+export const eventLeafHash = (row: ChainedRow): Hash => leafHash(logEntry(row));

@@ -55,7 +55,7 @@ export interface SequenceResult {
   /** Another process holds the sequencer lock; nothing was done. */
   busy: boolean;
   sequenced: number;
-  /** Queued events whose row was gone before they could be sequenced. */
+  /** Queued events (from before migrations/0007) whose row was gone before they could be sequenced. */
   vanished: string[];
   /** The checkpoint signed by this run, if the tree grew (or had none yet). */
   checkpoint?: SignedCheckpoint;
@@ -124,11 +124,25 @@ export async function sequenceOnce(pool: pg.Pool, opts: SequenceOptions): Promis
     const range = new CompactRange(Number(s.tree_size), s.compact_range);
     await checkAgainstStore(client, range, opts.anchor);
 
-    const pending = await client.query<DbAuditRow & { seq: string; p_event_id: string }>(
-      `SELECT p.seq, p.event_id::text AS p_event_id, e.*
-         FROM (SELECT seq, event_id, event_date FROM audit_log_pending ORDER BY seq LIMIT $1) p
+    // Entries carry the leaf the writer computed; older ones (queued before
+    // migrations/0007) are hashed here from their row.
+    const pending = await client.query<
+      DbAuditRow & {
+        seq: string;
+        p_event_id: string;
+        p_event_date: string;
+        p_correlation_id: string | null;
+        p_chain_position: string | null;
+        p_leaf_hash: Buffer | null;
+      }
+    >(
+      `SELECT p.seq, p.event_id::text AS p_event_id, p.event_date::text AS p_event_date,
+              p.correlation_id AS p_correlation_id, p.chain_position AS p_chain_position,
+              p.leaf_hash AS p_leaf_hash, e.*
+         FROM (SELECT * FROM audit_log_pending ORDER BY seq LIMIT $1) p
          LEFT JOIN LATERAL (SELECT ${STORED_COLUMNS} FROM audit_events a
-                             WHERE a.event_id = p.event_id AND a.event_date = p.event_date) e ON true
+                             WHERE p.leaf_hash IS NULL
+                               AND a.event_id = p.event_id AND a.event_date = p.event_date) e ON true
         ORDER BY p.seq`,
       [opts.batchSize ?? 5000],
     );
@@ -138,19 +152,23 @@ export async function sequenceOnce(pool: pg.Pool, opts: SequenceOptions): Promis
     const nodes = { level: [] as number[], idx: [] as number[], hash: [] as Buffer[] };
     const vanished: string[] = [];
     for (const r of pending.rows) {
-      if (r.event_id === null) {
+      let entry: { cid: string; position: number; leaf: Buffer };
+      if (r.p_leaf_hash) {
+        entry = { cid: r.p_correlation_id!, position: Number(r.p_chain_position), leaf: r.p_leaf_hash };
+      } else if (r.event_id !== null) {
+        const row = fromDb(r) as unknown as ChainedRow;
+        entry = { cid: row.correlation_id, position: row.chain_position, leaf: eventLeafHash(row) };
+      } else {
         vanished.push(r.p_event_id);
         continue;
       }
-      const row = fromDb(r) as unknown as ChainedRow;
-      const leaf = eventLeafHash(row);
       leaves.idx.push(range.size);
-      leaves.ids.push(row.event_id);
-      leaves.dates.push(row.event_date);
-      leaves.cids.push(row.correlation_id);
-      positions.push(row.chain_position);
-      hashes.push(leaf);
-      for (const n of range.append(leaf)) {
+      leaves.ids.push(r.p_event_id);
+      leaves.dates.push(r.p_event_date);
+      leaves.cids.push(entry.cid);
+      positions.push(entry.position);
+      hashes.push(entry.leaf);
+      for (const n of range.append(entry.leaf)) {
         nodes.level.push(n.level);
         nodes.idx.push(n.index);
         nodes.hash.push(n.hash);

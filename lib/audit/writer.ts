@@ -10,7 +10,8 @@
  * - one chain per correlation_id: links are checked or read under
  *   pg_advisory_xact_lock(hashtext(correlation_id)), so concurrent writers queue
  *   instead of forking the chain;
- * - one multi-row INSERT per batch, not a round trip per row;
+ * - one multi-row INSERT per batch, not a round trip per row, which also queues the
+ *   rows for the audit log (lib/audit/log-sequencer.ts);
  * - an event dated outside every partition makes the partition
  *   (audit_ensure_partition) and the batch is retried.
  *
@@ -25,7 +26,16 @@
  *   COMMIT — it cannot be outrun, so a batch contended on every try still lands.
  */
 import type pg from 'pg';
-import { type AuditRow, algorithmFor, eventHash, GENESIS_HASH, type HashAlgorithm } from './hash.js';
+import {
+  type AuditRow,
+  algorithmFor,
+  canonicalCore,
+  GENESIS_HASH,
+  type HashAlgorithm,
+  linkHash,
+} from './hash.js';
+import { logEntryOf } from './log-entry.js';
+import { leafHash } from './merkle.js';
 import { toRow } from './rows.js';
 import type { AuditEventInput, AuditWriteResult, AuditWriter } from './types.js';
 
@@ -83,7 +93,10 @@ const LOOKUP_SQL = `
          WHERE correlation_id = c.id ORDER BY chain_position DESC LIMIT 1)) AS l
      ORDER BY l.chain_position DESC LIMIT 1) AS h`;
 
-const INSERT_SQL = `INSERT INTO audit_events (
+// The rows inserted are queued for the audit log, with the leaf hashes the writer
+// computed ($2 ids, $3 leaves), in the same statement (migrations/0007).
+const INSERT_SQL = `WITH ins AS (
+  INSERT INTO audit_events (
     event_id, event_date, version, event_timestamp, event_type, event_category, event_action,
     event_outcome, actor_type, actor_id, actor_ip, resource_type, resource_id, correlation_id,
     parent_event_id, parent_event_date, namespace, cluster_id, event_data, severity, duration_ms,
@@ -98,14 +111,20 @@ const INSERT_SQL = `INSERT INTO audit_events (
     r.hash_algorithm, h.correlation_id IS NOT NULL, h.reason, h.placed_by, h.placed_at
   FROM json_populate_recordset(NULL::audit_events, $1::json) WITH ORDINALITY AS r
   LEFT JOIN audit_legal_holds h ON h.correlation_id = r.correlation_id
-  ORDER BY r.ordinality`;
+  ORDER BY r.ordinality
+  RETURNING event_id, event_date, correlation_id, chain_position)
+INSERT INTO audit_log_pending (event_id, event_date, correlation_id, chain_position, leaf_hash)
+  SELECT ins.event_id, ins.event_date, ins.correlation_id, ins.chain_position, l.leaf
+    FROM ins JOIN unnest($2::uuid[], $3::bytea[]) AS l(id, leaf) ON l.id = ins.event_id`;
 
-const APPEND_SQL = 'SELECT r_kind, r_key, r_position, r_hash FROM audit_append($1, $2, $3, $4, $5)';
+const APPEND_SQL = 'SELECT r_kind, r_key, r_position, r_hash FROM audit_append($1, $2, $3, $4, $5, $6)';
 
 /** The batch linked against `headOf`: rows to insert, the heads it expected and the heads it leaves. */
 interface Linked {
   toInsert: Record<string, unknown>[];
   ids: string[];
+  /** Log leaf hashes, parallel to ids. */
+  leaves: Buffer[];
   expected: Map<string, Head | undefined>;
   after: Map<string, Head>;
 }
@@ -117,16 +136,19 @@ function link(
   algorithm: HashAlgorithm,
   hmacKey: string | undefined,
 ): Linked {
-  const out: Linked = { toInsert: [], ids: [], expected: new Map(), after: new Map() };
+  const out: Linked = { toInsert: [], ids: [], leaves: [], expected: new Map(), after: new Map() };
   for (const r of rows) {
     if (stored.has(r.event_id)) continue;
     if (!out.expected.has(r.correlation_id)) out.expected.set(r.correlation_id, headOf(r.correlation_id));
     const prev = out.after.get(r.correlation_id) ?? out.expected.get(r.correlation_id);
     const row: AuditRow = { ...r, chain_position: prev ? prev.position + 1 : 1 };
     const previous = prev?.hash ?? GENESIS_HASH;
-    const hash = eventHash(previous, row, algorithm, hmacKey);
+    const core = canonicalCore(row);
+    const hash = linkHash(previous, core, algorithm, hmacKey);
     out.toInsert.push({ ...row, event_hash: hash, previous_event_hash: previous, hash_algorithm: algorithm });
     out.ids.push(r.event_id);
+    // The log leaf, from the same canonical bytes, before the database holds the row.
+    out.leaves.push(leafHash(logEntryOf(core, hash, previous, algorithm)));
     out.after.set(r.correlation_id, { position: row.chain_position, hash });
   }
   return out;
@@ -177,6 +199,7 @@ export function createAuditWriter(pool: pg.Pool, opts: AuditWriterOptions = {}):
           correlations,
           correlations.map((c) => linked.expected.get(c)?.position ?? null),
           correlations.map((c) => linked.expected.get(c)?.hash ?? null),
+          linked.leaves,
         ],
       });
       const first = res.rows[0];
@@ -229,7 +252,7 @@ export function createAuditWriter(pool: pg.Pool, opts: AuditWriterOptions = {}):
         const res = await client.query({
           name: 'audit-writer-insert',
           text: INSERT_SQL,
-          values: [JSON.stringify(linked.toInsert)],
+          values: [JSON.stringify(linked.toInsert), linked.ids, linked.leaves],
         });
         inserted = res.rowCount ?? 0;
       }

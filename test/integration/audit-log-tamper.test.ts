@@ -25,7 +25,7 @@ interface Scenario {
 
 describe('audit log tamper detection (superuser, triggers off)', async () => {
   const databases: pg.Pool[] = [];
-  for (let i = 0; i < 7; i++) databases.push((await freshAuditDatabase()).pool);
+  for (let i = 0; i < 9; i++) databases.push((await freshAuditDatabase()).pool);
 
   /** Three correlations written in batches of four, a checkpoint after each batch: 12 entries. */
   async function scenario(pool: pg.Pool): Promise<Scenario> {
@@ -150,6 +150,49 @@ describe('audit log tamper detection (superuser, triggers off)', async () => {
     expect(v.problems.map((p) => [p.kind, p.log_index])).toEqual([
       ['modified-event', second!.idx],
       ['modified-event', third!.idx],
+    ]);
+  });
+
+  it('a row inserted behind the writer is reported as never logged', async () => {
+    const s = await scenario(databases[7]!);
+    const forged = '00000000-0000-4000-8000-00000000f0f0';
+    await asSuperuser(s.pool, (c) =>
+      c
+        .query(
+          `INSERT INTO audit_events SELECT $1::uuid, event_date, version, event_timestamp, event_type, event_category,
+             event_action, 'failure', actor_type, actor_id, actor_ip, resource_type, resource_id, correlation_id,
+             parent_event_id, parent_event_date, namespace, cluster_id, event_data, severity, duration_ms, error_code,
+             error_message, retention_days, is_sensitive, 99, event_hash, previous_event_hash, hash_algorithm
+             FROM audit_events WHERE event_id = $2`,
+          [forged, s.entries[0]!.event_id],
+        )
+        .then(),
+    );
+    await s.log.runOnce();
+    const v = await verify(s);
+    expect(v).toMatchObject({ is_valid: false, root_matches: true, first_bad_index: null });
+    expect(v.problems).toEqual([expect.objectContaining({ kind: 'unlogged-event', event_id: forged })]);
+  });
+
+  it('a row changed or deleted after its commit but before it was sequenced is still caught', async () => {
+    const s = await scenario(databases[8]!);
+    const cid = newCorrelation('late');
+    const late = [auditEvent(cid), auditEvent(cid)];
+    await createAuditWriter(s.pool).write(late);
+    // Before the sequencer ran: the leaves are already fixed by the writer.
+    await asSuperuser(s.pool, async (c) => {
+      await c.query(`UPDATE audit_events SET event_data = '{"forged": true}' WHERE event_id = $1`, [
+        late[0]!.event_id,
+      ]);
+      await c.query('DELETE FROM audit_events WHERE event_id = $1', [late[1]!.event_id]);
+    });
+    await s.log.runOnce();
+    const now = openCheckpoint(s.log.latest()!.note, s.log.verifiers);
+    const v = await verifyLog(s.pool, now, { verifiers: s.log.verifiers });
+    expect(v).toMatchObject({ is_valid: false, root_matches: true, first_bad_index: 12 });
+    expect(v.problems.map((p) => [p.kind, p.log_index])).toEqual([
+      ['modified-event', 12],
+      ['missing-event', 13],
     ]);
   });
 
