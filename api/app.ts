@@ -9,6 +9,7 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import type { Client } from '@temporalio/client';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type pg from 'pg';
+import { auditLogMetrics } from '../lib/audit/log-metrics.js';
 import type { AuditLog } from '../lib/audit/log-service.js';
 import type { AuditWriter } from '../lib/audit/types.js';
 import { createAuditWriter } from '../lib/audit/writer.js';
@@ -62,6 +63,7 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
   installProblemHandlers(app);
   installJsonDepthLimit(app);
   installMetrics(app, metrics);
+  if (opts.auditLog) auditLogMetrics(metrics.registry, opts.auditLog);
 
   await app.register(swagger, {
     openapi: {

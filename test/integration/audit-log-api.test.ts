@@ -61,6 +61,12 @@ describe('audit log API', async () => {
     expect(batch.checkpoint.tree_size).toBe(7);
   });
 
+  it('GET /metrics reports the log size and that signing is not refused', async () => {
+    const res = await app.inject({ method: 'GET', url: '/metrics' });
+    expect(res.body).toMatch(/^kubernaut_audit_log_tree_size 7$/m);
+    expect(res.body).toMatch(/^kubernaut_audit_log_signing_refused 0$/m);
+  });
+
   it('GET /checkpoints gives the latest and any issued size', async () => {
     const latest = (await get('/api/v1/audit/checkpoints')).json();
     expect(latest.tree_size).toBe(7);

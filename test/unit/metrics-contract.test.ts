@@ -12,6 +12,7 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { createMetrics, installMetrics } from '../../api/metrics.js';
 import { signalMetrics } from '../../api/routes/signal-common.js';
+import { auditLogMetrics } from '../../lib/audit/log-metrics.js';
 import { instrumentAuditWriter } from '../../lib/metrics/audit-writes.js';
 import { workerRegistry } from '../../workers/metrics.js';
 import { REPO } from '../deploy/manifests.js';
@@ -39,12 +40,13 @@ const ours = async (r: Registry) =>
   new Set((await r.getMetricsAsJSON()).map((m) => m.name).filter((n) => n.startsWith('kubernaut_')));
 
 async function apiRegistry(): Promise<Registry> {
-  // As api/app.ts wires them: the app's metrics, the signal routes' and the audit writer's.
+  // As api/app.ts wires them: the app's metrics, the signal routes', the audit writer's and the audit log's.
   const m = createMetrics();
   const app = Fastify();
   installMetrics(app, m);
   signalMetrics(m.registry);
   instrumentAuditWriter({ write: async () => ({ event_ids: [], inserted: 0 }) }, m.registry);
+  auditLogMetrics(m.registry, { status: () => ({ ok: true }) });
   await app.close();
   return m.registry;
 }
