@@ -213,10 +213,22 @@ export class AuditLog {
     this.anchorLoaded = true;
   }
 
+  private async publishedAtLeast(p: CheckpointPublisher, size: number): Promise<boolean> {
+    const note = await p.read().catch(() => undefined);
+    if (!note) return false;
+    try {
+      return openCheckpoint(note, this.verifiers, await this.origin()).size >= size;
+    } catch {
+      return false;
+    }
+  }
+
   private async publish(): Promise<void> {
     const c = this.current;
     if (!c || c.tree_size <= this.publishedSize) return;
     for (const p of this.opts.publishers ?? []) {
+      // Another replica may have published a newer one: never move a copy backwards.
+      if (await this.publishedAtLeast(p, c.tree_size)) continue;
       // A failed publication is retried on the next run (publishedSize stays behind).
       await p.write(c.note).catch((err) => {
         this.log(`publishing checkpoint ${c.tree_size} to ${p.target} failed: ${(err as Error).message}`);

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createAuditWriter } from '../../lib/audit/index.js';
@@ -159,6 +160,24 @@ describe('audit log sequencer', async () => {
     await w.write([auditEvent(newCorrelation())]);
     await unpublished.runOnce();
     expect(unpublished.latest()!.tree_size).toBe(3);
+  });
+
+  it('a replica that knows an older checkpoint never publishes it over a newer one', async () => {
+    const file = join(dir, 'replicas.checkpoint');
+    const [a, b] = [testLog(rotated, { file }), testLog(rotated, { file })];
+    const w = createAuditWriter(rotated);
+    await w.write([auditEvent(newCorrelation())]);
+    await a.runOnce();
+    const older = a.latest()!;
+    await w.write([auditEvent(newCorrelation())]);
+    await a.runOnce();
+    const newest = a.latest()!;
+    expect(readFileSync(file, 'utf8')).toBe(newest.note);
+    // Replica b last saw the older checkpoint (a busy run's refresh) and publishes it.
+    const replica = b as unknown as { current: unknown; publish(): Promise<void> };
+    replica.current = older;
+    await replica.publish();
+    expect(readFileSync(file, 'utf8')).toBe(newest.note);
   });
 
   it('publishes to a ConfigMap and reads it back as the anchor', async () => {
