@@ -9,4 +9,9 @@ export const REGRESSION_SEEDS: { seed: number; found: string }[] = [
     found:
       'I1: a run terminated in Verifying as it wrote Completed was closed out over it (Failed with outcome Remediated); regressions.test.ts plays it deterministically',
   },
+  {
+    seed: 3098246673,
+    found:
+      'I1: a discarded workflow task wrote Failed through a local activity; its retry, past the Analyzing deadline, wrote TimedOut over it',
+  },
 ];

@@ -186,9 +186,10 @@ async function settle(w: World, monitor: Monitor, run: ScheduleRun): Promise<voi
       ...run.rrs.map((r) => r.uid),
       ...run.restored.flatMap((r) => (r.restored ? [r.restored.metadata.uid!] : [])),
     ];
+    // One the monitor has not seen yet (just created) is open too.
     return uids.filter((uid) => {
       const r = monitor.rrs.get(uid);
-      return r && r.deletedAt === undefined && r.terminalAt === undefined;
+      return !r || (r.deletedAt === undefined && r.terminalAt === undefined);
     });
   };
   await eventually(
@@ -247,5 +248,6 @@ export function summarize(run: ScheduleRun, m: Monitor): string {
   const executions = [...m.wes.values()].filter((we) => we.rrUid && uids.has(we.rrUid));
   const decisions = run.decisions.map((d) => `${d.route}:${d.result}`);
   const took = Math.round((Date.now() - Math.min(...run.rrs.map((r) => r.createdAt))) / 1000);
-  return `took ${took} s; RRs: ${tally(ends)}; decisions: ${tally(decisions)}; executions: ${executions.length}; restored: ${run.restored.filter((r) => r.restored).length}`;
+  const blockedHolders = m.lockSamples.filter((l) => uids.has(l.holderUid)).length;
+  return `took ${took} s; RRs: ${tally(ends)}; decisions: ${tally(decisions)}; executions: ${executions.length}; restored: ${run.restored.filter((r) => r.restored).length}; Leases seen held by a Blocked RR: ${blockedHolders}`;
 }

@@ -139,16 +139,15 @@ export function generateSchedule(seed: number): Schedule {
         by: route === 'api' ? 'alice' : pick(DECIDERS),
       });
     }
-    // A late decision, after the RR ended: refused or ignored, never recorded.
-    if (approval && chance(0.1))
-      ops.push({
-        kind: 'decide',
-        rr: i,
-        when: { phase: 'terminal', delayMs: int(0, 300) },
-        route: pick(ROUTES),
-        decision: chance(0.5) ? 'approve' : 'reject',
-        by: pick(DECIDERS),
-      });
+    // A late decision, after the RR ended: refused or ignored, never recorded (an API
+    // call the same as an earlier one is that one, answered again).
+    if (approval && chance(0.1)) {
+      const when: Trigger = { phase: 'terminal', delayMs: int(0, 300) };
+      const route = pick(ROUTES);
+      const decision = chance(0.5) ? 'approve' : 'reject';
+      const by = pick(DECIDERS);
+      ops.push({ kind: 'decide', rr: i, when, route, decision, by: route === 'api' ? 'alice' : by });
+    }
     const interrupt = (): Trigger => ({ phase: pick(PHASES_TO_INTERRUPT), delayMs: int(0, 500) });
     const fate = rnd(); // about one RR in eight is deleted, one in eight has its run terminated
     if (fate < 0.12) {
