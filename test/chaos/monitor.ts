@@ -27,7 +27,12 @@ export interface WERecord {
   name: string;
   rrUid?: string;
   target: string;
-  /** Order of the watch events (one watch: the apiserver's order) and when. */
+  /**
+   * Order of the watch events (one watch: the apiserver's order) and when. A watch
+   * that breaks re-lists in name order, not time order; it says so on stderr
+   * ("[chaos monitor] watch … interrupted"), and an I2 report right after one is
+   * to be replayed before it is believed.
+   */
   runningSeq?: number;
   runningAt?: number;
   endSeq?: number;

@@ -10,10 +10,12 @@ import { type KubeObject, KubeObjects } from '../../activities/kube-objects.js';
 import { createRemediationActivities } from '../../activities/remediation.js';
 import { createAuditWriter } from '../../lib/audit/writer.js';
 import { loadKubeConfig } from '../../lib/kube/client.js';
+import { kubeRequest } from '../../lib/kube/raw.js';
 import { closeOut } from '../../workers/close-out.js';
 import { workflowIdFor } from '../../workflows/definitions.js';
-import { sampleRemediationRequest } from '../harness/fixtures.js';
-import { stackInfo, testNamespace, uniqueName } from '../harness/index.js';
+import { fingerprintOf, sampleRemediationRequest } from '../harness/fixtures.js';
+import { eventually, stackInfo, testNamespace, uniqueName } from '../harness/index.js';
+import { completedAnalysis, completedEnrichment, useRemediationHarness } from '../harness/remediation.js';
 
 describe('a terminal status is final (I1), whoever writes after it', () => {
   const kc = loadKubeConfig(stackInfo().kubeconfigPath);
@@ -102,5 +104,72 @@ describe('a terminal status is final (I1), whoever writes after it', () => {
     const after = await objects.get('remediationrequests', namespace, rr.metadata.name);
     expect(after?.status).toMatchObject(failed);
     expect(after?.status?.completionStatus).not.toHaveProperty('timeoutPhase');
+  });
+});
+
+describe('one actor per target (I2): a deleted holder has not let go until its execution has stopped', () => {
+  // A short safety re-check: nothing signals the waiting RR when a deleted one lets go.
+  const h = useRemediationHarness({ safetyRecheckMs: 1_000 }, { reconcileIntervalMs: 1_000 });
+  const we = (rr: string) => h.objects.get('workflowexecutions', h.namespace, `we-${rr}`);
+  const holdExecution = (rr: string, held: boolean) =>
+    kubeRequest(
+      h.objects.kc,
+      'PATCH',
+      `/apis/kubernaut.ai/v1alpha1/namespaces/${h.namespace}/workflowexecutions/we-${rr}`,
+      { metadata: { finalizers: held ? ['chaos.kubernaut.ai/controller'] : null } },
+      'application/merge-patch+json',
+    );
+
+  async function toExecution(rr: string) {
+    await h.waitForChild('SignalProcessing', `sp-${rr}`);
+    await h.setStatus('SignalProcessing', `sp-${rr}`, completedEnrichment);
+    await h.waitForChild('AIAnalysis', `ai-${rr}`);
+    await h.setStatus('AIAnalysis', `ai-${rr}`, completedAnalysis(false));
+  }
+
+  /*
+   * Seed 1014328468: an RR was deleted while its execution ran; its workflow marked
+   * the execution cancelled and waited for the stop, holding the lock — but the next
+   * RR on the target found the holder gone, no bundle Job, and took the lock over:
+   * its execution started 0.6 s before the first one was confirmed stopped.
+   */
+  it('an RR deleted while its execution runs keeps the next RR on the target waiting (ResourceBusy) until the execution is confirmed stopped', async () => {
+    const target = uniqueName('web');
+    const first = await h.createRR({ target });
+    await toExecution(first);
+    await h.waitForChild('WorkflowExecution', `we-${first}`);
+    // The controller claims it: the action runs.
+    await h.setStatus('WorkflowExecution', `we-${first}`, {
+      phase: 'Running',
+      startTime: new Date().toISOString(),
+      executionStatus: { status: 'Running' },
+    });
+    await h.waitForPhase(first, ['Executing']);
+
+    // Its controller holds it with a finalizer (as an external one cleaning up after
+    // itself does), so it outlives its RR, as it does until the garbage collector gets to it.
+    await holdExecution(first, true);
+    try {
+      await h.deleteRR(first);
+      await eventually('the first execution to be cancelled, its stop not yet confirmed', async () => {
+        const s = (await we(first))?.status;
+        return s?.phase === 'Failed' && (s.executionStatus as { status?: string }).status === 'Stopping';
+      });
+
+      const second = await h.createRR({ target, fingerprint: fingerprintOf(`other-signal:${target}`) });
+      await toExecution(second);
+      const routed = await h.waitForPhase(second, ['Blocked', 'Executing']);
+      expect(routed.status?.overallPhase, String(routed.status?.message)).toBe('Blocked');
+      expect(routed.status?.routingStatus).toMatchObject({ blockReason: 'ResourceBusy' });
+      expect(await we(second)).toBeNull();
+
+      // The controller confirms the stop: now the target is free.
+      await h.setStatus('WorkflowExecution', `we-${first}`, {
+        executionStatus: { status: 'Stopped', reason: 'ParentCancelled' },
+      });
+      await h.waitForPhase(second, ['Executing'], 30_000);
+    } finally {
+      await holdExecution(first, false);
+    }
   });
 });

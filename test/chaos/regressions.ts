@@ -14,4 +14,9 @@ export const REGRESSION_SEEDS: { seed: number; found: string }[] = [
     found:
       'I1: a discarded workflow task wrote Failed through a local activity; its retry, past the Analyzing deadline, wrote TimedOut over it',
   },
+  {
+    seed: 1014328468,
+    found:
+      'I2: an RR deleted while its execution ran was taken for a stale lock holder (no bundle Job) before its execution was confirmed stopped',
+  },
 ];
