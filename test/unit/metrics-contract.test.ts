@@ -26,7 +26,7 @@ function documented(): Record<string, Set<string>> {
   for (const line of read('docs/metrics.md').split('\n')) {
     const heading = /^## (.+)$/.exec(line);
     if (heading) section = heading[1]!;
-    const row = /^\| `([a-z_:]+)` \|/.exec(line);
+    const row = /^\| `([a-z_:]+)` +\|/.exec(line);
     if (!row) continue;
     const names = out[section] ?? new Set<string>();
     names.add(row[1]!);
