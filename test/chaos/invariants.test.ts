@@ -118,10 +118,15 @@ describe('randomized schedules: the safety invariants hold together', () => {
     const schedule = generateSchedule(seed);
     say(`${label} seed=${seed}: ${describeSchedule(schedule)}`);
     // The executor reads each RR's planned execution by name, known once it is created.
+    const replay = `replay: CHAOS_SEED=${seed} npm run test:chaos`;
+    const named = (err: Error) => {
+      err.message = `seed ${seed} (${replay}): ${err.message}`;
+      throw err;
+    };
     const run = await runSchedule(w, monitor, schedule, (name, rr) => {
       executions.set(name, { ms: rr.executionMs, fails: rr.executionFails, stopMs: rr.stopMs });
-    });
-    const found = await checkAll(w, run, monitor);
+    }).catch(named);
+    const found = await checkAll(w, run, monitor).catch(named);
     const violations = found.filter((v) => !v.note);
     for (const n of found.filter((v) => v.note)) say(`seed=${seed} note (${n.invariant}): ${n.message}`);
     say(`seed=${seed} ${summarize(run, monitor)}`);
@@ -133,10 +138,7 @@ describe('randomized schedules: the safety invariants hold together', () => {
     if (violations.length || plan.replay) await keep(w, seed, run, monitor);
     // The schedule's RRs are done with: keep the namespace small for the next one.
     await Promise.all(run.rrs.map((rr) => deleteRR(w, rr.name).catch(() => {})));
-    expect(
-      violations,
-      `seed ${seed} broke an invariant (replay: CHAOS_SEED=${seed} npm run test:chaos):\n${report}`,
-    ).toEqual([]);
+    expect(violations, `seed ${seed} broke an invariant (${replay}):\n${report}`).toEqual([]);
   }
 
   const n = plan.seeds.length;
