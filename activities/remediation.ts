@@ -135,9 +135,9 @@ export function createRemediationActivities({ kc, audit }: ActivityDeps) {
      * Local: a re-run after a lost workflow task rewrites the same view. But the
      * earlier attempt may still be running on a stalled worker, so its write can
      * land after a later step's: a non-terminal one is overwritten by the next
-     * status write, and a terminal status is never replaced by a non-terminal one
-     * ('stale') — the workflow writes nothing after its terminal status, and the
-     * launcher starts no workflow for a terminal RR.
+     * status write, and a terminal status is never replaced at all ('stale') — the
+     * workflow writes nothing after its terminal status, the reconciler's close-out
+     * racing it loses, and the launcher starts no workflow for a terminal RR.
      */
     async writeRemediationStatus(input: {
       namespace: string;
@@ -148,11 +148,10 @@ export function createRemediationActivities({ kc, audit }: ActivityDeps) {
       for (let attempt = 1; ; attempt++) {
         const current = await objects.get('remediationrequests', input.namespace, input.name);
         if (!current || current.metadata.uid !== input.uid) return 'gone';
-        if (
-          isTerminalPhase(current.status?.overallPhase as string) &&
-          !isTerminalPhase(input.status.overallPhase as string)
-        )
-          return 'stale';
+        // A terminal status is final: nothing replaces it, not even another terminal
+        // one (a close-out racing the workflow's own finish, or a local activity of a
+        // discarded workflow task writing TimedOut over Failed).
+        if (isTerminalPhase(current.status?.overallPhase as string)) return 'stale';
         try {
           // Conditioned on the version read, so a terminal status written since the
           // check above makes this write conflict and look again.

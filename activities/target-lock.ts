@@ -8,12 +8,15 @@
 import { createHash } from 'node:crypto';
 import * as k8s from '@kubernetes/client-node';
 import { isTerminalPhase } from '../lib/domain.js';
-import { bundleJobNamespace, bundleJobRunning } from '../lib/execution-stop.js';
+import { bundleJobNamespace, bundleJobRunning, statusSaysStopped } from '../lib/execution-stop.js';
 import { childName } from '../lib/kinds.js';
 import { isConflict, isNotFound, kubeClients } from '../lib/kube/client.js';
 import type { TargetResource } from '../lib/remediation-request.js';
 import { targetDisplay } from '../lib/remediation-request.js';
 import type { KubeObject } from './kube-objects.js';
+
+/** How long a failed or cancelled execution that has not confirmed its stop still holds the target. */
+const STOP_GRACE_MS = 60_000;
 
 export interface LockRef {
   namespace: string;
@@ -62,8 +65,33 @@ export function createTargetLock(kc: k8s.KubeConfig) {
     } catch (err) {
       if (!isNotFound(err)) throw err;
     }
+    // A holder that ended or was deleted still acts while its execution has not
+    // confirmed it stopped (I2) — for a bounded grace after it was failed or
+    // cancelled, since a controller that never writes Stopped (Kubernaut's own) must
+    // not keep the target locked for ever; after that only a running Job keeps it.
+    const weName = childName('WorkflowExecution', holder);
+    const we = await readExecution(ref.namespace, weName);
+    if (we && !statusSaysStopped(we.status ?? {})) {
+      const ended = Date.parse(String(we.status?.completionTime ?? ''));
+      if (!(we.status?.phase === 'Failed' && ended && Date.now() - ended > STOP_GRACE_MS)) return true;
+    }
     const jobNamespace = bundleJobNamespace(ref.target.namespace, ref.namespace);
-    return bundleJobRunning(kc, jobNamespace, childName('WorkflowExecution', holder));
+    return bundleJobRunning(kc, jobNamespace, weName);
+  }
+
+  async function readExecution(namespace: string, name: string): Promise<KubeObject | null> {
+    try {
+      return (await custom.getNamespacedCustomObject({
+        group: 'kubernaut.ai',
+        version: 'v1alpha1',
+        namespace,
+        plural: 'workflowexecutions',
+        name,
+      })) as KubeObject;
+    } catch (err) {
+      if (isNotFound(err)) return null;
+      throw err;
+    }
   }
 
   return {

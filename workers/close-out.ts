@@ -15,6 +15,7 @@ import type { ExecutionStopActivities } from '../activities/execution-stop.js';
 import type { HeldLockActivities } from '../activities/held-locks.js';
 import type { KubeObject, KubeObjects } from '../activities/kube-objects.js';
 import type { RemediationActivities } from '../activities/remediation.js';
+import { isTerminalPhase } from '../lib/domain.js';
 import { CHILD_KINDS, type ChildKind, notificationName } from '../lib/kinds.js';
 import type { RemediationRequestSpec } from '../lib/remediation-request.js';
 import { targetDisplay } from '../lib/remediation-request.js';
@@ -75,6 +76,12 @@ export async function closeOut(
   const namespace = rr.metadata.namespace ?? 'default';
   const name = rr.metadata.name;
   const uid = rr.metadata.uid!;
+  // The listed copy may be older than the run's end: a run that finished after all
+  // (its status written as it closed) is not closed out — no escalation, no failure row.
+  const fresh = await objects.get('remediationrequests', namespace, name);
+  if (!fresh || fresh.metadata.uid !== uid) return 'gone';
+  if (isTerminalPhase(fresh.status?.overallPhase as string | undefined)) return 'closed';
+  rr = fresh;
   const spec = rr.spec as unknown as RemediationRequestSpec;
   const status = (rr.status ?? {}) as Record<string, unknown>;
   const fromPhase = (status.overallPhase as string | undefined) ?? 'Pending';
