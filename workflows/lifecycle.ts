@@ -9,8 +9,10 @@
  * (invariant I1, docs/invariants.md).
  */
 import { ActivityFailure, ApplicationFailure } from '@temporalio/common';
-import { CancellationScope, isCancellation, sleep } from '@temporalio/workflow';
+import { CancellationScope, isCancellation, patched, sleep } from '@temporalio/workflow';
+import type { ChildSnapshot } from '../activities/remediation.js';
 import type { RemediationPhase } from '../lib/domain.js';
+import type { ChildKind } from '../lib/kinds.js';
 import { targetDisplay } from '../lib/remediation-request.js';
 import type { Remediation } from './context.js';
 import type { ResolvedTimeouts, TimeoutKey } from './timeouts.js';
@@ -25,6 +27,8 @@ const FAILURE_PHASE: Record<string, string> = {
   Executing: 'WorkflowExecution',
   Blocked: 'Blocked',
 };
+
+const LAST_LOOK_PATCH = 'deadline-last-look';
 
 /** A phase that ended the remediation hands back the final view. */
 export interface Ended {
@@ -93,6 +97,23 @@ export class Lifecycle {
   async within<T>(deadline: number, body: () => Promise<T>): Promise<T | 'deadline'> {
     if (!this.racing) return body();
     return raceDeadline(deadline, body);
+  }
+
+  /**
+   * A child that finished before its deadline counts, even if the workflow sees it
+   * only after (a worker that was down): when the deadline cancelled the wait, look
+   * at the child once more, as the wait's own loop did before phases raced their
+   * deadlines (histories from before `deadline-last-look` replay without the look).
+   */
+  async lastLook<T>(
+    got: T | 'deadline',
+    kind: ChildKind,
+    name: string,
+    done: (s: Record<string, unknown>) => boolean,
+  ): Promise<T | ChildSnapshot | 'deadline'> {
+    if (got !== 'deadline' || !patched(LAST_LOOK_PATCH)) return got;
+    const snap = await this.r.steps.readChild({ kind, namespace: this.r.owner.namespace, name });
+    return snap && done(snap.status) ? snap : 'deadline';
   }
 
   async fail(phase: string, reason: string, manualReview = false): Promise<Ended> {

@@ -50,11 +50,12 @@ export async function processing(l: Lifecycle): Promise<ChildSnapshot | Ended> {
   l.step = 'Processing';
   const name = childName('SignalProcessing', r.owner.name);
   const deadline = l.deadlineFor('processing');
-  const sp = await l.within(deadline, async () => {
+  const raced = await l.within(deadline, async () => {
     await r.createChild('SignalProcessing', name, signalProcessingSpec(r.owner, r.spec, iso(deadline)));
     await r.enter('Processing', `Enriching the signal (${name})`);
     return r.waitForChild('SignalProcessing', name, finished, deadline);
   });
+  const sp = await l.lastLook(raced, 'SignalProcessing', name, finished);
   if (sp === 'deadline' || sp === 'timeout' || sp === 'interrupted') return l.timedOut('Processing');
   if (sp.status.phase === 'Failed')
     return l.fail('Processing', reasonOf(sp.status, 'signal processing failed'));
@@ -74,11 +75,12 @@ export async function analyzing(l: Lifecycle, sp: ChildSnapshot): Promise<Analys
   l.step = 'Analyzing';
   const name = childName('AIAnalysis', r.owner.name);
   const deadline = l.deadlineFor('analyzing');
-  const aa = await l.within(deadline, async () => {
+  const raced = await l.within(deadline, async () => {
     await r.createChild('AIAnalysis', name, aiAnalysisSpec(r.owner, r.spec, sp.status, iso(deadline)));
     await r.enter('Analyzing', `Analysing the root cause (${name})`);
     return r.waitForChild('AIAnalysis', name, finished, deadline);
   });
+  const aa = await l.lastLook(raced, 'AIAnalysis', name, finished);
   if (aa === 'deadline' || aa === 'timeout' || aa === 'interrupted') return l.timedOut('Analyzing');
   const review = (aa.status.review ?? {}) as { needsHumanReview?: boolean; humanReviewReason?: string };
   if (aa.status.phase === 'Failed') {
@@ -249,7 +251,7 @@ export async function verifying(
   l.step = 'Verifying';
   const name = childName('EffectivenessAssessment', r.owner.name);
   const deadline = l.deadlineFor('verifying');
-  const ea = await l.within(deadline, async () => {
+  const raced = await l.within(deadline, async () => {
     await r.createChild(
       'EffectivenessAssessment',
       name,
@@ -258,6 +260,7 @@ export async function verifying(
     await r.enter('Verifying', `Assessing the effect on ${targetDisplay(a.target)} (${name})`);
     return r.waitForChild('EffectivenessAssessment', name, finished, deadline);
   });
+  const ea = await l.lastLook(raced, 'EffectivenessAssessment', name, finished);
   if (ea === 'deadline' || ea === 'timeout' || ea === 'interrupted') {
     if (Date.now() >= l.globalDeadline) return l.timedOut('Verifying');
     return ended(
