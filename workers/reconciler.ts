@@ -15,8 +15,7 @@ import { type Client, WorkflowNotFoundError } from '@temporalio/client';
 import type pg from 'pg';
 import { createHeldLockActivities } from '../activities/held-locks.js';
 import { type KubeObject, KubeObjects } from '../activities/kube-objects.js';
-import { createRemediationActivities } from '../activities/remediation.js';
-import type { AuditWriter } from '../lib/audit/types.js';
+import type { RemediationActivities } from '../activities/remediation.js';
 import { isTerminalPhase } from '../lib/domain.js';
 import { kubeClients } from '../lib/kube/client.js';
 import { RECONSTRUCTED_LABEL } from '../lib/reconstruct/build.js';
@@ -30,7 +29,8 @@ import { startRemediation } from './start-remediation.js';
 export interface ReconcilerOptions {
   client: Client;
   kc: KubeConfig;
-  audit: AuditWriter;
+  /** The worker's own activities (one set of clients per process), called directly. */
+  activities: RemediationActivities;
   pool: pg.Pool;
   taskQueue: string;
   namespace?: string;
@@ -54,7 +54,7 @@ export function startReconciler(opts: ReconcilerOptions): Reconciler {
   const objects = new KubeObjects(opts.kc);
   const { custom } = kubeClients(opts.kc);
   const acts = {
-    ...createRemediationActivities({ kc: opts.kc, audit: opts.audit }),
+    ...opts.activities,
     ...createHeldLockActivities(opts.kc),
   };
   let stopped = false;

@@ -85,6 +85,7 @@ export async function startWorkerRuntime(cfg: WorkerRuntimeConfig): Promise<Work
 
   // Bundled ahead and cached on disk (workers/workflow-bundle.ts), not by webpack in this process.
   const codePath = await ensureWorkflowBundle(log);
+  const activities = createRemediationActivities({ kc, audit });
   const nativeConnection = await NativeConnection.connect({ address: cfg.temporalAddress });
   const worker = await Worker.create({
     connection: nativeConnection,
@@ -93,7 +94,7 @@ export async function startWorkerRuntime(cfg: WorkerRuntimeConfig): Promise<Work
     workflowBundle: { codePath },
     maxCachedWorkflows: cfg.maxCachedWorkflows ?? 100,
     // Refusals (403, 422, …) become non-retryable: Kubernaut's Category C (activities/error-categories.ts).
-    activities: withErrorCategories(createRemediationActivities({ kc, audit })),
+    activities: withErrorCategories(activities),
   });
   const running = worker.run();
 
@@ -103,7 +104,7 @@ export async function startWorkerRuntime(cfg: WorkerRuntimeConfig): Promise<Work
   const reconciler = startReconciler({
     client,
     kc,
-    audit,
+    activities,
     pool,
     taskQueue,
     namespace: cfg.watchNamespace,
