@@ -7,10 +7,11 @@ import type pg from 'pg';
 import { workflowIdFor } from '../../workflows/definitions.js';
 import type { Monitor, RARRecord, WERecord } from './monitor.js';
 import { boundOf, runningOfDeleted, type ScheduleRun } from './run.js';
+import { checkI6 } from './signals.js';
 import type { World } from './world.js';
 
 export interface Violation {
-  invariant: 'I1' | 'I2' | 'I3' | 'I4' | 'I5' | 'I7' | 'run';
+  invariant: 'I1' | 'I2' | 'I3' | 'I4' | 'I5' | 'I6' | 'I7' | 'run';
   message: string;
   /** Worth a look, but what the design says happens: printed, not failed. */
   note?: true;
@@ -248,6 +249,7 @@ export async function checkAll(w: World, run: ScheduleRun, m: Monitor): Promise<
     ...(await checkI3(run, m, w.h.pool)),
     ...(await checkI4(w, run, m)),
     ...(await checkI5(w, run)),
+    ...(await checkI6(w, run.alerts, m)),
     ...(await checkI7(run, m, w.h.pool)),
   ];
 }

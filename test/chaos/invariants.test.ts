@@ -4,7 +4,7 @@
  * targets with approvals and rejections racing by every route, deletes,
  * terminations, restores from the audit trail, worker restarts and SIGKILLs,
  * apiserver refusals and short timeouts — and after each, I1–I5 and I7 checked
- * together. Every schedule prints its seed; `CHAOS_SEED=<seed> npm run test:chaos`
+ * together (I6 through alerts to the gateway). Every schedule prints its seed; `CHAOS_SEED=<seed> npm run test:chaos`
  * replays one (test/chaos/README.md).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -14,6 +14,8 @@ import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../api/app.js';
+import { loadGatewayConfig } from '../../api/gateway-config.js';
+import { loadKubeConfig } from '../../lib/kube/client.js';
 import { workflowIdFor } from '../../workflows/definitions.js';
 import { stackInfo, testNamespace } from '../harness/index.js';
 import { useRemediationHarness } from '../harness/remediation.js';
@@ -26,6 +28,7 @@ import { REGRESSION_SEEDS } from './regressions.js';
 import { Replica } from './replica.js';
 import { runSchedule, type ScheduleRun, summarize } from './run.js';
 import { describeSchedule, generateSchedule, operationCount } from './schedule.js';
+import { ALERTMANAGER_TOKEN } from './signals.js';
 import { deleteRR, type World } from './world.js';
 
 const plan = runPlan();
@@ -81,7 +84,20 @@ describe('randomized schedules: the safety invariants hold together', () => {
       config: {
         bodyLimit: 1024 * 1024,
         maxBatchSize: 10,
-        tokens: [{ token: 'alice-token', name: 'alice', roles: ['approver'], kind: 'user' }],
+        tokens: [
+          { token: 'alice-token', name: 'alice', roles: ['approver'], kind: 'user' },
+          {
+            token: ALERTMANAGER_TOKEN,
+            name: 'system:serviceaccount:monitoring:alertmanager',
+            roles: ['writer'],
+            kind: 'service',
+          },
+        ],
+      },
+      // The gateway creates its RRs where the worker watches (I6: signals.ts).
+      gateway: {
+        kubeConfig: loadKubeConfig(stackInfo().kubeconfigPath),
+        config: { ...loadGatewayConfig({}), controllerNamespace: h.namespace },
       },
     });
     const s = stackInfo();

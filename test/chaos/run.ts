@@ -8,9 +8,10 @@ import { WorkflowNotFoundError } from '@temporalio/client';
 import type { KubeObject } from '../../activities/kube-objects.js';
 import { workflowIdFor } from '../../workflows/definitions.js';
 import { eventually } from '../harness/index.js';
-import { RECONCILE_INTERVAL_MS } from './config.js';
+import { DEFAULT_GLOBAL_MS, RECONCILE_INTERVAL_MS } from './config.js';
 import type { Monitor } from './monitor.js';
 import type { Op, RRPlan, Schedule, Trigger } from './schedule.js';
+import { type AlertAnswer, ranWithin, sendAlert } from './signals.js';
 import {
   createRR,
   createTarget,
@@ -51,6 +52,8 @@ export interface ScheduleRun {
   terminated: { name: string; uid: string; result: string }[];
   /** Restored RRs: the new object, or why there is none. */
   restored: { name: string; originalUid: string; restored?: KubeObject; why?: string }[];
+  /** Alerts through the gateway, and the answers (I6). */
+  alerts: AlertAnswer[];
   /** Milliseconds added to every RR's I1 bound. */
   slackMs: number;
   errors: string[];
@@ -69,6 +72,7 @@ export async function runSchedule(
     deleted: [],
     terminated: [],
     restored: [],
+    alerts: [],
     slackMs: BASE_SLACK_MS,
     errors: [],
   };
@@ -123,6 +127,35 @@ export async function runSchedule(
       await w.replica.kill();
       return;
     }
+    if (op.kind === 'alert') {
+      await at(op.atMs);
+      const answer = await sendAlert(w, targets[op.target]!, false);
+      run.alerts.push(answer);
+      if (answer.outcome === 'created' && answer.rr) {
+        // A remediation of the schedule's like any other: I1 holds it to the default timeouts.
+        const object = (await w.h.objects.get('remediationrequests', w.h.namespace, answer.rr))!;
+        const plan: RRPlan = {
+          target: op.target,
+          signal: 'primary',
+          createAtMs: op.atMs,
+          timeouts: {},
+          globalMs: DEFAULT_GLOBAL_MS,
+          executionMs: 1_000,
+          executionFails: false,
+          stopMs: 200,
+        };
+        onCreated(answer.rr, plan);
+        run.rrs.push({
+          index: -1,
+          plan,
+          name: answer.rr,
+          uid: object.metadata.uid!,
+          createdAt: answer.at,
+          object,
+        });
+      }
+      return;
+    }
     if (op.kind === 'refuse') {
       await at(op.atMs);
       const from = Date.now();
@@ -170,7 +203,30 @@ export async function runSchedule(
   await Promise.all([...created.values()].map((p) => p.catch((e: Error) => run.errors.push(e.message))));
   await Promise.all(ops);
   await settle(w, monitor, run);
+  await alertAfterSettling(w, run, targets);
   return run;
+}
+
+/**
+ * I6 once more, where it must hold without a race: every RR of the schedule is
+ * terminal now (or I1 says otherwise), so an alert for each target opens a new
+ * remediation, which runs; it is then deleted. Also records whether the RRs alerts
+ * created during the schedule ran.
+ */
+async function alertAfterSettling(
+  w: World,
+  run: ScheduleRun,
+  targets: { namespace: string; name: string }[],
+) {
+  for (const a of run.alerts) if (a.outcome === 'created' && a.rr) a.ran = await ranWithin(w, a.rr, 2_000);
+  for (const target of targets) {
+    const answer = await sendAlert(w, target, true);
+    if (answer.outcome === 'created' && answer.rr) {
+      answer.ran = await ranWithin(w, answer.rr, 20_000);
+      await deleteRR(w, answer.rr).catch(() => {});
+    }
+    run.alerts.push(answer);
+  }
 }
 
 /** The latest moment an RR of this run may become terminal (I1). */
@@ -249,5 +305,6 @@ export function summarize(run: ScheduleRun, m: Monitor): string {
   const decisions = run.decisions.map((d) => `${d.route}:${d.result}`);
   const took = Math.round((Date.now() - Math.min(...run.rrs.map((r) => r.createdAt))) / 1000);
   const blockedHolders = m.lockSamples.filter((l) => uids.has(l.holderUid)).length;
-  return `took ${took} s; RRs: ${tally(ends)}; decisions: ${tally(decisions)}; executions: ${executions.length}; restored: ${run.restored.filter((r) => r.restored).length}; Leases seen held by a Blocked RR: ${blockedHolders}`;
+  const alerts = run.alerts.map((a) => `${a.probe ? 'after:' : ''}${a.outcome ?? a.status}`);
+  return `took ${took} s; RRs: ${tally(ends)}; decisions: ${tally(decisions)}; alerts: ${tally(alerts)}; executions: ${executions.length}; restored: ${run.restored.filter((r) => r.restored).length}; Leases seen held by a Blocked RR: ${blockedHolders}`;
 }

@@ -54,7 +54,9 @@ export type Op =
   | { kind: 'reconstruct'; rr: number; when: Trigger }
   | { kind: 'restart'; atMs: number; downMs: number }
   | { kind: 'kill'; atMs: number; lifeMs: number }
-  | { kind: 'refuse'; atMs: number; forMs: number; plural: RefusedPlural };
+  | { kind: 'refuse'; atMs: number; forMs: number; plural: RefusedPlural }
+  /** An Alertmanager alert for a target through the gateway (I6; signals.ts). */
+  | { kind: 'alert'; target: number; atMs: number };
 
 export const REFUSABLE = [
   'signalprocessings',
@@ -165,13 +167,37 @@ export function generateSchedule(seed: number): Schedule {
   const refusals = chance(0.35) ? int(1, 2) : 0;
   for (let k = 0; k < refusals; k++)
     ops.push({ kind: 'refuse', atMs: int(0, 8_000), forMs: int(1_000, 4_000), plural: pick(REFUSABLE) });
+  ops.push(...alertOps(seed, targets.length));
   return { seed, targets, rrs, ops };
+}
+
+/**
+ * Alerts through the gateway, from their own stream of the seed: the schedules seeds
+ * gave before alerts existed (the regression seeds among them) keep their operations.
+ */
+function alertOps(seed: number, targets: number): Op[] {
+  const rnd = mulberry32((seed ^ 0x16a1e47) >>> 0);
+  const int = (lo: number, hi: number) => lo + Math.floor(rnd() * (hi - lo + 1));
+  return Array.from({ length: int(1, 4) }, () => ({
+    kind: 'alert' as const,
+    target: int(0, targets - 1),
+    atMs: int(500, 15_000),
+  }));
 }
 
 /** One line per schedule, printed before it runs: enough to see what a seed does. */
 export function describeSchedule(s: Schedule): string {
   const count = (k: Op['kind']) => s.ops.filter((o) => o.kind === k).length;
-  const kinds = ['decide', 'delete', 'terminate', 'reconstruct', 'restart', 'kill', 'refuse'] as const;
+  const kinds = [
+    'decide',
+    'delete',
+    'terminate',
+    'reconstruct',
+    'restart',
+    'kill',
+    'refuse',
+    'alert',
+  ] as const;
   const ops = kinds
     .filter((k) => count(k))
     .map((k) => `${k}×${count(k)}`)

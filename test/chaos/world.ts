@@ -26,6 +26,7 @@ import type { RemediationHarness } from '../harness/remediation.js';
 import { genesisEvent } from '../reconstruct/reconstruct-fixtures.js';
 import type { Replica } from './replica.js';
 import type { RefusedPlural, Route } from './schedule.js';
+import { claimForGateway, gatewayFingerprint } from './signals.js';
 
 /** A moment the schedule chose (an operation's time), not a wait for a condition. */
 export const pause = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -80,12 +81,17 @@ export async function createRR(
   const rr = sampleRemediationRequest(h.namespace, name, target.name) as unknown as KubeObject;
   const spec = rr.spec as Record<string, unknown> & { targetResource: { namespace?: string } };
   spec.targetResource.namespace = target.namespace;
-  spec.signalFingerprint = fingerprintOf(`${signal}:${target.namespace}/${target.name}`);
+  // The primary signal is the one alerts for the target carry: the gateway's fingerprint.
+  spec.signalFingerprint =
+    signal === 'primary'
+      ? gatewayFingerprint(target)
+      : fingerprintOf(`${signal}:${target.namespace}/${target.name}`);
   rr.metadata.annotations = Object.fromEntries(
     Object.entries(timeouts).map(([k, v]) => [`kubernaut.ai/timeout-${k}`, v]),
   );
   const created = await h.objects.create('remediationrequests', h.namespace, rr);
   h.created.push(workflowIdFor(h.namespace, name));
+  if (signal === 'primary') await claimForGateway(w, created, spec.signalFingerprint as string);
   return created;
 }
 
