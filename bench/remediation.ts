@@ -8,7 +8,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
-import { workflowIdFor } from '../workflows/definitions.js';
+import { workflowIdFor } from '../lib/remediation-messages.js';
 import { spawnTs, stopChild, waitForOutput } from './child-process.js';
 import { type BenchContext, scale } from './context.js';
 import { benchKube, inBatches } from './kube-fixtures.js';

@@ -9,7 +9,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
-import { workflowIdFor } from '../workflows/definitions.js';
+import { workflowIdFor } from '../lib/remediation-messages.js';
 import { rssMb, spawnBuilt, stopChild, waitForOutput } from './child-process.js';
 import { type BenchContext, scale } from './context.js';
 import { benchKube, inBatches } from './kube-fixtures.js';

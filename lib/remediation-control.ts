@@ -11,8 +11,8 @@ import {
   rejectUpdate,
   statusQuery,
   workflowIdFor,
-} from '../workflows/definitions.js';
-import type { RemediationView } from '../workflows/view.js';
+} from './remediation-messages.js';
+import type { RemediationView } from './remediation-view.js';
 
 export class ControlError extends Error {
   constructor(

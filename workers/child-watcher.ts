@@ -10,7 +10,7 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import type { Client } from '@temporalio/client';
 import type { KubeObject } from '../activities/kube-objects.js';
 import { CHILD_KINDS, type ChildKind } from '../lib/kinds.js';
-import { childStatusChangedSignal, workflowIdFor } from '../workflows/definitions.js';
+import { childStatusChangedSignal, workflowIdFor } from '../lib/remediation-messages.js';
 import { type RunningInformer, watchKind } from './informer.js';
 import { signalDurably } from './signal-durably.js';
 

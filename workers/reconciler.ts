@@ -19,7 +19,7 @@ import type { RemediationActivities } from '../activities/remediation.js';
 import { isTerminalPhase } from '../lib/domain.js';
 import { kubeClients } from '../lib/kube/client.js';
 import { RECONSTRUCTED_LABEL } from '../lib/reconstruct/build.js';
-import { workflowIdFor } from '../workflows/definitions.js';
+import { workflowIdFor } from '../lib/remediation-messages.js';
 import type { RemediationInput } from '../workflows/remediation.js';
 import { CLOSE_OUT_REASON, type ClosedRunStatus, closeOut } from './close-out.js';
 import { workerMetrics } from './metrics.js';

@@ -19,7 +19,7 @@ import {
 } from '../lib/health/readiness.js';
 import { loadKubeConfig } from '../lib/kube/client.js';
 import { instrumentAuditWriter } from '../lib/metrics/audit-writes.js';
-import { TASK_QUEUE } from '../workflows/definitions.js';
+import { TASK_QUEUE } from '../lib/remediation-messages.js';
 import type { RemediationInput } from '../workflows/remediation.js';
 import { startChildWatchers } from './child-watcher.js';
 import { type ControllersConfig, controllersConfigFromEnv } from './controllers/config.js';

@@ -19,9 +19,9 @@ import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/com
 import type { KubeObject } from '../activities/kube-objects.js';
 import { isTerminalPhase } from '../lib/domain.js';
 import { RECONSTRUCTED_LABEL } from '../lib/reconstruct/build.js';
+import { workflowIdFor } from '../lib/remediation-messages.js';
 import type { RemediationRequestSpec } from '../lib/remediation-request.js';
 import { targetDisplay } from '../lib/remediation-request.js';
-import { workflowIdFor } from '../workflows/definitions.js';
 import type { RemediationInput } from '../workflows/remediation.js';
 
 /**

@@ -11,10 +11,10 @@ import type { ChildSnapshot } from '../activities/remediation.js';
 import type { AuditEventInput } from '../lib/audit/types.js';
 import type { ApprovalDecision } from '../lib/domain.js';
 import { childName } from '../lib/kinds.js';
+import type { ApprovalState } from '../lib/remediation-view.js';
 import { acts } from './activities.js';
 import { approvalPriority, approvalRequestSpec, enrichment, type Selection } from './children.js';
 import type { Remediation } from './context.js';
-import type { ApprovalState } from './view.js';
 
 export type Decision = ApprovalDecision;
 type Via = NonNullable<ApprovalState['decidedVia']>;

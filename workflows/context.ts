@@ -18,12 +18,12 @@ import type { RemediationOutcome, RemediationPhase } from '../lib/domain.js';
 import { type ChildKind, notificationName } from '../lib/kinds.js';
 import type { RemediationRequestSpec, TargetResource } from '../lib/remediation-request.js';
 import { targetDisplay } from '../lib/remediation-request.js';
+import type { RemediationView } from '../lib/remediation-view.js';
 import { acts, LOCAL_STEPS_PATCH, localActs, type StepActivities } from './activities.js';
 import { type NotificationContent, notificationSpec, type Owner } from './children.js';
 import { executionStopped } from './execution-stop.js';
 import { SA } from './search-attributes.js';
 import { projectStatus } from './status-projection.js';
-import type { RemediationView } from './view.js';
 
 export interface Settings {
   /** Safety-net re-read of a child while waiting for its watcher signal. */

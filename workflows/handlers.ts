@@ -7,13 +7,6 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { condition, patched, setHandler } from '@temporalio/workflow';
 import {
-  APPROVAL_ARBITER_PATCH,
-  auditIgnoredDecision,
-  decisionRefusal,
-  lostDecisionMessage,
-} from './approval.js';
-import type { Remediation } from './context.js';
-import {
   approveSignal,
   approveUpdate,
   childStatusChangedSignal,
@@ -22,7 +15,14 @@ import {
   rejectUpdate,
   routingChangedSignal,
   statusQuery,
-} from './definitions.js';
+} from '../lib/remediation-messages.js';
+import {
+  APPROVAL_ARBITER_PATCH,
+  auditIgnoredDecision,
+  decisionRefusal,
+  lostDecisionMessage,
+} from './approval.js';
+import type { Remediation } from './context.js';
 
 export function installHandlers(r: Remediation) {
   setHandler(statusQuery, () => r.view);

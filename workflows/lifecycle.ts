@@ -14,9 +14,9 @@ import type { ChildSnapshot } from '../activities/remediation.js';
 import type { RemediationPhase } from '../lib/domain.js';
 import type { ChildKind } from '../lib/kinds.js';
 import { targetDisplay } from '../lib/remediation-request.js';
+import type { RemediationView } from '../lib/remediation-view.js';
 import type { Remediation } from './context.js';
 import type { ResolvedTimeouts, TimeoutKey } from './timeouts.js';
-import type { RemediationView } from './view.js';
 
 /** failurePhase in Kubernaut's vocabulary: the kind of child (or step) that failed. */
 const FAILURE_PHASE: Record<string, string> = {

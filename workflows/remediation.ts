@@ -13,6 +13,7 @@ import type { ChildSnapshot } from '../activities/remediation.js';
 import type { ChildKind } from '../lib/kinds.js';
 import type { RemediationRequestSpec } from '../lib/remediation-request.js';
 import { targetDisplay } from '../lib/remediation-request.js';
+import type { RemediationView } from '../lib/remediation-view.js';
 import { acts } from './activities.js';
 import { Remediation, type Settings } from './context.js';
 import { cancelExecution } from './execution-stop.js';
@@ -20,7 +21,6 @@ import { installHandlers } from './handlers.js';
 import { isEnded, Lifecycle, refusalOf } from './lifecycle.js';
 import { type Analysis, analyzing, approval, executing, processing, routing, verifying } from './phases.js';
 import { resolveTimeouts, type TimeoutConfig } from './timeouts.js';
-import type { RemediationView } from './view.js';
 
 export interface RemediationInput {
   namespace: string;

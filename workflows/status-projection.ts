@@ -6,7 +6,7 @@
 import { API_VERSION, isTerminalPhase } from '../lib/domain.js';
 import type { RemediationRequestSpec } from '../lib/remediation-request.js';
 import { targetDisplay } from '../lib/remediation-request.js';
-import type { ChildRef, RemediationView } from './view.js';
+import type { ChildRef, RemediationView } from '../lib/remediation-view.js';
 
 const ref = (namespace: string, c?: ChildRef) =>
   c ? { apiVersion: API_VERSION, kind: c.kind, name: c.name, namespace } : undefined;

@@ -4,7 +4,7 @@
  * Each check answers violations in words: which RR, what happened, when.
  */
 import type pg from 'pg';
-import { workflowIdFor } from '../../workflows/definitions.js';
+import { workflowIdFor } from '../../lib/remediation-messages.js';
 import type { Monitor, RARRecord, WERecord } from './monitor.js';
 import { boundOf, runningOfDeleted, type ScheduleRun } from './run.js';
 import { checkI6 } from './signals.js';

@@ -16,7 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../api/app.js';
 import { loadGatewayConfig } from '../../api/gateway-config.js';
 import { loadKubeConfig } from '../../lib/kube/client.js';
-import { workflowIdFor } from '../../workflows/definitions.js';
+import { workflowIdFor } from '../../lib/remediation-messages.js';
 import { stackInfo, testNamespace } from '../harness/index.js';
 import { useRemediationHarness } from '../harness/remediation.js';
 import { labelNamespace } from '../harness/workloads.js';

@@ -6,7 +6,7 @@
  */
 import { WorkflowNotFoundError } from '@temporalio/client';
 import type { KubeObject } from '../../activities/kube-objects.js';
-import { workflowIdFor } from '../../workflows/definitions.js';
+import { workflowIdFor } from '../../lib/remediation-messages.js';
 import { eventually } from '../harness/index.js';
 import { DEFAULT_GLOBAL_MS, RECONCILE_INTERVAL_MS } from './config.js';
 import type { Monitor } from './monitor.js';

@@ -14,7 +14,7 @@
 import type { KubeObject } from '../../activities/kube-objects.js';
 import { ClaimStore } from '../../lib/gateway/claim.js';
 import { signalFingerprint } from '../../lib/gateway/fingerprint.js';
-import { workflowIdFor } from '../../workflows/definitions.js';
+import { workflowIdFor } from '../../lib/remediation-messages.js';
 import { eventually } from '../harness/index.js';
 import { RECONCILE_INTERVAL_MS } from './config.js';
 import type { Monitor } from './monitor.js';

@@ -19,7 +19,7 @@ import {
   rejectSignal,
   rejectUpdate,
   workflowIdFor,
-} from '../../workflows/definitions.js';
+} from '../../lib/remediation-messages.js';
 import { fingerprintOf, sampleRemediationRequest } from '../harness/fixtures.js';
 import { eventually, kube, stackInfo, uniqueName } from '../harness/index.js';
 import type { RemediationHarness } from '../harness/remediation.js';

@@ -11,7 +11,7 @@ import formatsModule from 'ajv-formats';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { createAuditWriter } from '../../lib/audit/writer.js';
-import { rejectUpdate, workflowIdFor } from '../../workflows/definitions.js';
+import { rejectUpdate, workflowIdFor } from '../../lib/remediation-messages.js';
 import { eventually } from '../harness/index.js';
 import { completedAnalysis, completedEnrichment, useRemediationHarness } from '../harness/remediation.js';
 import { auditApp } from '../integration/audit-api-fixtures.js';

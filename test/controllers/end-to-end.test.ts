@@ -8,9 +8,9 @@
  * test plays it: the Deployment's pods are marked Ready as they appear.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { approveUpdate, workflowIdFor } from '../../lib/remediation-messages.js';
 import { RESTARTED_AT } from '../../workers/controllers/actions.js';
 import { CONTROLLER_NAMES } from '../../workers/controllers/config.js';
-import { approveUpdate, workflowIdFor } from '../../workflows/definitions.js';
 import { eventually, kube, uniqueName } from '../harness/index.js';
 import { useRemediationHarness } from '../harness/remediation.js';
 import { startWebhookReceiver } from '../harness/webhook-receiver.js';

@@ -10,7 +10,7 @@ import { createAuditWriter } from '../../lib/audit/writer.js';
 import { signalDeduplicatedEvent, signalReceivedEvent } from '../../lib/gateway/audit-events.js';
 import { DeduplicationRecorder } from '../../lib/gateway/deduplication.js';
 import { RemediationRequestStore } from '../../lib/gateway/rr-store.js';
-import { approveUpdate, rejectUpdate, workflowIdFor } from '../../workflows/definitions.js';
+import { approveUpdate, rejectUpdate, workflowIdFor } from '../../lib/remediation-messages.js';
 import { eventually, kube, testNamespace, uniqueName } from '../harness/index.js';
 import { completedAnalysis, completedEnrichment, useRemediationHarness } from '../harness/remediation.js';
 import { auditApp } from '../integration/audit-api-fixtures.js';

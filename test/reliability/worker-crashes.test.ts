@@ -17,7 +17,7 @@ import { mulberry32 as prng } from '../../bench/stats.js';
 import { verifyChain } from '../../lib/audit/verify.js';
 import { CHILD_KINDS } from '../../lib/kinds.js';
 import { loadKubeConfig } from '../../lib/kube/client.js';
-import { approveUpdate, workflowIdFor } from '../../workflows/definitions.js';
+import { approveUpdate, workflowIdFor } from '../../lib/remediation-messages.js';
 import { sampleRemediationRequest } from '../harness/fixtures.js';
 import { eventually, kube, stackInfo, testNamespace, uniqueName } from '../harness/index.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../harness/webhook-receiver.js';

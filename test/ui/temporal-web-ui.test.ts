@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { chromium } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { workflowIdFor } from '../../workflows/definitions.js';
+import { workflowIdFor } from '../../lib/remediation-messages.js';
 import { stackInfo } from '../harness/index.js';
 import { useRemediationHarness } from '../harness/remediation.js';
 

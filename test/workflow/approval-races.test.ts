@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KubeObject } from '../../activities/kube-objects.js';
 import { buildApp } from '../../api/app.js';
 import type { KubeHttpError } from '../../lib/kube/raw.js';
-import { approveSignal, approveUpdate, rejectSignal, workflowIdFor } from '../../workflows/definitions.js';
+import { approveSignal, approveUpdate, rejectSignal, workflowIdFor } from '../../lib/remediation-messages.js';
 import { recordHistories } from '../harness/histories.js';
 import { eventually, stackInfo } from '../harness/index.js';
 import { completedAnalysis, completedEnrichment, useRemediationHarness } from '../harness/remediation.js';

@@ -6,8 +6,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { KubeObject } from '../../activities/kube-objects.js';
+import { workflowIdFor } from '../../lib/remediation-messages.js';
 import { startRemediation } from '../../workers/start-remediation.js';
-import { workflowIdFor } from '../../workflows/definitions.js';
 import { sampleRemediationRequest } from '../harness/fixtures.js';
 import { eventually } from '../harness/index.js';
 import { useRemediationHarness } from '../harness/remediation.js';

@@ -13,7 +13,7 @@ import * as k8s from '@kubernetes/client-node';
 import { afterAll, describe, expect, it } from 'vitest';
 import { jobNameFor } from '../../lib/execution-stop.js';
 import { kubeRequest } from '../../lib/kube/raw.js';
-import { workflowIdFor } from '../../workflows/definitions.js';
+import { workflowIdFor } from '../../lib/remediation-messages.js';
 import { fingerprintOf } from '../harness/fixtures.js';
 import { recordHistories } from '../harness/histories.js';
 import { eventually, kube, uniqueName } from '../harness/index.js';

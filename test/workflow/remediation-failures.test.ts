@@ -1,6 +1,6 @@
 import { WorkflowIdConflictPolicy } from '@temporalio/common';
 import { afterAll, describe, expect, it } from 'vitest';
-import { TASK_QUEUE, workflowIdFor } from '../../workflows/definitions.js';
+import { TASK_QUEUE, workflowIdFor } from '../../lib/remediation-messages.js';
 import { recordHistories } from '../harness/histories.js';
 import { eventually } from '../harness/index.js';
 import { completedAnalysis, completedEnrichment, useRemediationHarness } from '../harness/remediation.js';

@@ -1,13 +1,13 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { verifyChain } from '../../lib/audit/index.js';
-import { specHash } from '../../lib/spec-hash.js';
 import {
   approveSignal,
   approveUpdate,
   rejectUpdate,
   statusQuery,
   workflowIdFor,
-} from '../../workflows/definitions.js';
+} from '../../lib/remediation-messages.js';
+import { specHash } from '../../lib/spec-hash.js';
 import { recordHistories } from '../harness/histories.js';
 import { eventually, kube, uniqueName } from '../harness/index.js';
 import { completedAnalysis, completedEnrichment, useRemediationHarness } from '../harness/remediation.js';

@@ -10,7 +10,7 @@ import type { KubeObject } from '../../activities/kube-objects.js';
 import { createAuditWriter } from '../../lib/audit/writer.js';
 import { loadKubeConfig } from '../../lib/kube/client.js';
 import { reconstructRemediationRequest } from '../../lib/reconstruct/index.js';
-import { approveUpdate, workflowIdFor } from '../../workflows/definitions.js';
+import { approveUpdate, workflowIdFor } from '../../lib/remediation-messages.js';
 import { sampleRemediationRequest } from '../harness/fixtures.js';
 import { eventually, stackInfo, uniqueName } from '../harness/index.js';
 import { completedEnrichment, useRemediationHarness } from '../harness/remediation.js';

@@ -12,7 +12,7 @@ import type { FastifyInstance } from 'fastify';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { KubeObject } from '../../activities/kube-objects.js';
 import { reconstructRemediationRequest } from '../../lib/reconstruct/index.js';
-import { workflowIdFor } from '../../workflows/definitions.js';
+import { workflowIdFor } from '../../lib/remediation-messages.js';
 import {
   alertmanagerPayload,
   deploymentWithPods,

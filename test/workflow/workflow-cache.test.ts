@@ -5,7 +5,7 @@
  * audited once.
  */
 import { describe, expect, it } from 'vitest';
-import { approveSignal, workflowIdFor } from '../../workflows/definitions.js';
+import { approveSignal, workflowIdFor } from '../../lib/remediation-messages.js';
 import { eventually } from '../harness/index.js';
 import { useRemediationHarness } from '../harness/remediation.js';
 

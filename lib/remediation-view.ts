@@ -2,7 +2,7 @@
  * The live view of a remediation, kept by the workflow and returned by the
  * `status` query; the RR status written to Kubernetes is projected from it.
  */
-import type { ApprovalDecision, RemediationOutcome, RemediationPhase } from '../lib/domain.js';
+import type { ApprovalDecision, RemediationOutcome, RemediationPhase } from './domain.js';
 
 export interface ChildRef {
   kind: string;

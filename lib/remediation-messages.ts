@@ -3,7 +3,7 @@
  * what it answers. Imported by the workflow, the worker's watchers, the API and CLI.
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { RemediationView } from './view.js';
+import type { RemediationView } from './remediation-view.js';
 
 export const TASK_QUEUE = 'kubernaut-remediation';
 export const workflowIdFor = (namespace: string, name: string) => `rr/${namespace}/${name}`;
