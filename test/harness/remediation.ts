@@ -57,6 +57,10 @@ export interface HarnessOptions {
   maxCachedWorkflows?: number;
   /** Time between the reconciler's passes (default: the runtime's, 30 s). */
   reconcileIntervalMs?: number;
+  /** Where the worker finds PostgreSQL (default the stack's; read when it starts, e.g. through a proxy). */
+  databaseUrl?: () => string;
+  /** The worker's kubeconfig (default the stack's; read when it starts). */
+  kubeconfigPath?: () => string;
 }
 
 export function useRemediationHarness(
@@ -72,8 +76,8 @@ export function useRemediationHarness(
     startWorkerRuntime({
       temporalAddress: stackInfo().temporalAddress,
       temporalNamespace: stackInfo().temporalNamespace,
-      databaseUrl: stackInfo().databaseUrl,
-      kubeconfigPath: stackInfo().kubeconfigPath,
+      databaseUrl: opts.databaseUrl?.() ?? stackInfo().databaseUrl,
+      kubeconfigPath: opts.kubeconfigPath?.() ?? stackInfo().kubeconfigPath,
       taskQueue,
       watchNamespace: h.namespace,
       settings: { safetyRecheckMs: 60_000, ...settings },
