@@ -1,11 +1,13 @@
 /**
  * RFC 7807 problem details for every error the API returns, and the error handler
  * that turns Fastify's and PostgreSQL's errors into them. Bad input is always a 4xx
- * problem; only genuine faults become 500, without internals in the body.
+ * problem; PostgreSQL unreachable is a 503 (retry later); only genuine faults become
+ * 500, without internals in the body.
  */
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { InvalidCursorError } from '../lib/audit/query.js';
 import { AuditInputError } from '../lib/audit/rows.js';
+import { isDatabaseUnavailable } from '../lib/db.js';
 
 export const PROBLEM_BASE = 'https://kubernaut.ai/problems/';
 
@@ -84,6 +86,14 @@ function toProblem(err: FastifyError & { code?: string }): ProblemError {
   // PostgreSQL data exceptions (class 22: bad text encoding, NUL bytes, out-of-range numbers) are bad input.
   if (typeof err.code === 'string' && /^22[0-9A-Z]{3}$/.test(err.code)) {
     return badRequest(`the database refused a value: ${err.message}`);
+  }
+  if (isDatabaseUnavailable(err)) {
+    return new ProblemError(
+      503,
+      'service-unavailable',
+      'Service Unavailable',
+      'PostgreSQL cannot be reached now; retry later',
+    );
   }
   const status = err.statusCode ?? 500;
   if (status >= 400 && status < 500) {

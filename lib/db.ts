@@ -23,3 +23,31 @@ export function createPool(
   });
   return pool;
 }
+
+/** Node's codes for a connection that could not be made or was lost. */
+const NETWORK_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+]);
+
+/**
+ * True when `err` says PostgreSQL could not be reached or dropped the connection —
+ * a fault of the moment, worth a retry (the API answers 503) — rather than a
+ * refusal of the statement: a network error, SQLSTATE class 08 (connection
+ * exception), 57P01–57P03 (shutting down, starting up), 53300 (too many
+ * connections), or pg's own connection-lost and connect-timeout errors (no code).
+ */
+export function isDatabaseUnavailable(err: unknown): boolean {
+  const e = err as { code?: unknown; message?: unknown } | null;
+  const code = typeof e?.code === 'string' ? e.code : '';
+  if (NETWORK_CODES.has(code) || /^08[0-9A-Z]{3}$/.test(code) || /^57P0[1-3]$/.test(code) || code === '53300')
+    return true;
+  const message = typeof e?.message === 'string' ? e.message : '';
+  return /^(Connection terminated|timeout exceeded when trying to connect)/.test(message);
+}

@@ -36,9 +36,12 @@ describe('runbook: stuck remediations', () => {
 
     const readyz = await curl(`${probe.url}/readyz`);
     expect(readyz.status).toBe(503);
-    const { checks } = JSON.parse(readyz.body) as { checks: Record<string, { status: string; error?: string }> };
+    const { checks } = JSON.parse(readyz.body) as {
+      checks: Record<string, { status: string; error?: string }>;
+    };
     expect(checks.worker).toMatchObject({ status: 'failed', error: 'worker is STOPPED' });
-    for (const ok of ['postgres', 'temporal', 'kubernetes']) expect(checks[ok], ok).toMatchObject({ status: 'ok' });
+    for (const ok of ['postgres', 'temporal', 'kubernetes'])
+      expect(checks[ok], ok).toMatchObject({ status: 'ok' });
 
     // The action: a worker polling again; the workflow fires its overdue timeout.
     await h.restartWorker();

@@ -21,8 +21,7 @@ describe('runbook: worker not ready', () => {
   afterAll(() => proxy?.close());
   const h = useRemediationHarness({}, { databaseUrl: () => throughProxy(stackInfo().databaseUrl, proxy) });
   const probe = useWorkerProbePort(() => h.runtime.readiness());
-  const readyGauge = async () =>
-    grep((await curl(`${probe.url}/metrics`)).body, 'kubernaut_worker_ready{');
+  const readyGauge = async () => grep((await curl(`${probe.url}/metrics`)).body, 'kubernaut_worker_ready{');
 
   it('PostgreSQL unreachable → not ready; curl /readyz names postgres; ready again once it answers', async () => {
     expect((await curl(`${probe.url}/readyz`)).status).toBe(200);
@@ -35,13 +34,20 @@ describe('runbook: worker not ready', () => {
 
     const readyz = await curl(`${probe.url}/readyz`);
     expect(readyz.status).toBe(503);
-    const body = JSON.parse(readyz.body) as { status: string; checks: Record<string, { status: string; error?: string }> };
+    const body = JSON.parse(readyz.body) as {
+      status: string;
+      checks: Record<string, { status: string; error?: string }>;
+    };
     expect(body.status).toBe('not-ready');
     expect(body.checks.postgres).toMatchObject({ status: 'failed', error: expect.any(String) });
-    for (const ok of ['temporal', 'kubernetes', 'worker']) expect(body.checks[ok], ok).toMatchObject({ status: 'ok' });
+    for (const ok of ['temporal', 'kubernetes', 'worker'])
+      expect(body.checks[ok], ok).toMatchObject({ status: 'ok' });
 
     proxy.accept();
-    await eventually('the worker ready again without a restart', async () => (await curl(`${probe.url}/readyz`)).status === 200);
+    await eventually(
+      'the worker ready again without a restart',
+      async () => (await curl(`${probe.url}/readyz`)).status === 200,
+    );
     expect(sampleValue(await readyGauge(), 'kubernaut_worker_ready{check="all"}')).toBe(1);
   });
 });
