@@ -31,18 +31,18 @@ export async function startTcpProxy(targetHost: string, targetPort: number): Pro
     s.on('error', () => {});
   };
   const pipe = (from: Socket, to: Socket) => {
-    from.on('data', (chunk) => {
-      const forward = () => {
+    const later = (fn: () => void) => (proxy.delayMs > 0 ? setTimeout(fn, proxy.delayMs) : fn());
+    from.on('data', (chunk) =>
+      later(() => {
         if (!to.destroyed) to.write(chunk);
-      };
-      if (proxy.delayMs > 0) setTimeout(forward, proxy.delayMs);
-      else forward();
-    });
-    from.on('end', () => {
-      setTimeout(() => to.end(), proxy.delayMs);
-    });
-    from.on('close', () => {
-      if (!to.destroyed) to.resetAndDestroy();
+      }),
+    );
+    // A side closing cleanly is passed on cleanly (after the data it sent); only an
+    // error is passed on as a reset, which would discard data still unread.
+    from.on('end', () => later(() => to.end()));
+    from.on('close', (hadError) => {
+      if (hadError && !to.destroyed) to.resetAndDestroy();
+      else later(() => to.end());
     });
   };
   const server = createServer((client) => {
