@@ -5,7 +5,7 @@
  * runs, names the RR's workflow.
  */
 import { describe, expect, it } from 'vitest';
-import { workflowIdFor } from '../../workflows/definitions.js';
+import { workflowIdFor } from '../../lib/remediation-messages.js';
 import { eventually } from '../harness/index.js';
 import { curl, grep, sampleValue, temporal, useWorkerProbePort } from '../harness/operator.js';
 import { useRemediationHarness } from '../harness/remediation.js';
