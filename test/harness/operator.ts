@@ -50,10 +50,7 @@ export const kubernaut = (args: string[], env: Record<string, string> = {}): Pro
 
 /** `temporal <args>`: the Temporal CLI binary the embedded stack runs. */
 export async function temporal(args: string[]): Promise<Run> {
-  return run((await resolveTool('temporal')).path, args, {
-    ...operatorEnv(),
-    TEMPORAL_CLI_SHOW_STACKS: undefined,
-  });
+  return run((await resolveTool('temporal')).path, args, operatorEnv());
 }
 
 /** `curl -s <url>`: the status and the body, whatever the status. */
