@@ -5,7 +5,7 @@
  */
 import { API_VERSION } from '../domain.js';
 import type { FieldTree } from './fields-tree.js';
-import type { ParsedEvent, Selected } from './parse.js';
+import type { ChildName, ParsedEvent, Selected } from './parse.js';
 import type { FieldSource } from './types.js';
 
 /** What the trail shows happened; validation expects the fields these imply. */
@@ -19,6 +19,8 @@ export interface Evidence {
   /** A later phase showed the routing block gone (the RR went on to execute). */
   blockCleared?: boolean;
   selected: boolean;
+  /** Phases entered by an event that gives their start time. */
+  entered: Set<string>;
 }
 
 export const newEvidence = (): Evidence => ({
@@ -28,6 +30,7 @@ export const newEvidence = (): Evidence => ({
   decided: false,
   blocked: false,
   selected: false,
+  entered: new Set(),
 });
 
 export const PHASE_START_FIELD: Record<string, string> = {
@@ -53,14 +56,31 @@ const ref = (kind: string, name: string, namespace: string | undefined) => ({
   ...(namespace ? { namespace } : {}),
 });
 
-function selection(t: FieldTree, s: Selected, src: FieldSource) {
+/** A child an event names, unless a transition already recorded it (ours carry child_refs). */
+function namedChild(t: FieldTree, c: ChildName | undefined, src: FieldSource, namespace?: string) {
+  const field = c && CHILD_REF_FIELD[c.kind];
+  if (!c || !field || t.has(`status.phaseProgress.${field}`)) return;
+  t.set(`status.phaseProgress.${field}`, ref(c.kind, c.name, namespace), src);
+}
+
+/**
+ * The selected workflow. Kubernaut's CRD requires workflowId, version and
+ * executionBundle together, so a selection naming only the workflow (Kubernaut's
+ * AIAnalysis and approval events) records its display name and confidence and leaves
+ * the ref to an event that has all three. Returns whether the ref is set.
+ */
+function selection(t: FieldTree, s: Selected, src: FieldSource): boolean {
   const w = 'status.workflowSelection';
-  t.set(`${w}.selectedWorkflowRef.workflowId`, s.workflowId, src);
-  t.set(`${w}.selectedWorkflowRef.version`, s.version, src);
-  t.set(`${w}.selectedWorkflowRef.executionBundle`, s.executionBundle, src);
+  const known = t.has(`${w}.selectedWorkflowRef.workflowId`);
+  if (known || (s.version && s.executionBundle)) {
+    t.set(`${w}.selectedWorkflowRef.workflowId`, s.workflowId, src);
+    t.set(`${w}.selectedWorkflowRef.version`, s.version, src);
+    t.set(`${w}.selectedWorkflowRef.executionBundle`, s.executionBundle, src);
+  }
   t.set(`${w}.workflowDisplayName`, s.workflowId, src);
   // The status carries confidence as a decimal string, as Kubernaut's CRD has it.
   if (s.confidence !== undefined) t.set(`${w}.confidence`, s.confidence.toFixed(2), src);
+  return t.has(`${w}.selectedWorkflowRef.workflowId`);
 }
 
 /** Applies one event's status fields; `namespace` is the RR's (child refs live beside it). */
@@ -86,6 +106,7 @@ export function applyStatusEvent(t: FieldTree, ev: Evidence, e: ParsedEvent, nam
       t.set('status.message', p.message, src);
       const startField = PHASE_START_FIELD[p.to];
       if (startField) t.set(`status.phaseProgress.${startField}`, p.phaseStartTime, src);
+      ev.entered.add(p.to);
       for (const [kind, name] of Object.entries(p.childRefs ?? {})) {
         const field = CHILD_REF_FIELD[kind];
         if (field) t.set(`status.phaseProgress.${field}`, ref(kind, name, namespace), src);
@@ -124,6 +145,9 @@ export function applyStatusEvent(t: FieldTree, ev: Evidence, e: ParsedEvent, nam
       return;
     case 'approval-requested':
       ev.approvalRequested = true;
+      if (p.selection && !t.has('status.workflowSelection.selectedWorkflowRef.workflowId')) {
+        ev.selected = selection(t, p.selection, src) || ev.selected;
+      }
       ev.reached.add('AwaitingApproval');
       t.set('status.approval.required', true, src);
       t.set('status.approval.requestName', p.requestName, src);
@@ -141,15 +165,14 @@ export function applyStatusEvent(t: FieldTree, ev: Evidence, e: ParsedEvent, nam
       return;
     case 'analysis-completed':
       ev.reached.add('Analyzing');
+      namedChild(t, p.child, src, namespace);
       if (p.approvalRequired !== undefined) t.set('status.approval.required', p.approvalRequired, src);
-      if (p.selection) {
-        ev.selected = true;
-        selection(t, p.selection, src);
-      }
+      if (p.selection) ev.selected = selection(t, p.selection, src) || ev.selected;
       return;
     case 'selection-completed':
       ev.selected = true;
       ev.reached.add('Executing');
+      namedChild(t, p.child, src, namespace);
       selection(t, p.selection, src);
       return;
     case 'finished': {
@@ -160,7 +183,10 @@ export function applyStatusEvent(t: FieldTree, ev: Evidence, e: ParsedEvent, nam
       t.set('status.completedAt', p.completedAt, src);
       t.set('status.message', p.message, src);
       const c = 'status.completionStatus';
-      t.set(`${c}.outcome`, p.outcome, src);
+      // An inferred outcome does not override one a verification event stated.
+      if (!p.outcomeDerived || !t.has(`${c}.outcome`)) {
+        t.set(`${c}.outcome`, p.outcome, p.outcomeDerived ? { ...src, via: 'derived' } : src);
+      }
       t.set(`${c}.failurePhase`, p.failurePhase, src);
       t.set(`${c}.failureReason`, p.failureReason, src);
       t.set(`${c}.timeoutPhase`, p.timeoutPhase, src);
@@ -171,6 +197,15 @@ export function applyStatusEvent(t: FieldTree, ev: Evidence, e: ParsedEvent, nam
     }
     case 'reached':
       ev.reached.add(p.phase);
+      namedChild(t, p.child, src, namespace);
+      if (p.selection) ev.selected = selection(t, p.selection, src) || ev.selected;
+      return;
+    case 'verified':
+      t.set('status.completionStatus.outcome', p.outcome, src);
+      return;
+    case 'manual-review':
+      t.set('status.completionStatus.requiresManualReview', true, src);
+      t.set('status.message', p.message, src);
       return;
     default:
       return;

@@ -48,7 +48,14 @@ export function mapEvents(correlationId: string, events: ParsedEvent[]): Mapped 
   }
   const g = genesis?.payload as Genesis | undefined;
   if (genesis && g) {
-    for (const [k, v] of Object.entries(g.spec)) t.set(`spec.${k}`, v, genesis.source);
+    for (const [k, v] of Object.entries(g.spec)) {
+      t.set(`spec.${k}`, v, g.derived.includes(k) ? { ...genesis.source, via: 'derived' } : genesis.source);
+    }
+    if (g.derived.includes('firingTime')) {
+      warnings.push(
+        `spec.firingTime: the original payload has no start time; used when the signal was received (${g.spec.firingTime})`,
+      );
+    }
     if (!g.spec.receivedTime) {
       const at = g.receivedAt ?? genesis.source.event_timestamp;
       t.set('spec.receivedTime', at, { ...genesis.source, via: 'derived' });

@@ -7,6 +7,8 @@
  * validation reports what they cannot supply. A field of the wrong type is dropped
  * with a warning rather than trusted.
  */
+
+import type { StoredAuditEvent } from '../audit/types.js';
 import type { RemediationRequestSpec } from '../remediation-request.js';
 import { Fields, isObject } from './fields.js';
 
@@ -26,9 +28,15 @@ const STRING_FIELDS = [
 const TIME_FIELDS = ['firingTime', 'receivedTime'] as const;
 const MAP_FIELDS = ['signalLabels', 'signalAnnotations'] as const;
 
-export function specFromGenesis(f: Fields): PartialSpec {
+export interface GenesisSpec {
+  spec: PartialSpec;
+  /** Fields computed rather than carried by the event. */
+  derived: string[];
+}
+
+export function specFromGenesis(f: Fields, row: StoredAuditEvent): GenesisSpec {
   const spec = f.obj('spec');
-  return spec ? specObject(new Fields(spec), f.dropped) : kubernautPayloadSpec(f);
+  return spec ? { spec: specObject(new Fields(spec), f.dropped), derived: [] } : kubernautPayloadSpec(f, row);
 }
 
 /** Our gateway's contract: the spec object as created. */
@@ -52,23 +60,56 @@ function specObject(s: Fields, dropped: string[]): PartialSpec {
   return clean(out) as PartialSpec;
 }
 
-/** Kubernaut's GatewayAuditPayload: what it has, under our field names. */
-function kubernautPayloadSpec(f: Fields): PartialSpec {
+/**
+ * When the signal started firing, from the original payload: an Alertmanager alert's
+ * startsAt, a Kubernetes Event's firstTimestamp / eventTime.
+ */
+function firingTimeOf(payload: unknown): string | undefined {
+  if (!isObject(payload)) return undefined;
+  const alerts = Array.isArray(payload.alerts) ? payload.alerts : [];
+  for (const candidate of [payload, alerts[0]]) {
+    if (!isObject(candidate)) continue;
+    for (const k of ['startsAt', 'firstTimestamp', 'eventTime', 'lastTimestamp']) {
+      const v = candidate[k];
+      if (typeof v === 'string' && !Number.isNaN(Date.parse(v)) && !v.startsWith('0001-')) return v;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Kubernaut's GatewayAuditPayload: what it has, under our field names. Its gateway
+ * creates only Kubernetes RRs (targetType "kubernetes") and writes the event when the
+ * signal arrives (the event time is the received time); the firing time is the
+ * original payload's, else the received time, which the reader is told.
+ */
+function kubernautPayloadSpec(f: Fields, row: StoredAuditEvent): GenesisSpec {
   const kind = f.str('resource_kind');
   const name = f.str('resource_name');
   const namespace = f.str('namespace');
   const payload = f.data.original_payload;
-  return clean({
-    signalFingerprint: f.str('fingerprint'),
-    signalName: f.str('signal_name'),
-    severity: f.str('severity'),
-    signalType: f.str('signal_type'),
-    ...(kind && name ? { targetResource: clean({ kind, name, namespace }) } : {}),
-    receivedTime: f.time('received_at'),
-    signalLabels: f.stringMap('signal_labels'),
-    signalAnnotations: f.stringMap('signal_annotations'),
-    originalPayload: isObject(payload) ? JSON.stringify(payload) : undefined,
-  }) as PartialSpec;
+  const firing = firingTimeOf(payload);
+  const severity = f.str('severity') ?? (row.severity || undefined);
+  const derived = ['targetType', ...(firing ? [] : ['firingTime'])];
+  if (!f.str('severity') && severity) derived.push('severity');
+  const received = f.time('received_at') ?? row.event_timestamp;
+  if (!f.time('received_at')) derived.push('receivedTime');
+  return {
+    spec: clean({
+      signalFingerprint: f.str('fingerprint'),
+      signalName: f.str('signal_name'),
+      severity,
+      signalType: f.str('signal_type'),
+      targetType: 'kubernetes',
+      ...(kind && name ? { targetResource: clean({ kind, name, namespace }) } : {}),
+      firingTime: firing ?? received,
+      receivedTime: received,
+      signalLabels: f.stringMap('signal_labels'),
+      signalAnnotations: f.stringMap('signal_annotations'),
+      originalPayload: isObject(payload) ? JSON.stringify(payload) : undefined,
+    }) as PartialSpec,
+    derived,
+  };
 }
 
 function clean<T extends Record<string, unknown>>(o: T): T {

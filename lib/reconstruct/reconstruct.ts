@@ -50,6 +50,8 @@ export async function reconstructRemediationRequest(
   const { missing, ...validation } = validateReconstruction({
     tree: mapped.tree,
     evidence: mapped.evidence,
+    dialect: parsed.dialect,
+    types: parsed.types,
     warnings: [
       ...(trail.truncated
         ? [`the trail has more than ${opts.maxRows ?? MAX_TRAIL_ROWS} events; the newest were not read`]

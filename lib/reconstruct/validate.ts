@@ -12,9 +12,12 @@
  */
 import { APPROVAL_DECISIONS, OUTCOMES, RR_PHASES, TARGET_TYPES } from '../domain.js';
 import type { FieldTree } from './fields-tree.js';
+import { GO_DURATION } from './kubernaut-vocabulary.js';
 import type { Evidence } from './map-status.js';
 import { CHILD_REF_FIELD, PHASE_START_FIELD } from './map-status.js';
+import type { Dialect } from './parse.js';
 import type { Validation } from './types.js';
+import { expectedKubernautFields } from './validate-kubernaut.js';
 
 export const REQUIRED_FIELDS = [
   'metadata.name',
@@ -96,12 +99,18 @@ function valueErrors(t: FieldTree): string[] {
   check('status.completionStatus.outcome', oneOf(OUTCOMES), 'is not an outcome');
   check('status.completionStatus.timeoutPhase', oneOf(RR_PHASES), 'is not a phase');
   check('status.approval.decision', oneOf(APPROVAL_DECISIONS), 'is not an approval decision');
+  for (const key of ['global', 'processing', 'analyzing', 'executing']) {
+    check(`status.timeoutConfig.${key}`, (v) => GO_DURATION.test(v), 'is not a duration');
+  }
   return errors;
 }
 
 export interface ValidationInput {
   tree: FieldTree;
   evidence: Evidence;
+  /** Whose conventions the trail follows, and the event types it holds (parse.ts). */
+  dialect?: Dialect;
+  types?: Set<string>;
   /** Warnings of the earlier steps (skipped rows, unknown types, cross-check). */
   warnings: string[];
 }
@@ -116,12 +125,15 @@ export function validateReconstruction(input: ValidationInput): Validation & { m
     missing.push(f);
     errors.push(`${f} is required and no audit event carried it`);
   }
-  if (!evidence.orchestrated) {
+  if (!evidence.orchestrated && input.dialect !== 'kubernaut') {
     warnings.push(
       'no orchestrator.lifecycle events: the remediation workflow has not started or its events are missing',
     );
   }
-  const expected = expectedStatusFields(evidence);
+  const expected =
+    input.dialect === 'kubernaut'
+      ? expectedKubernautFields(evidence, input.types ?? new Set())
+      : expectedStatusFields(evidence);
   for (const f of expected) {
     if (tree.has(f)) continue;
     missing.push(f);

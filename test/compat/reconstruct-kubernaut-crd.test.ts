@@ -4,12 +4,7 @@
  * RemediationRequest CRD schema (structural validation with ajv), and the route's
  * answer validates against its ReconstructionResponse.
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { Ajv } from 'ajv';
-import formatsModule from 'ajv-formats';
 import { describe, expect, it } from 'vitest';
-import { parse } from 'yaml';
 import { createAuditWriter } from '../../lib/audit/writer.js';
 import { rejectUpdate, workflowIdFor } from '../../lib/remediation-messages.js';
 import { eventually } from '../harness/index.js';
@@ -17,23 +12,8 @@ import { completedAnalysis, completedEnrichment, useRemediationHarness } from '.
 import { auditApp } from '../integration/audit-api-fixtures.js';
 import { auditPool } from '../integration/audit-fixtures.js';
 import { genesisEvent, reconstructed } from '../reconstruct/reconstruct-fixtures.js';
-import { loadContract, referenceDir } from './kubernaut-openapi.js';
-
-const addFormats = formatsModule.default;
-
-/** Validators of spec and status from Kubernaut's RR CRD (read at test time, never copied). */
-function kubernautRrSchema() {
-  const file = join(referenceDir(), 'crds', 'kubernaut.ai_remediationrequests.yaml');
-  const crd = parse(readFileSync(file, 'utf8'));
-  const version = crd.spec.versions.find((v: { name: string }) => v.name === 'v1alpha1');
-  const schema = version.schema.openAPIV3Schema;
-  const ajv = new Ajv({ strict: false, allErrors: true });
-  addFormats(ajv);
-  // Kubernetes' "duration" format is Go's time.ParseDuration ("1h", "5m0s"), not
-  // ISO 8601's (P1D) that ajv-formats knows by that name.
-  ajv.addFormat('duration', /^([0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h))+$/);
-  return { spec: ajv.compile(schema.properties.spec), status: ajv.compile(schema.properties.status) };
-}
+import { loadContract } from './kubernaut-openapi.js';
+import { kubernautRrSchema } from './kubernaut-rr-schema.js';
 
 describe("reconstructed RRs under Kubernaut's CRD schema", async () => {
   const h = useRemediationHarness();

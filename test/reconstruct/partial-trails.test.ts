@@ -129,7 +129,7 @@ describe('reconstruction of partial and hostile trails', async () => {
     expect(body.validation.warnings[0]).toMatch(/no orchestrator\.lifecycle events/);
   });
 
-  it("a Kubernaut gateway's genesis (no spec object) → what its payload has, with errors for the rest", async () => {
+  it("a Kubernaut gateway's genesis (no spec object) → the spec from its payload, derived fields marked", async () => {
     const trail = completedTrail(newCorrelation());
     trail[0]!.event_data = {
       event_type: 'gateway.signal.received',
@@ -144,18 +144,30 @@ describe('reconstruction of partial and hostile trails', async () => {
       original_payload: { status: 'firing' },
     };
     const id = await store(trail);
-    const { body, rr } = await reconstructed(app, id);
+    const { body, rr } = await reconstructed(app, id, '?provenance=true');
     expect(rr.spec).toMatchObject({
       signalName: 'HighCPU',
       signalFingerprint: 'a'.repeat(64),
       targetResource: { kind: 'Deployment', name: 'web', namespace: 'shop' },
       originalPayload: '{"status":"firing"}',
+      // Kubernaut's gateway only creates Kubernetes RRs and writes the event on receipt.
+      targetType: 'kubernetes',
+      receivedTime: trail[0]!.event_timestamp,
+      firingTime: trail[0]!.event_timestamp,
     });
-    expect(body.validation.is_valid).toBe(false);
-    expect(body.validation.errors).toEqual([
-      'spec.targetType is required and no audit event carried it',
-      'spec.firingTime is required and no audit event carried it',
-    ]);
+    expect(body.validation.is_valid).toBe(true);
+    expect(body.validation.errors).toEqual([]);
+    expect(body.provenance!['spec.targetType']?.via).toBe('derived');
+    expect(body.provenance!['spec.firingTime']?.via).toBe('derived');
+    expect(body.provenance!['spec.signalName']?.via).toBeUndefined();
+    expect(body.validation.warnings).toContain(
+      `spec.firingTime: the original payload has no start time; used when the signal was received (${trail[0]!.event_timestamp})`,
+    );
+    // The payload has no annotations: Kubernaut's rule counts them.
+    expect(body.validation.warnings).toContain(
+      'spec.signalAnnotations is missing: the event that carries it is not in the trail',
+    );
+    expect(body.validation.completeness).toBeLessThan(100);
   });
 
   it('labels and annotations carried by events are merged, later events winning per key', async () => {
