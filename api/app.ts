@@ -23,9 +23,11 @@ import { installJsonDepthLimit } from './json-depth.js';
 import { createMetrics, installMetrics } from './metrics.js';
 import { installProblemHandlers } from './problems.js';
 import { auditLogRoutes } from './routes/audit-log.js';
+import { auditNotificationRoutes } from './routes/audit-notifications.js';
 import { auditReadRoutes } from './routes/audit-read.js';
 import { auditReconstructRoutes } from './routes/audit-reconstruct.js';
 import { auditWriteRoutes } from './routes/audit-write.js';
+import { effectivenessRoutes } from './routes/effectiveness.js';
 import { healthRoutes } from './routes/health.js';
 import { legalHoldRoutes } from './routes/legal-hold.js';
 import { remediationRoutes } from './routes/remediations.js';
@@ -103,6 +105,8 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
   await app.register(auditLogRoutes, { pool });
   await app.register(auditReconstructRoutes, { pool });
   await app.register(legalHoldRoutes, { pool });
+  await app.register(auditNotificationRoutes, { pool, writer });
+  await app.register(effectivenessRoutes, { pool });
   if (opts.temporal) await app.register(remediationRoutes, { temporal: opts.temporal });
   if (opts.gateway) {
     const { kubeConfig, config: gw } = opts.gateway;

@@ -143,6 +143,14 @@ describe('built-in NotificationRequest controller (two replicas)', () => {
       'notification.message.sent:slack',
       'notification.message.sent:webhook',
     ]);
+    // Each attempt is a notification delivery record, as POST /api/v1/audit/notifications stores them.
+    expect(events.find((e) => e.event_data.channel === 'slack')?.event_data).toMatchObject({
+      remediation_id: n.rr,
+      notification_id: `${n.name}/slack/1`,
+      channel: 'slack',
+      status: 'sent',
+      escalation_level: 0,
+    });
   });
 
   it('a webhook failing twice then recovering is retried with backoff and delivered once', async () => {

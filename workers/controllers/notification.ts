@@ -16,6 +16,7 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import type { KubeObject, KubeObjects } from '../../activities/kube-objects.js';
 import { deterministicEventId } from '../../lib/audit/ids.js';
+import { recordNotification } from '../../lib/audit/notification-records.js';
 import type { AuditWriter } from '../../lib/audit/types.js';
 import { CHILD_KINDS } from '../../lib/kinds.js';
 import { isConflict } from '../../lib/kube/client.js';
@@ -218,37 +219,41 @@ function finalStatus(
   };
 }
 
-/** Audits one attempt. Idempotent: the event id is derived from (uid, channel, attempt). */
+/**
+ * Audits one attempt as a notification delivery record (lib/audit/notification-records.ts,
+ * the store POST /api/v1/audit/notifications uses). Idempotent: the event id is derived
+ * from (uid, channel, attempt).
+ */
 async function audit(writer: AuditWriter, nr: KubeObject, msg: Message, a: Attempt, key: string) {
   const sent = a.status === 'success';
-  await writer.write([
+  await recordNotification(
+    writer,
     {
-      event_id: deterministicEventId(nr.metadata.uid!, a.channel, a.attempt),
-      version: '1.0',
-      event_type: sent ? 'notification.message.sent' : 'notification.message.failed',
-      event_timestamp: a.timestamp,
-      event_category: 'notification',
-      event_action: sent ? 'sent' : 'failed',
-      event_outcome: sent ? 'success' : 'failure',
-      actor_type: 'service',
-      actor_id: 'notification-controller',
-      resource_type: 'NotificationRequest',
-      resource_id: nr.metadata.name,
-      correlation_id: msg.remediationRequest ?? nr.metadata.name,
+      remediation_id: msg.remediationRequest ?? nr.metadata.name,
+      notification_id: `${nr.metadata.name}/${a.channel}/${a.attempt}`,
+      recipient: a.channel,
+      channel: a.channel,
+      message_summary: msg.subject,
+      status: sent ? 'sent' : 'failed',
+      sent_at: a.timestamp,
+      delivery_status: a.status,
+      error_message: a.error ?? null,
+      escalation_level: 0,
+    },
+    {
+      eventId: deterministicEventId(nr.metadata.uid!, a.channel, a.attempt),
       namespace: nr.metadata.namespace,
+      resourceId: nr.metadata.name,
       ...(msg.severity ? { severity: msg.severity } : {}),
-      ...(a.durationSeconds !== undefined ? { duration_ms: Math.round(a.durationSeconds * 1000) } : {}),
-      ...(a.error ? { error_message: a.error } : {}),
-      event_data: {
+      ...(a.durationSeconds !== undefined ? { durationMs: Math.round(a.durationSeconds * 1000) } : {}),
+      extra: {
         notification: nr.metadata.name,
         type: msg.type,
         priority: msg.priority,
         subject: msg.subject,
-        channel: a.channel,
         attempt: a.attempt,
-        delivery_status: a.status,
         idempotency_key: key,
       },
     },
-  ]);
+  );
 }
