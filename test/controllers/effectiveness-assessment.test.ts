@@ -6,6 +6,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { KubeObject } from '../../activities/kube-objects.js';
+import { loadEffectivenessEvents } from '../../lib/effectiveness/query.js';
+import { effectivenessScore } from '../../lib/effectiveness/score.js';
 import { kubeRequest } from '../../lib/kube/raw.js';
 import { useControllerHarness } from '../harness/controllers.js';
 import { kube, uniqueName } from '../harness/index.js';
@@ -86,6 +88,21 @@ describe('built-in EffectivenessAssessment controller', () => {
       },
     });
     expect(s.message).toContain('the spec changed as restart intended');
+    // Its events are in the trail, written before the status, and score as Kubernaut's store does.
+    const score = effectivenessScore(
+      rr.metadata.name,
+      await loadEffectivenessEvents(h.pool, rr.metadata.name),
+    );
+    expect(score).toMatchObject({
+      score: 1,
+      assessment_status: 'Full',
+      components: { health_assessed: true, health_score: 1, alert_assessed: false, metrics_assessed: false },
+      hash_comparison: {
+        pre_remediation_spec_hash: we.change.beforeSpecHash,
+        post_remediation_spec_hash: we.change.afterSpecHash,
+        hash_match: false,
+      },
+    });
   });
 
   it('pods that never become ready → after the grace period, Partial with health 0', async () => {
@@ -121,6 +138,11 @@ describe('built-in EffectivenessAssessment controller', () => {
     );
     expect(s.assessmentReason).toBe('SpecDrift');
     expect(s.components.currentSpecHash).not.toBe(we.change.afterSpecHash);
+    const score = effectivenessScore(
+      rr.metadata.name,
+      await loadEffectivenessEvents(h.pool, rr.metadata.name),
+    );
+    expect(score).toMatchObject({ score: 0, assessment_status: 'SpecDrift' });
   });
 
   it('a target that is gone → Unrecoverable', async () => {

@@ -93,6 +93,9 @@ describe('end to end with the built-in controllers', () => {
           'aianalysis.analysis.completed',
           'orchestrator.approval.approved',
           'workflowexecution.workflow.completed',
+          // The assessment's score is in the trail (GET /api/v1/effectiveness/{id} reads it).
+          'effectiveness.health.assessed',
+          'effectiveness.assessment.completed',
         ]),
       );
     } finally {

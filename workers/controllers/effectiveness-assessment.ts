@@ -12,6 +12,8 @@
  */
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { KubeObject, KubeObjects } from '../../activities/kube-objects.js';
+import type { AuditWriter } from '../../lib/audit/types.js';
+import { type AssessmentResult, assessmentEvents } from '../../lib/effectiveness/events.js';
 import { CHILD_KINDS } from '../../lib/kinds.js';
 import { describeTarget, readObject, type TargetRef, targetSpecHash } from '../../lib/kube/target.js';
 import type { EffectivenessConfig } from './config.js';
@@ -27,6 +29,7 @@ export function effectivenessReconciler(
   kc: KubeConfig,
   objects: KubeObjects,
   cfg: EffectivenessConfig = {},
+  audit?: AuditWriter,
 ): Reconciler {
   const graceMs = cfg.healthGraceMs ?? 60_000;
   const recheckMs = cfg.recheckMs ?? 2_000;
@@ -62,8 +65,32 @@ export function effectivenessReconciler(
           await writeStatusIfUnchanged(kc, plural, ea, { phase: 'Assessing', message: result.message });
         return { requeueAfterMs: recheckMs };
       }
+      // The trail first: its ids are deterministic, so a run that dies before the status
+      // write repeats it as a no-op; after it, the assessment is done and not re-run.
+      if (audit) await audit.write(assessmentEvents(eventsOf(ea, result)));
       return complete({ phase: 'Completed', ...result.status, message: result.message });
     },
+  };
+}
+
+type Assessment = Awaited<ReturnType<typeof assess>>;
+
+function eventsOf(ea: KubeObject, r: Assessment): AssessmentResult {
+  const c = r.status.components as {
+    healthAssessed: boolean;
+    healthScore?: number;
+    postRemediationSpecHash?: string;
+  };
+  return {
+    correlationId: String(ea.spec?.correlationID ?? ea.metadata.name),
+    namespace: ea.metadata.namespace!,
+    eaName: ea.metadata.name,
+    eaUid: ea.metadata.uid!,
+    at: nowIso(),
+    health: { assessed: c.healthAssessed, score: c.healthScore, details: r.message },
+    hash: { pre: ea.spec?.preRemediationSpecHash as string | undefined, post: c.postRemediationSpecHash },
+    reason: r.status.assessmentReason,
+    message: r.message,
   };
 }
 

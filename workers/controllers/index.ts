@@ -32,7 +32,7 @@ export function startControllers(opts: {
     signalprocessing: () => signalProcessingReconciler(kc, config.signalProcessing),
     aianalysis: () => aiAnalysisReconciler(kc, config.aiAnalysis),
     workflowexecution: () => workflowExecutionReconciler(kc, objects),
-    effectivenessassessment: () => effectivenessReconciler(kc, objects, config.effectiveness),
+    effectivenessassessment: () => effectivenessReconciler(kc, objects, config.effectiveness, opts.audit),
     notification: () =>
       notificationReconciler({ kc, objects, audit: opts.audit, logger, replicaId, cfg: config.notification }),
   };
