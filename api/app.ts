@@ -104,7 +104,7 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
   await app.register(auditReadRoutes, { pool, hmacKey: config.hmacKey, metrics, auditLog: opts.auditLog });
   await app.register(auditLogRoutes, { pool });
   await app.register(auditReconstructRoutes, { pool });
-  await app.register(legalHoldRoutes, { pool });
+  await app.register(legalHoldRoutes, { pool, writer });
   await app.register(auditNotificationRoutes, { pool, writer });
   await app.register(effectivenessRoutes, { pool });
   if (opts.temporal) await app.register(remediationRoutes, { temporal: opts.temporal });

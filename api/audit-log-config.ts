@@ -65,7 +65,13 @@ export interface AuditLogSetup {
 
 export function auditLogFromEnv(
   pool: pg.Pool,
-  opts: { kubeConfig?: () => KubeConfig; env?: NodeJS.ProcessEnv; log?: (m: string) => void } = {},
+  opts: {
+    kubeConfig?: () => KubeConfig;
+    env?: NodeJS.ProcessEnv;
+    log?: (m: string) => void;
+    /** The sequencer's connection (DATABASE_SEQUENCER_URL); default pool. */
+    sequencerPool?: pg.Pool;
+  } = {},
 ): AuditLogSetup {
   const env = opts.env ?? process.env;
   if (env.AUDIT_LOG === 'off') return {};
@@ -78,6 +84,7 @@ export function auditLogFromEnv(
   }
   const log = new AuditLog({
     pool,
+    sequencerPool: opts.sequencerPool,
     signingKey: key,
     verifierKeys: (env.AUDIT_LOG_VERIFIER_KEYS ?? '')
       .split(/[,\n]/)

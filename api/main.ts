@@ -28,7 +28,8 @@ if (process.env.API_AUTH_KUBERNETES === 'true') {
     tokenReviewAuthenticator(loadKubeConfig(), { roleBindings, accessReview: true }),
   ];
 }
-await migrate(databaseUrl);
+// As the owner role when one is named (docs/database-roles.md); the app itself connects as the writer.
+await migrate(process.env.DATABASE_MIGRATION_URL || databaseUrl);
 const pool = createPool(databaseUrl, { max: 20 });
 // Approvals go to the workflows through Temporal; without TEMPORAL_ADDRESS those routes are off.
 const temporal = process.env.TEMPORAL_ADDRESS
@@ -38,7 +39,14 @@ const temporal = process.env.TEMPORAL_ADDRESS
     })
   : undefined;
 // The append-only audit log: sequencer, signed checkpoints, publication (docs/audit-log.md).
-const { log: auditLog, generatedKeyPath } = auditLogFromEnv(pool, { kubeConfig: () => loadKubeConfig() });
+// The sequencer connects as its own role when one is named (docs/database-roles.md).
+const sequencerPool = process.env.DATABASE_SEQUENCER_URL
+  ? createPool(process.env.DATABASE_SEQUENCER_URL, { max: 2 })
+  : undefined;
+const { log: auditLog, generatedKeyPath } = auditLogFromEnv(pool, {
+  kubeConfig: () => loadKubeConfig(),
+  sequencerPool,
+});
 if (auditLog) {
   await auditLog.start();
   process.stdout.write(
@@ -71,6 +79,7 @@ for (const sig of ['SIGINT', 'SIGTERM'] as const) {
     closing = true;
     await app.close();
     await auditLog?.stop();
+    await sequencerPool?.end();
     await pool.end();
     process.exit(0);
   });

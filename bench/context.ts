@@ -6,6 +6,8 @@ export interface BenchContext {
   /** How many times each figure (and its reference) is measured; the table shows the median. */
   runs: number;
   databaseUrl: string;
+  /** The audit log sequencer's role (docs/database-roles.md). */
+  sequencerDatabaseUrl: string;
   temporalAddress: string;
   temporalNamespace: string;
   kubeconfigPath: string;

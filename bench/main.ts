@@ -50,12 +50,13 @@ const pool = new pg.Pool({ connectionString: stack.databaseUrl, max: 10 });
 const summaries: SummaryRow[] = [];
 const failures: { figure: string; error: string }[] = [];
 try {
-  await migrate(stack.databaseUrl);
+  await migrate(stack.migrationDatabaseUrl);
   await installCrds(loadKubeConfig(stack.kubeconfigPath));
   const ctx: BenchContext = {
     quick,
     runs: quick ? 3 : 5,
     databaseUrl: stack.databaseUrl,
+    sequencerDatabaseUrl: stack.sequencerDatabaseUrl,
     temporalAddress: stack.temporalAddress,
     temporalNamespace: stack.temporalNamespace,
     kubeconfigPath: stack.kubeconfigPath,

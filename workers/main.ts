@@ -28,7 +28,8 @@ function positiveInt(name: string): number | undefined {
   return n;
 }
 const maxCachedWorkflows = positiveInt('KUBERNAUT_MAX_CACHED_WORKFLOWS');
-await migrate(env.DATABASE_URL!);
+// As the owner role when one is named (docs/database-roles.md); the worker itself connects as the writer.
+await migrate(env.DATABASE_MIGRATION_URL || env.DATABASE_URL!);
 const runtime = await startWorkerRuntime({
   temporalAddress: env.TEMPORAL_ADDRESS!,
   temporalNamespace: env.TEMPORAL_NAMESPACE ?? 'default',

@@ -18,7 +18,7 @@ import { onShutdown } from '../stack/shutdown.js';
 import { startWorkerRuntime } from './runtime.js';
 
 const stack = await startStack();
-await migrate(stack.databaseUrl);
+await migrate(stack.migrationDatabaseUrl);
 const kc = loadKubeConfig(stack.kubeconfigPath);
 await installCrds(kc);
 const runtime = await startWorkerRuntime({
@@ -30,8 +30,11 @@ const runtime = await startWorkerRuntime({
 });
 const config = loadConfig();
 const pool = createPool(stack.databaseUrl, { max: 20 });
+// The sequencer connects as its own role (docs/database-roles.md).
+const sequencerPool = createPool(stack.sequencerDatabaseUrl, { max: 2 });
 // Checkpoints leave the (embedded, throwaway) database: published beside the stack.
 const { log: auditLog } = auditLogFromEnv(pool, {
+  sequencerPool,
   kubeConfig: () => kc,
   env: { AUDIT_CHECKPOINT_FILE: join(stack.workDir, 'audit-checkpoint'), ...process.env },
 });
@@ -71,5 +74,6 @@ onShutdown(async () => {
   await app.close();
   await auditLog?.stop();
   await runtime.stop();
+  await sequencerPool.end();
   await pool.end();
 });

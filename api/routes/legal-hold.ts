@@ -1,13 +1,15 @@
 /**
  * Legal holds (admin only): place, list, release. The caller's identity is what is
- * recorded as placed_by / released_by.
+ * recorded as placed_by / released_by. A release needs a reason (Kubernaut's
+ * release_reason) and is written to the audit trail (lib/audit/legal-hold.ts).
  */
 import type { FastifyInstance } from 'fastify';
 import type pg from 'pg';
 import { listLegalHolds, placeLegalHold, releaseLegalHold } from '../../lib/audit/legal-hold.js';
+import type { AuditWriter } from '../../lib/audit/types.js';
 import { notFound } from '../problems.js';
 
-export async function legalHoldRoutes(app: FastifyInstance, opts: { pool: pg.Pool }) {
+export async function legalHoldRoutes(app: FastifyInstance, opts: { pool: pg.Pool; writer: AuditWriter }) {
   const admin = app.requireRole('admin');
   const common = { tags: ['legal hold'], security: [{ bearerAuth: [] }] };
 
@@ -64,7 +66,7 @@ export async function legalHoldRoutes(app: FastifyInstance, opts: { pool: pg.Poo
     },
   );
 
-  app.delete<{ Params: { correlation_id: string } }>(
+  app.delete<{ Params: { correlation_id: string }; Body: { release_reason: string } }>(
     '/api/v1/audit/legal-hold/:correlation_id',
     {
       preHandler: admin,
@@ -76,6 +78,12 @@ export async function legalHoldRoutes(app: FastifyInstance, opts: { pool: pg.Poo
           required: ['correlation_id'],
           properties: { correlation_id: { type: 'string', minLength: 1, maxLength: 255 } },
         },
+        body: {
+          type: 'object',
+          required: ['release_reason'],
+          additionalProperties: false,
+          properties: { release_reason: { type: 'string', minLength: 1, maxLength: 2000, pattern: '\\S' } },
+        },
         response: {
           200: {
             type: 'object',
@@ -84,15 +92,18 @@ export async function legalHoldRoutes(app: FastifyInstance, opts: { pool: pg.Poo
               events_released: { type: 'integer' },
               released_by: { type: 'string' },
               released_at: { type: 'string', format: 'date-time' },
+              release_reason: { type: 'string' },
+              event_id: { type: 'string', format: 'uuid' },
             },
           },
         },
       },
     },
     async (req) => {
-      const released = await releaseLegalHold(opts.pool, {
+      const released = await releaseLegalHold(opts.pool, opts.writer, {
         correlationId: req.params.correlation_id,
         releasedBy: req.identity!.name,
+        reason: req.body.release_reason,
       });
       if (!released) throw notFound(`no legal hold on correlation_id ${req.params.correlation_id}`);
       return released;

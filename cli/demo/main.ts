@@ -36,7 +36,7 @@ try {
   step('Starting the stack (PostgreSQL, Temporal dev server, Kubernetes control plane)');
   const stack = await startStack({ log: (l) => note(l) });
   stops.push(() => stack.stop());
-  await migrate(stack.databaseUrl);
+  await migrate(stack.migrationDatabaseUrl);
   const kc = loadKubeConfig(stack.kubeconfigPath);
   note(`${(await installCrds(kc)).length} CRDs installed`);
 

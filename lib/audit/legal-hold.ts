@@ -2,8 +2,22 @@
  * Legal holds per correlation_id. A hold flags the correlation's rows (and, via
  * audit_legal_holds, rows written later) so that neither retention nor anyone else
  * can delete them: the database trigger of migrations/0001 refuses the DELETE.
+ *
+ * Placing and releasing change audit_events' legal-hold columns, which the app's
+ * role may not UPDATE: both go through SECURITY DEFINER functions (migrations/0009)
+ * that take the correlation's writer lock and touch nothing else.
+ *
+ * A release is itself audited: who (the authenticated identity the API passes),
+ * why (a required reason) and when. The event is written before the hold goes, with
+ * an id derived from the hold and the request, so the trail never misses a release:
+ * a retried request writes nothing new (same id) and then releases; a release that
+ * fails after its event is answered with an error and retried. The database also
+ * keeps every release in audit_legal_hold_releases, with the database user that
+ * called it, whoever called it.
  */
 import type pg from 'pg';
+import { deterministicEventId } from './ids.js';
+import type { AuditWriter } from './types.js';
 
 export interface LegalHold {
   correlation_id: string;
@@ -18,54 +32,31 @@ export interface LegalHoldRelease {
   events_released: number;
   released_by: string;
   released_at: string;
+  release_reason: string;
+  /** The audit event recording the release. */
+  event_id: string;
 }
 
-async function inTransaction<T>(pool: pg.Pool, correlationId: string, fn: (c: pg.PoolClient) => Promise<T>) {
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
-    // The writer's lock: a hold and a concurrent write of the same correlation serialise.
-    await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [correlationId]);
-    const out = await fn(client);
-    await client.query('COMMIT');
-    return out;
-  } catch (err) {
-    await client.query('ROLLBACK').catch(() => {});
-    throw err;
-  } finally {
-    client.release();
-  }
-}
+export const LEGAL_HOLD_RELEASED = 'datastorage.legalhold.released';
 
 /** Places (or renews) a hold. Returns null when the correlation has no events. */
-export function placeLegalHold(
+export async function placeLegalHold(
   pool: pg.Pool,
   h: { correlationId: string; reason: string; placedBy: string },
 ): Promise<LegalHold | null> {
-  return inTransaction(pool, h.correlationId, async (c) => {
-    const held = await c.query<{ placed_at: Date }>(
-      `INSERT INTO audit_legal_holds (correlation_id, reason, placed_by)
-       SELECT $1, $2, $3 WHERE EXISTS (SELECT 1 FROM audit_events WHERE correlation_id = $1)
-       ON CONFLICT (correlation_id) DO UPDATE
-         SET reason = EXCLUDED.reason, placed_by = EXCLUDED.placed_by, placed_at = now()
-       RETURNING placed_at`,
-      [h.correlationId, h.reason, h.placedBy],
-    );
-    const placedAt = held.rows[0]?.placed_at;
-    if (!placedAt) return null;
-    const rows = await c.query(
-      `UPDATE audit_events SET legal_hold = true, legal_hold_reason = $2, legal_hold_placed_by = $3,
-         legal_hold_placed_at = $4 WHERE correlation_id = $1`,
-      [h.correlationId, h.reason, h.placedBy, placedAt],
-    );
-    return {
-      correlation_id: h.correlationId,
-      events_affected: rows.rowCount ?? 0,
-      placed_by: h.placedBy,
-      placed_at: placedAt.toISOString(),
-      reason: h.reason,
-    };
-  });
+  const { rows } = await pool.query<{ placed_at: Date; events_affected: number }>(
+    'SELECT placed_at, events_affected FROM audit_place_legal_hold($1, $2, $3)',
+    [h.correlationId, h.reason, h.placedBy],
+  );
+  const r = rows[0];
+  if (!r) return null;
+  return {
+    correlation_id: h.correlationId,
+    events_affected: r.events_affected,
+    placed_by: h.placedBy,
+    placed_at: r.placed_at.toISOString(),
+    reason: h.reason,
+  };
 }
 
 export async function listLegalHolds(pool: pg.Pool): Promise<LegalHold[]> {
@@ -77,24 +68,68 @@ export async function listLegalHolds(pool: pg.Pool): Promise<LegalHold[]> {
   return rows.map((r) => ({ ...r, placed_at: r.placed_at.toISOString() }));
 }
 
-/** Releases a hold. Returns null when the correlation had none. */
-export function releaseLegalHold(
+/** Releases a hold and audits who, why and when. Returns null when the correlation had none. */
+export async function releaseLegalHold(
   pool: pg.Pool,
-  r: { correlationId: string; releasedBy: string },
+  writer: AuditWriter,
+  r: { correlationId: string; releasedBy: string; reason: string },
 ): Promise<LegalHoldRelease | null> {
-  return inTransaction(pool, r.correlationId, async (c) => {
-    const gone = await c.query('DELETE FROM audit_legal_holds WHERE correlation_id = $1', [r.correlationId]);
-    if (!gone.rowCount) return null;
-    const rows = await c.query(
-      `UPDATE audit_events SET legal_hold = false, legal_hold_reason = NULL, legal_hold_placed_by = NULL,
-         legal_hold_placed_at = NULL WHERE correlation_id = $1 AND legal_hold`,
-      [r.correlationId],
-    );
-    return {
+  const held = await pool.query<{ reason: string; placed_by: string; placed_at: Date }>(
+    'SELECT reason, placed_by, placed_at FROM audit_legal_holds WHERE correlation_id = $1',
+    [r.correlationId],
+  );
+  const hold = held.rows[0];
+  if (!hold) return null;
+  const placedAt = hold.placed_at.toISOString();
+  const eventId = deterministicEventId(
+    LEGAL_HOLD_RELEASED,
+    r.correlationId,
+    placedAt,
+    r.releasedBy,
+    r.reason,
+  );
+  // A retry re-sends the first attempt's event unchanged (same time too), so it is
+  // "already stored" rather than a different event under the same id.
+  const earlier = await pool.query<{ event_timestamp: Date }>(
+    'SELECT event_timestamp FROM audit_events WHERE event_id = $1 LIMIT 1',
+    [eventId],
+  );
+  await writer.write([
+    {
+      event_id: eventId,
+      version: '1.0',
+      event_type: LEGAL_HOLD_RELEASED,
+      event_timestamp: (earlier.rows[0]?.event_timestamp ?? new Date()).toISOString(),
+      event_category: 'security',
+      event_action: 'released',
+      event_outcome: 'success',
+      actor_type: 'user',
+      actor_id: r.releasedBy,
+      resource_type: 'LegalHold',
+      resource_id: r.correlationId,
       correlation_id: r.correlationId,
-      events_released: rows.rowCount ?? 0,
-      released_by: r.releasedBy,
-      released_at: new Date().toISOString(),
-    };
-  });
+      event_data: {
+        release_reason: r.reason,
+        released_by: r.releasedBy,
+        hold_reason: hold.reason,
+        hold_placed_by: hold.placed_by,
+        hold_placed_at: placedAt,
+      },
+    },
+  ]);
+  const { rows } = await pool.query<{ events_released: number; released_at: Date }>(
+    'SELECT events_released, released_at FROM audit_release_legal_hold($1, $2, $3)',
+    [r.correlationId, r.releasedBy, r.reason],
+  );
+  const done = rows[0];
+  // Released by a concurrent request between the read and here: that one answers for it.
+  if (!done) return null;
+  return {
+    correlation_id: r.correlationId,
+    events_released: done.events_released,
+    released_by: r.releasedBy,
+    released_at: done.released_at.toISOString(),
+    release_reason: r.reason,
+    event_id: eventId,
+  };
 }

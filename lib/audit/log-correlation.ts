@@ -52,7 +52,7 @@ export async function checkCorrelationInLog(
               l.leaf_hash AS l_leaf_hash, e.*,
               EXISTS (SELECT 1 FROM audit_retention_tombstones t
                        WHERE t.correlation_id = l.correlation_id AND t.chain_position = l.chain_position
-                         AND t.event_id = l.event_id) AS pruned
+                         AND t.event_id = l.event_id AND t.leaf_hash = l.leaf_hash) AS pruned
          FROM audit_log_leaves l
          LEFT JOIN LATERAL (SELECT ${STORED_COLUMNS} FROM audit_events a
                              WHERE a.event_id = l.event_id AND a.event_date = l.event_date) e ON true

@@ -31,6 +31,11 @@ import {
 
 export interface AuditLogOptions {
   pool: pg.Pool;
+  /**
+   * The sequencer's connection (kubernaut_sequencer, docs/database-roles.md): the
+   * writer role may not empty the queue or move the tree's state row. Default: pool.
+   */
+  sequencerPool?: pg.Pool;
   /** Signer key string (PRIVATE+KEY+name+id+key). */
   signingKey: string;
   /** More verifier keys accepted (earlier keys after a rotation). */
@@ -139,7 +144,7 @@ export class AuditLog {
     for (;;) {
       let r: SequenceResult;
       try {
-        r = await sequenceOnce(this.opts.pool, {
+        r = await sequenceOnce(this.opts.sequencerPool ?? this.opts.pool, {
           signer: this.signer,
           origin: await this.origin(),
           anchor: this.anchor,

@@ -6,7 +6,9 @@
  *
  * What it names, by global sequence number (leaf index):
  * - missing-leaf: the log has no leaf at an index below the checkpoint's size;
- * - missing-event: a leaf whose event row is gone, with no retention tombstone;
+ * - missing-event: a leaf whose event row is gone, with no retention tombstone
+ *   bound to that leaf (a tombstone counts only when it carries the leaf's hash:
+ *   retention writes it so, migrations/0009);
  * - modified-event: a row whose canonical bytes no longer hash to its leaf
  *   (content, correlation or chain position changed);
  * - unlogged-event: a row that is neither in the log nor queued for it (inserted
@@ -97,7 +99,7 @@ export async function verifyLog(
               l.chain_position AS l_chain_position, l.leaf_hash AS l_leaf_hash, e.*,
               EXISTS (SELECT 1 FROM audit_retention_tombstones t
                        WHERE t.correlation_id = l.correlation_id AND t.chain_position = l.chain_position
-                         AND t.event_id = l.event_id) AS pruned
+                         AND t.event_id = l.event_id AND t.leaf_hash = l.leaf_hash) AS pruned
          FROM audit_log_leaves l
          LEFT JOIN LATERAL (SELECT ${STORED_COLUMNS} FROM audit_events a
                              WHERE a.event_id = l.event_id AND a.event_date = l.event_date) e ON true

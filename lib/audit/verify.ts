@@ -3,7 +3,11 @@
  * checks every link. A modified row shows as a hash mismatch; a deleted row as a
  * gap in chain_position and a previous-hash mismatch on the row after it. Rows that
  * retention removed left a tombstone carrying their hash, so the chain still links
- * across them (see migrations/0002).
+ * across them (see migrations/0002). A tombstone counts only when it is bound to
+ * its event's Merkle leaf (migrations/0009: the leaf hash the log holds, or the one
+ * queued for it); one that is not — forged by someone who deleted the row — is
+ * reported, and the chain does not link across it. Tombstones of rows removed
+ * before the log existed have no leaf to bind to and link as before.
  *
  * Limitation (inherent to any chain without an external anchor): deleting the newest
  * rows of a chain leaves a shorter, valid chain.
@@ -11,6 +15,30 @@
 import type pg from 'pg';
 import { type AuditRow, eventHash, GENESIS_HASH, type HashAlgorithm } from './hash.js';
 import { type DbAuditRow, fromDb, STORED_COLUMNS } from './rows.js';
+
+/**
+ * A correlation's tombstones, each with whether it is bound: its leaf hash is the one
+ * the log holds (or has queued) for that event at that chain position; or, for rows
+ * removed before the log existed, the log knows nothing of that event or position.
+ */
+const TOMBSTONES_SQL = `
+  SELECT t.chain_position, t.event_hash, t.event_id::text,
+         CASE
+           WHEN t.leaf_hash IS NOT NULL THEN
+             EXISTS (SELECT 1 FROM audit_log_leaves l
+                      WHERE l.event_id = t.event_id AND l.event_date = t.event_date
+                        AND l.correlation_id = t.correlation_id AND l.chain_position = t.chain_position
+                        AND l.leaf_hash = t.leaf_hash)
+             OR EXISTS (SELECT 1 FROM audit_log_pending p
+                         WHERE p.event_id = t.event_id AND p.event_date = t.event_date
+                           AND p.correlation_id = t.correlation_id AND p.chain_position = t.chain_position
+                           AND p.leaf_hash = t.leaf_hash)
+           ELSE NOT EXISTS (SELECT 1 FROM audit_log_leaves l
+                             WHERE l.event_id = t.event_id
+                                OR (l.correlation_id = t.correlation_id AND l.chain_position = t.chain_position))
+                AND NOT EXISTS (SELECT 1 FROM audit_log_pending p WHERE p.event_id = t.event_id)
+         END AS bound
+    FROM audit_retention_tombstones t WHERE t.correlation_id = $1`;
 
 export interface TamperedEvent {
   event_id: string;
@@ -50,13 +78,28 @@ export async function verifyChain(
       `SELECT ${STORED_COLUMNS} FROM audit_events WHERE correlation_id = $1 ORDER BY chain_position, event_id`,
       [correlationId],
     ),
-    pool.query<{ chain_position: string; event_hash: string }>(
-      'SELECT chain_position, event_hash FROM audit_retention_tombstones WHERE correlation_id = $1',
+    pool.query<{ chain_position: string; event_hash: string; event_id: string; bound: boolean }>(
+      TOMBSTONES_SQL,
       [correlationId],
     ),
   ]);
-  const tombstones = new Map(tombRes.rows.map((t) => [Number(t.chain_position), t.event_hash]));
   const tampered: TamperedEvent[] = [];
+  const tombstones = new Map<number, string>();
+  for (const t of tombRes.rows) {
+    if (t.bound) {
+      tombstones.set(Number(t.chain_position), t.event_hash);
+      continue;
+    }
+    tampered.push({
+      event_id: t.event_id,
+      chain_position: Number(t.chain_position),
+      expected_hash: '',
+      actual_hash: t.event_hash,
+      previous_hash: '',
+      message:
+        'retention tombstone is not bound to the Merkle leaf of its event (forged): the row was deleted',
+    });
+  }
   let verified = 0;
   let expectedPosition = 1;
   let previousHash = GENESIS_HASH;

@@ -19,10 +19,13 @@ export async function setup(project: TestProject) {
   // stack's servers: a build inside a test file would compete with the others for the cores.
   await resolveTool('promtool', log);
   stack = await startStack({ log });
-  await migrate(stack.databaseUrl);
+  await migrate(stack.migrationDatabaseUrl);
   await installCrds(loadKubeConfig(stack.kubeconfigPath));
   const info: TestStackInfo = {
     databaseUrl: stack.databaseUrl,
+    migrationDatabaseUrl: stack.migrationDatabaseUrl,
+    sequencerDatabaseUrl: stack.sequencerDatabaseUrl,
+    adminDatabaseUrl: stack.adminDatabaseUrl,
     temporalAddress: stack.temporalAddress,
     temporalNamespace: stack.temporalNamespace,
     temporalUiUrl: stack.temporalUiUrl,

@@ -11,6 +11,18 @@ export function stackInfo(): TestStackInfo {
   return inject('stack');
 }
 
+/**
+ * The database part of a process's environment, one role per job (docs/database-roles.md):
+ * the app's, the migration owner's and the audit log sequencer's.
+ */
+export function databaseEnv(s: TestStackInfo = stackInfo()): Record<string, string> {
+  return {
+    DATABASE_URL: s.databaseUrl,
+    DATABASE_MIGRATION_URL: s.migrationDatabaseUrl,
+    DATABASE_SEQUENCER_URL: s.sequencerDatabaseUrl,
+  };
+}
+
 export function kube() {
   return kubeClients(loadKubeConfig(stackInfo().kubeconfigPath));
 }

@@ -2,10 +2,12 @@ import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { createAuditWriter } from '../../lib/audit/index.js';
 import { auditApp, bearer } from './audit-api-fixtures.js';
-import { auditEvent, auditPool, newCorrelation, withTriggersDisabled } from './audit-fixtures.js';
+import { adminPool, auditEvent, auditPool, newCorrelation, withTriggersDisabled } from './audit-fixtures.js';
 
 describe('audit read API', async () => {
   const pool = auditPool();
+  // Tampering behind the API is a superuser's doing, explicitly.
+  const admin = adminPool();
   const app = await auditApp(pool);
   const writer = createAuditWriter(pool);
   const ago = (minutes: number) => new Date(Date.now() - minutes * 60_000).toISOString();
@@ -162,7 +164,7 @@ describe('audit read API', async () => {
       const cid = newCorrelation();
       const events = [auditEvent(cid), auditEvent(cid), auditEvent(cid)];
       await writer.write(events);
-      await withTriggersDisabled(pool, async (c) => {
+      await withTriggersDisabled(admin, async (c) => {
         await c.query(`UPDATE audit_events SET event_outcome = 'failure' WHERE event_id = $1`, [
           events[1]!.event_id,
         ]);
@@ -178,7 +180,7 @@ describe('audit read API', async () => {
       const cid = newCorrelation();
       const events = [auditEvent(cid), auditEvent(cid), auditEvent(cid)];
       await writer.write(events);
-      await pool.query('DELETE FROM audit_events WHERE event_id = $1', [events[0]!.event_id]);
+      await admin.query('DELETE FROM audit_events WHERE event_id = $1', [events[0]!.event_id]);
       const body = (await verify(cid)).json();
       expect(body).toMatchObject({ is_valid: false, total_events: 2 });
       expect(body.tampered_events[0]).toMatchObject({ event_id: events[1]!.event_id });
@@ -214,7 +216,7 @@ describe('audit read API', async () => {
         placed_by: 'counsel',
         reason: 'SEC inquiry',
       });
-      await expect(pool.query('DELETE FROM audit_events WHERE correlation_id = $1', [cid])).rejects.toThrow(
+      await expect(admin.query('DELETE FROM audit_events WHERE correlation_id = $1', [cid])).rejects.toThrow(
         /legal hold/,
       );
 
@@ -224,20 +226,69 @@ describe('audit read API', async () => {
       expect(list.holds).toContainEqual(expect.objectContaining({ correlation_id: cid, events_affected: 2 }));
       expect(list.total).toBe(list.holds.length);
 
+      // A release says why (Kubernaut's release_reason): without one it is a 400 and the hold stays.
+      for (const payload of [undefined, {}, { release_reason: '  ' }]) {
+        const refused = await app.inject({
+          method: 'DELETE',
+          url: `/api/v1/audit/legal-hold/${cid}`,
+          headers: bearer('admin'),
+          ...(payload ? { payload } : {}),
+        });
+        expect(refused.statusCode, JSON.stringify(payload)).toBe(400);
+        expect(refused.headers['content-type']).toMatch(/application\/problem\+json/);
+      }
+      const before = Date.now();
       const released = await app.inject({
         method: 'DELETE',
         url: `/api/v1/audit/legal-hold/${cid}`,
         headers: bearer('admin'),
+        payload: { release_reason: 'case closed' },
       });
+      expect(released.statusCode).toBe(200);
+      // The two events and the release's own (written while the hold was still on).
       expect(released.json()).toMatchObject({
         correlation_id: cid,
-        events_released: 2,
+        events_released: 3,
         released_by: 'counsel',
+        release_reason: 'case closed',
       });
+
+      // The release is in the trail: who (the token's identity, not a claimed one), why, when.
+      const trail = await app.inject({
+        method: 'GET',
+        url: `/api/v1/audit/events?correlation_id=${cid}&event_type=datastorage.legalhold.released`,
+        headers: bearer('reader'),
+      });
+      const [event, ...more] = trail.json().data;
+      expect(more).toEqual([]);
+      expect(event).toMatchObject({
+        event_id: released.json().event_id,
+        event_category: 'security',
+        event_action: 'released',
+        actor_type: 'user',
+        actor_id: 'counsel',
+        correlation_id: cid,
+        event_data: {
+          release_reason: 'case closed',
+          released_by: 'counsel',
+          hold_reason: 'SEC inquiry',
+          hold_placed_by: 'counsel',
+        },
+      });
+      expect(Date.parse(event.event_timestamp)).toBeGreaterThanOrEqual(before - 1000);
+      const chain = await app.inject({
+        method: 'POST',
+        url: '/api/v1/audit/verify-chain',
+        payload: { correlation_id: cid },
+        headers: bearer('reader'),
+      });
+      expect(chain.json()).toMatchObject({ is_valid: true, total_events: 3 });
+
       const again = await app.inject({
         method: 'DELETE',
         url: `/api/v1/audit/legal-hold/${cid}`,
         headers: bearer('admin'),
+        payload: { release_reason: 'case closed' },
       });
       expect(again.statusCode).toBe(404);
     });

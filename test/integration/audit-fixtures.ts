@@ -5,8 +5,16 @@ import { afterAll } from 'vitest';
 import type { AuditEventInput } from '../../lib/audit/types.js';
 import { stackInfo, uniqueName } from '../harness/index.js';
 
+/** A pool as the app connects: the writer role (INSERT and SELECT on the audit tables). */
 export function auditPool(): pg.Pool {
   const pool = new pg.Pool({ connectionString: stackInfo().databaseUrl, max: 8 });
+  afterAll(() => pool.end());
+  return pool;
+}
+
+/** A superuser's pool, for tests that tamper as a database administrator would. */
+export function adminPool(): pg.Pool {
+  const pool = new pg.Pool({ connectionString: stackInfo().adminDatabaseUrl, max: 4 });
   afterAll(() => pool.end());
   return pool;
 }

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { createAuditWriter } from '../../lib/audit/index.js';
-import { auditEvent, auditPool, newCorrelation } from './audit-fixtures.js';
+import { adminPool, auditEvent, auditPool, newCorrelation } from './audit-fixtures.js';
 
 const EXPECTED = [
   // the writer's idempotency probe
@@ -24,6 +24,7 @@ const EXPECTED = [
 
 describe('audit_events indexes', () => {
   const pool = auditPool();
+  const admin = adminPool();
 
   const indexesOf = async (table: string) =>
     (
@@ -41,7 +42,8 @@ describe('audit_events indexes', () => {
   });
 
   it('are created on a partition made on demand', async () => {
-    await pool.query('DROP TABLE IF EXISTS audit_events_2018_06');
+    // As the owner would; the writer re-creates it through audit_ensure_partition.
+    await admin.query('DROP TABLE IF EXISTS audit_events_2018_06');
     const cid = newCorrelation();
     await createAuditWriter(pool).write([auditEvent(cid, { event_timestamp: '2018-06-10T08:00:00.000Z' })]);
     expect(await indexesOf('audit_events_2018_06')).toEqual(EXPECTED);

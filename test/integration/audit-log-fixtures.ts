@@ -1,8 +1,10 @@
 /**
  * A database of its own for audit-log suites: the log spans every event in a
  * database, and these suites tamper with it as a superuser would, so they must not
- * share the stack's database with other suites. Each call creates and migrates one,
- * and drops it after the file's tests.
+ * share the stack's database with other suites. Each call creates one owned by the
+ * stack's owner role, migrates it as that role, and drops it after the file's tests.
+ * `pool` connects as the superuser (these suites tamper, explicitly); `urls` has
+ * the app's, the sequencer's and the owner's connections to the same database.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -16,26 +18,45 @@ import { generateSignerKey } from '../../lib/audit/note.js';
 import { migrate } from '../../migrations/migrate.js';
 import { stackInfo } from '../harness/index.js';
 
-export async function freshAuditDatabase(): Promise<{ pool: pg.Pool; url: string }> {
+export interface DatabaseUrls {
+  writer: string;
+  sequencer: string;
+  owner: string;
+  admin: string;
+}
+
+export async function freshAuditDatabase(): Promise<{ pool: pg.Pool; url: string; urls: DatabaseUrls }> {
   const name = `audit_log_${randomBytes(5).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: stackInfo().databaseUrl });
+  const s = stackInfo();
+  const inDb = (base: string) => {
+    const u = new URL(base);
+    u.pathname = `/${name}`;
+    return u.toString();
+  };
+  const urls: DatabaseUrls = {
+    writer: inDb(s.databaseUrl),
+    sequencer: inDb(s.sequencerDatabaseUrl),
+    owner: inDb(s.migrationDatabaseUrl),
+    admin: inDb(s.adminDatabaseUrl),
+  };
+  const admin = new pg.Client({ connectionString: s.adminDatabaseUrl });
   await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
+  const owner = decodeURIComponent(new URL(s.migrationDatabaseUrl).username);
+  await admin.query(`CREATE DATABASE ${name} OWNER ${pg.escapeIdentifier(owner)}`);
   await admin.end();
-  const url = new URL(stackInfo().databaseUrl);
-  url.pathname = `/${name}`;
-  await migrate(url.toString());
-  const pool = new pg.Pool({ connectionString: url.toString(), max: 6 });
+  await migrate(urls.owner);
+  const url = urls.admin;
+  const pool = new pg.Pool({ connectionString: url, max: 6 });
   // DROP DATABASE ... WITH (FORCE) below ends connections; that is expected here.
   pool.on('error', () => {});
   afterAll(async () => {
     await pool.end();
-    const c = new pg.Client({ connectionString: stackInfo().databaseUrl });
+    const c = new pg.Client({ connectionString: stackInfo().adminDatabaseUrl });
     await c.connect();
     await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
     await c.end();
   });
-  return { pool, url: url.toString() };
+  return { pool, url, urls };
 }
 
 /** A folder removed after the file's tests. */

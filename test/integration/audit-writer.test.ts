@@ -6,7 +6,7 @@ import {
   createAuditWriter,
   verifyChain,
 } from '../../lib/audit/index.js';
-import { auditEvent, auditPool, newCorrelation } from './audit-fixtures.js';
+import { adminPool, auditEvent, auditPool, newCorrelation } from './audit-fixtures.js';
 
 // Every guarantee holds on both of the writer's paths: the fast one (one call of
 // audit_append against the heads the writer expects) and the locked transaction
@@ -16,6 +16,7 @@ describe.each([
   ['locked path', { fastRounds: 0 }],
 ] as [string, AuditWriterOptions][])('audit writer (%s)', (_path, options) => {
   const pool = auditPool();
+  const admin = adminPool();
   const writer = createAuditWriter(pool, options);
 
   const chainOf = async (cid: string) =>
@@ -104,7 +105,8 @@ describe.each([
   it('creates the partition for an event dated outside every partition, then stores it', async () => {
     const cid = newCorrelation();
     const old = auditEvent(cid, { event_timestamp: '2019-03-15T10:00:00.000Z' });
-    await pool.query('DROP TABLE IF EXISTS audit_events_2019_03');
+    // Dropping a partition is the owner's business; the writer has it re-created through audit_ensure_partition.
+    await admin.query('DROP TABLE IF EXISTS audit_events_2019_03');
     const res = await writer.write([old]);
     expect(res.inserted).toBe(1);
     const p = await pool.query("SELECT to_regclass('public.audit_events_2019_03')::text AS t");
@@ -154,7 +156,8 @@ describe.each([
   it('events written under a legal hold are held from birth', async () => {
     const cid = newCorrelation();
     await writer.write([auditEvent(cid)]);
-    await pool.query(
+    // A hold placed directly (as the owner could), so that only the writer's own path is tested here.
+    await admin.query(
       "INSERT INTO audit_legal_holds (correlation_id, reason, placed_by) VALUES ($1, 'case 7', 'legal')",
       [cid],
     );
