@@ -17,7 +17,7 @@ import { buildApp } from '../../api/app.js';
 import { loadGatewayConfig } from '../../api/gateway-config.js';
 import { loadKubeConfig } from '../../lib/kube/client.js';
 import { workflowIdFor } from '../../lib/remediation-messages.js';
-import { stackInfo, testNamespace } from '../harness/index.js';
+import { databaseEnv, stackInfo, testNamespace } from '../harness/index.js';
 import { useRemediationHarness } from '../harness/remediation.js';
 import { labelNamespace } from '../harness/workloads.js';
 import { checkAll } from './checks.js';
@@ -102,7 +102,7 @@ describe('randomized schedules: the safety invariants hold together', () => {
     });
     const s = stackInfo();
     w.replica = new Replica({
-      DATABASE_URL: s.databaseUrl,
+      ...databaseEnv(s),
       TEMPORAL_ADDRESS: s.temporalAddress,
       TEMPORAL_NAMESPACE: s.temporalNamespace,
       KUBECONFIG: s.kubeconfigPath,

@@ -14,7 +14,7 @@ import { mulberry32 as prng } from '../../bench/stats.js';
 import { verifyChain } from '../../lib/audit/verify.js';
 import { freePort } from '../../stack/processes.js';
 import { alertmanagerPayload, deploymentWithPods, listRRs, podAlert } from '../gateway/gateway-fixtures.js';
-import { eventually, stackInfo, testNamespace, uniqueName } from '../harness/index.js';
+import { databaseEnv, eventually, stackInfo, testNamespace, uniqueName } from '../harness/index.js';
 import { auditEvent } from '../integration/audit-fixtures.js';
 import { reportFigures } from './report.js';
 
@@ -73,7 +73,7 @@ describe('the API process SIGKILLed while writes are in flight', () => {
     const port = await freePort();
     base = `http://127.0.0.1:${port}`;
     env = {
-      DATABASE_URL: s.databaseUrl,
+      ...databaseEnv(s),
       KUBECONFIG: s.kubeconfigPath,
       API_HOST: '127.0.0.1',
       API_PORT: String(port),

@@ -82,6 +82,8 @@ describe('PostgreSQL unavailable while remediations run', () => {
     app = await buildApp({ pool, config: { tokens: [], maxBatchSize: 10, bodyLimit: 1024 * 1024 } });
     workerEnv = {
       DATABASE_URL: postgres.url,
+      DATABASE_MIGRATION_URL: postgres.migrationUrl,
+      DATABASE_SEQUENCER_URL: postgres.sequencerUrl,
       TEMPORAL_ADDRESS: s.temporalAddress,
       TEMPORAL_NAMESPACE: s.temporalNamespace,
       KUBECONFIG: s.kubeconfigPath,

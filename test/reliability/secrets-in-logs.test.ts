@@ -20,7 +20,7 @@ import { KubeObjects } from '../../activities/kube-objects.js';
 import { loadKubeConfig } from '../../lib/kube/client.js';
 import { freePort } from '../../stack/processes.js';
 import { alertmanagerPayload, deploymentWithPods, listRRs, podAlert } from '../gateway/gateway-fixtures.js';
-import { eventually, stackInfo, testNamespace, uniqueName } from '../harness/index.js';
+import { databaseEnv, eventually, stackInfo, testNamespace, uniqueName } from '../harness/index.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../harness/webhook-receiver.js';
 import { labelNamespace } from '../harness/workloads.js';
 
@@ -46,6 +46,9 @@ describe('secrets never appear in the logs of the API and the worker', () => {
     slackPath: slackPath.split('/').pop()!,
     webhookToken,
     databasePassword: decodeURIComponent(new URL(s.databaseUrl).password),
+    // Each role's own (docs/database-roles.md): the processes are given all three.
+    migrationPassword: decodeURIComponent(new URL(s.migrationDatabaseUrl).password),
+    sequencerPassword: decodeURIComponent(new URL(s.sequencerDatabaseUrl).password),
     kubeToken: (parse(readFileSync(s.kubeconfigPath, 'utf8')) as { users: { user: { token: string } }[] })
       .users[0]!.user.token,
   };
@@ -120,7 +123,7 @@ describe('secrets never appear in the logs of the API and the worker', () => {
     await new Promise<void>((r) => llm.listen(0, '127.0.0.1', r));
 
     const common = {
-      DATABASE_URL: s.databaseUrl,
+      ...databaseEnv(s),
       AUDIT_HMAC_KEY: hmacKey,
       TEMPORAL_ADDRESS: s.temporalAddress,
       TEMPORAL_NAMESPACE: s.temporalNamespace,

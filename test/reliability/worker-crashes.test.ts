@@ -19,7 +19,7 @@ import { CHILD_KINDS } from '../../lib/kinds.js';
 import { loadKubeConfig } from '../../lib/kube/client.js';
 import { approveUpdate, workflowIdFor } from '../../lib/remediation-messages.js';
 import { sampleRemediationRequest } from '../harness/fixtures.js';
-import { eventually, kube, stackInfo, testNamespace, uniqueName } from '../harness/index.js';
+import { databaseEnv, eventually, kube, stackInfo, testNamespace, uniqueName } from '../harness/index.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../harness/webhook-receiver.js';
 import { createDeployment, labelNamespace, markPodsReady, rollOut } from '../harness/workloads.js';
 import { reportFigures } from './report.js';
@@ -155,7 +155,7 @@ describe('the worker SIGKILLed at random moments while remediations run', () => 
     playKubeletIn(production);
     playKubeletIn(staging);
     worker = new WorkerProcess({
-      DATABASE_URL: s.databaseUrl,
+      ...databaseEnv(s),
       TEMPORAL_ADDRESS: s.temporalAddress,
       TEMPORAL_NAMESPACE: s.temporalNamespace,
       KUBECONFIG: s.kubeconfigPath,

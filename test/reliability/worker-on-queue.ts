@@ -9,7 +9,7 @@ import { migrate } from '../../migrations/migrate.js';
 import { startWorkerRuntime } from '../../workers/runtime.js';
 
 const env = process.env;
-await migrate(env.DATABASE_URL!);
+await migrate(env.DATABASE_MIGRATION_URL || env.DATABASE_URL!);
 const runtime = await startWorkerRuntime({
   temporalAddress: env.TEMPORAL_ADDRESS!,
   temporalNamespace: env.TEMPORAL_NAMESPACE ?? 'default',

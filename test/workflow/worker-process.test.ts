@@ -1,7 +1,7 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { freePort } from '../../stack/processes.js';
-import { eventually, stackInfo } from '../harness/index.js';
+import { databaseEnv, eventually, stackInfo } from '../harness/index.js';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
 
@@ -14,7 +14,7 @@ describe('worker process', () => {
       cwd: ROOT,
       env: {
         ...process.env,
-        DATABASE_URL: s.databaseUrl,
+        ...databaseEnv(s),
         TEMPORAL_ADDRESS: s.temporalAddress,
         TEMPORAL_NAMESPACE: s.temporalNamespace,
         KUBECONFIG: s.kubeconfigPath,
