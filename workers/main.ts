@@ -3,6 +3,7 @@
  * README, Configuration). SIGTERM/SIGINT drain in-flight activities, then exit.
  */
 import { migrate } from '../migrations/migrate.js';
+import { type AuditMaintenanceConfig, auditMaintenanceFromEnv } from './audit-maintenance.js';
 import { startHealthServer } from './health-server.js';
 import { workerRegistry } from './metrics.js';
 import { startWorkerRuntime } from './runtime.js';
@@ -28,6 +29,13 @@ function positiveInt(name: string): number | undefined {
   return n;
 }
 const maxCachedWorkflows = positiveInt('KUBERNAUT_MAX_CACHED_WORKFLOWS');
+let auditMaintenance: AuditMaintenanceConfig | undefined;
+try {
+  auditMaintenance = auditMaintenanceFromEnv(env);
+} catch (err) {
+  process.stderr.write(`${(err as Error).message}\n`);
+  process.exit(2);
+}
 // As the owner role when one is named (docs/database-roles.md); the worker itself connects as the writer.
 await migrate(env.DATABASE_MIGRATION_URL || env.DATABASE_URL!);
 const runtime = await startWorkerRuntime({
@@ -38,6 +46,7 @@ const runtime = await startWorkerRuntime({
   watchNamespace: env.KUBERNAUT_WATCH_NAMESPACE || undefined,
   hmacKey: env.AUDIT_HMAC_KEY || undefined,
   maxCachedWorkflows,
+  auditMaintenance,
 });
 // Probes (deploy/): GET /healthz and /readyz, and GET /metrics for Prometheus, on
 // KUBERNAUT_HEALTH_PORT (default 8081; 0 turns it off).

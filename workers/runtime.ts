@@ -6,6 +6,7 @@
  */
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import { createAuditMaintenanceActivities } from '../activities/audit-maintenance.js';
 import { withErrorCategories } from '../activities/error-categories.js';
 import { createRemediationActivities } from '../activities/remediation.js';
 import { createAuditWriter } from '../lib/audit/writer.js';
@@ -21,6 +22,8 @@ import { loadKubeConfig } from '../lib/kube/client.js';
 import { instrumentAuditWriter } from '../lib/metrics/audit-writes.js';
 import { TASK_QUEUE } from '../lib/remediation-messages.js';
 import type { RemediationInput } from '../workflows/remediation.js';
+import { type AuditMaintenanceConfig, ensureAuditMaintenanceSchedule } from './audit-maintenance.js';
+import { auditMaintenanceStarted, recordAuditMaintenance } from './audit-maintenance-metrics.js';
 import { startChildWatchers } from './child-watcher.js';
 import { type ControllersConfig, controllersConfigFromEnv } from './controllers/config.js';
 import { startControllers } from './controllers/index.js';
@@ -60,6 +63,13 @@ export interface WorkerRuntimeConfig {
    * KUBERNAUT_RECONCILE_INTERVAL_MS, else 30 s.
    */
   reconcileIntervalMs?: number;
+  /**
+   * The audit maintenance schedule (workers/audit-maintenance.ts) this worker creates
+   * or updates at start; default none (workers/main.ts takes it from the environment,
+   * one hour by default). Every worker runs the maintenance activity whichever
+   * created the schedule.
+   */
+  auditMaintenance?: AuditMaintenanceConfig;
 }
 
 export interface WorkerRuntime {
@@ -86,6 +96,11 @@ export async function startWorkerRuntime(cfg: WorkerRuntimeConfig): Promise<Work
   // Bundled ahead and cached on disk (workers/workflow-bundle.ts), not by webpack in this process.
   const codePath = await ensureWorkflowBundle(log);
   const activities = createRemediationActivities({ kc, audit });
+  const maintenance = createAuditMaintenanceActivities({
+    pool,
+    partitionsAhead: cfg.auditMaintenance?.partitionsAhead,
+    onRun: recordAuditMaintenance,
+  });
   const nativeConnection = await NativeConnection.connect({ address: cfg.temporalAddress });
   const worker = await Worker.create({
     connection: nativeConnection,
@@ -94,12 +109,22 @@ export async function startWorkerRuntime(cfg: WorkerRuntimeConfig): Promise<Work
     workflowBundle: { codePath },
     maxCachedWorkflows: cfg.maxCachedWorkflows ?? 100,
     // Refusals (403, 422, …) become non-retryable: Kubernaut's Category C (activities/error-categories.ts).
-    activities: withErrorCategories(activities),
+    activities: { ...withErrorCategories(activities), ...maintenance },
   });
   const running = worker.run();
 
   const connection = await Connection.connect({ address: cfg.temporalAddress });
   const client = new Client({ connection, namespace: cfg.temporalNamespace });
+  if (cfg.auditMaintenance) {
+    const how = await ensureAuditMaintenanceSchedule(client, {
+      scheduleId: cfg.auditMaintenance.scheduleId,
+      intervalMs: cfg.auditMaintenance.intervalMs,
+      taskQueue,
+    });
+    if (how !== 'unchanged')
+      log(`audit maintenance schedule ${how} (every ${cfg.auditMaintenance.intervalMs} ms)`);
+  }
+  auditMaintenanceStarted(cfg.auditMaintenance?.intervalMs);
   const watchers = startChildWatchers({ client, kc, namespace: cfg.watchNamespace, log });
   const reconciler = startReconciler({
     client,

@@ -15,6 +15,7 @@ import { installCrds } from '../lib/kube/install-crds.js';
 import { migrate } from '../migrations/migrate.js';
 import { startStack } from '../stack/index.js';
 import { onShutdown } from '../stack/shutdown.js';
+import { auditMaintenanceFromEnv } from './audit-maintenance.js';
 import { startWorkerRuntime } from './runtime.js';
 
 const stack = await startStack();
@@ -25,6 +26,7 @@ const runtime = await startWorkerRuntime({
   temporalAddress: stack.temporalAddress,
   temporalNamespace: stack.temporalNamespace,
   databaseUrl: stack.databaseUrl,
+  auditMaintenance: auditMaintenanceFromEnv(),
   kubeconfigPath: stack.kubeconfigPath,
   hmacKey: process.env.AUDIT_HMAC_KEY || undefined,
 });

@@ -1,2 +1,3 @@
 // The workflows the worker registers (its workflowsPath points here).
+export { auditMaintenanceWorkflow } from './audit-maintenance.js';
 export { remediationWorkflow } from './remediation.js';

@@ -19,6 +19,7 @@ import { kubeClients, loadKubeConfig } from '../../lib/kube/client.js';
 import { installCrds } from '../../lib/kube/install-crds.js';
 import { migrate } from '../../migrations/migrate.js';
 import { startStack } from '../../stack/index.js';
+import { auditMaintenanceFromEnv } from '../../workers/audit-maintenance.js';
 import { controllersConfigFromEnv } from '../../workers/controllers/config.js';
 import { startWorkerRuntime } from '../../workers/runtime.js';
 import { startKubeletStandIn } from './kubelet-standin.js';
@@ -44,6 +45,7 @@ try {
     temporalAddress: stack.temporalAddress,
     temporalNamespace: stack.temporalNamespace,
     databaseUrl: stack.databaseUrl,
+    auditMaintenance: auditMaintenanceFromEnv(),
     kubeconfigPath: stack.kubeconfigPath,
     settings: { stabilizationWindow: '3s', safetyRecheckMs: 10_000 },
     // The story is the output; the controllers' own log shows only errors.
