@@ -14,6 +14,8 @@ import { createMetrics, installMetrics } from '../../api/metrics.js';
 import { signalMetrics } from '../../api/routes/signal-common.js';
 import { auditLogMetrics } from '../../lib/audit/log-metrics.js';
 import { instrumentAuditWriter } from '../../lib/metrics/audit-writes.js';
+// Registers the audit maintenance metrics, as workers/runtime.ts does by importing it.
+import '../../workers/audit-maintenance-metrics.js';
 import { workerRegistry } from '../../workers/metrics.js';
 import { REPO } from '../deploy/manifests.js';
 
