@@ -4,7 +4,7 @@
  * interval, whose activity creates the partitions ahead and applies retention
  * (activities/audit-maintenance.ts). A Schedule rather than a timer in the worker:
  * one run per interval whichever replicas are up, visible and triggerable in the
- * Web UI and CLI (`temporal schedule trigger --schedule-id kubernaut-audit-maintenance`),
+ * Web UI and CLI (`temporal schedule trigger --schedule-id kubernaut-audit-maintenance --overlap-policy AllowAll`),
  * overlapping runs skipped, a missed run caught up after an outage.
  *
  * Created at worker start, idempotently: an existing schedule is left as it is when

@@ -76,7 +76,7 @@ describe('PostgreSQL unavailable while remediations run', () => {
   beforeAll(async () => {
     namespace = await testNamespace('pg-outage');
     postgres = await startPostgres(() => {});
-    await migrate(postgres.url);
+    await migrate(postgres.migrationUrl);
     pool = new pg.Pool({ connectionString: postgres.url, max: 4, connectionTimeoutMillis: 1_000 });
     pool.on('error', () => {}); // idle clients lose their server in the outage
     app = await buildApp({ pool, config: { tokens: [], maxBatchSize: 10, bodyLimit: 1024 * 1024 } });
