@@ -111,6 +111,16 @@ export interface Selection {
   parameters: Record<string, string>;
 }
 
+/** Kubernaut's status.rcaResult fields, lifted to where the workflow reads them (they win). */
+export function liftRcaResult(aa: Status): Status {
+  const rca = obj(aa.rcaResult);
+  if (!rca) return aa;
+  const lifted: Status = { ...aa };
+  for (const k of ['rootCause', 'rootCauseAnalysis', 'selectedWorkflow'])
+    if (rca[k] !== undefined) lifted[k] = rca[k];
+  return lifted;
+}
+
 export function selectionOf(aa: Status): Selection | undefined {
   const s = obj(aa.selectedWorkflow);
   if (!s || !str(s.workflowId)) return undefined;

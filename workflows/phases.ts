@@ -15,6 +15,7 @@ import {
   aiAnalysisSpec,
   effectivenessSpec,
   enrichment,
+  liftRcaResult,
   remediationTarget,
   type Selection,
   selectionOf,
@@ -31,6 +32,14 @@ export interface Analysis {
   approvalRequired: boolean;
   target: TargetResource;
 }
+
+/**
+ * Kubernaut's AIAnalysis status carries the analysis under status.rcaResult; before
+ * this patch the workflow read it at the top of the status only, and took the
+ * target's spec hash from status.targetSpecHash, which Kubernaut's CRD prunes (so
+ * the workflow now records the hash itself when the analysis gives none).
+ */
+export const AA_RCA_RESULT_PATCH = 'aianalysis-rca-result';
 
 const iso = (ms: number) => new Date(ms).toISOString();
 const finished = (s: Record<string, unknown>) => ['Completed', 'Failed'].includes(s.phase as string);
@@ -82,6 +91,7 @@ export async function analyzing(l: Lifecycle, sp: ChildSnapshot): Promise<Analys
   });
   const aa = await l.lastLook(raced, 'AIAnalysis', name, finished);
   if (aa === 'deadline' || aa === 'timeout' || aa === 'interrupted') return l.timedOut('Analyzing');
+  if (patched(AA_RCA_RESULT_PATCH)) aa.status = liftRcaResult(aa.status);
   const review = (aa.status.review ?? {}) as { needsHumanReview?: boolean; humanReviewReason?: string };
   if (aa.status.phase === 'Failed') {
     const reason = reasonOf(aa.status, 'analysis failed');
@@ -128,12 +138,13 @@ export async function analyzing(l: Lifecycle, sp: ChildSnapshot): Promise<Analys
     return ended(
       await r.finish('Completed', { outcome: 'DryRun', message: `Dry run: would run ${sel.workflowId}` }),
     );
-  return {
-    aa: { name, status: aa.status },
-    sel,
-    approvalRequired,
-    target: remediationTarget(r.spec, aa.status),
-  };
+  const target = remediationTarget(r.spec, aa.status);
+  // What the analysed target looked like, for approval to refuse a target that changed since.
+  if (approvalRequired && aa.status.targetSpecHash === undefined && patched(AA_RCA_RESULT_PATCH)) {
+    const hash = await acts.readTargetSpecHash({ target });
+    if (hash) aa.status = { ...aa.status, targetSpecHash: hash };
+  }
+  return { aa: { name, status: aa.status }, sel, approvalRequired, target };
 }
 
 /**

@@ -85,8 +85,8 @@ export const aiAnalysis: CrdDefinition = {
   description: 'Root-cause analysis and remediation-workflow selection for a signal.',
   columns: [
     { name: 'Phase', type: 'string', jsonPath: '.status.phase' },
-    { name: 'Workflow', type: 'string', jsonPath: '.status.selectedWorkflow.workflowId' },
-    { name: 'Confidence', type: 'number', jsonPath: '.status.selectedWorkflow.confidence' },
+    { name: 'Workflow', type: 'string', jsonPath: '.status.rcaResult.selectedWorkflow.workflowId' },
+    { name: 'Confidence', type: 'number', jsonPath: '.status.rcaResult.selectedWorkflow.confidence' },
     { name: 'Approval', type: 'boolean', jsonPath: '.status.approval.approvalRequired' },
     { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
   ],
@@ -131,21 +131,31 @@ export const aiAnalysis: CrdDefinition = {
       startedAt: time(),
       completedAt: time(),
       observedGeneration: int(undefined, { format: 'int64' }),
-      rootCause: str(),
-      rootCauseAnalysis: obj(
-        {
-          summary: str(),
-          signalType: str(),
-          severity: oneOf(NORMALISED_SEVERITIES),
-          contributingFactors: list(str()),
-          remediationTarget: resourceIdentifier(undefined, false),
-        },
-        ['summary', 'signalType'],
-      ),
-      selectedWorkflow: obj(
-        { ...selectedWorkflowFields, confidence: confidence(), rationale: str(), parameters: stringMap(), selectedAt: time() },
-        ['workflowId', 'workflowName', 'version', 'actionType', 'executionBundle', 'confidence', 'rationale'],
-      ),
+      rcaResult: obj({
+          rootCause: str(),
+          rootCauseAnalysis: obj(
+            {
+              summary: str(),
+              signalType: str(),
+              severity: oneOf(NORMALISED_SEVERITIES),
+              contributingFactors: list(str()),
+              remediationTarget: resourceIdentifier(undefined, false),
+            },
+            ['summary', 'signalType'],
+          ),
+          selectedWorkflow: obj(
+            { ...selectedWorkflowFields, confidence: confidence(), rationale: str(), parameters: stringMap(), selectedAt: time() },
+            ['workflowId', 'workflowName', 'version', 'actionType', 'executionBundle', 'confidence', 'rationale'],
+          ),
+        actionability: oneOf(['Actionable', 'NotActionable']),
+        alternativeWorkflows: list(
+          obj({ workflowId: str(), executionBundle: str(), confidence: num(), rationale: str() }, [
+            'workflowId',
+            'confidence',
+            'rationale',
+          ]),
+        ),
+      }),
       approval: obj(
         {
           approvalRequired: bool(),
@@ -175,7 +185,6 @@ export const aiAnalysis: CrdDefinition = {
         ['approvalRequired'],
       ),
       review: obj({ needsHumanReview: bool(), humanReviewReason: oneOf(HUMAN_REVIEW_REASONS) }, ['needsHumanReview']),
-      targetSpecHash: str('Hash of the target spec the analysis saw (checked again before execution)'),
       conditions: conditions(),
     },
     ['phase'],

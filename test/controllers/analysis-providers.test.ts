@@ -50,7 +50,7 @@ describe('catalog provider configured for "no action required" on unmatched sign
       rr,
     );
     const s = await h.waitForStatus('AIAnalysis', `ai-${rr.metadata.name}`, (s) => s.phase === 'Completed');
-    expect(s.selectedWorkflow).toBeUndefined();
+    expect(s.rcaResult.selectedWorkflow).toBeUndefined();
     expect(s.review).toEqual({ needsHumanReview: false });
     expect(s.message).toMatch(/^No action required/);
   });
@@ -121,8 +121,8 @@ describe('OpenAI-compatible analysis provider', () => {
       parameters: { notDeclared: 'x' },
     });
     expect(status.phase).toBe('Completed');
-    expect(status.rootCause).toBe('the process leaks file descriptors');
-    expect(status.selectedWorkflow).toMatchObject({
+    expect(status.rcaResult.rootCause).toBe('the process leaks file descriptors');
+    expect(status.rcaResult.selectedWorkflow).toMatchObject({
       workflowId: 'restart-crashlooping-workload',
       actionType: 'restart',
       executionBundle: 'builtin:restart',
@@ -130,7 +130,10 @@ describe('OpenAI-compatible analysis provider', () => {
       rationale: 'a restart releases the descriptors',
       parameters: {},
     });
-    expect(status.rootCauseAnalysis.remediationTarget).toMatchObject({ kind: 'Deployment', name: web });
+    expect(status.rcaResult.rootCauseAnalysis.remediationTarget).toMatchObject({
+      kind: 'Deployment',
+      name: web,
+    });
     expect(status.approval.approvalRequired).toBe(false);
     const call = requests.find((r) => r.body.messages[1].content.includes('PodsKeepDying'))!;
     expect(call.auth).toBe('Bearer sk-test');

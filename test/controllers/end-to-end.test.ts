@@ -51,7 +51,7 @@ describe('end to end with the built-in controllers', () => {
       // Production → the analysis asks for approval; a person approves through the update.
       await h.waitForPhase(rr, ['AwaitingApproval']);
       const aa = await h.objects.get('aianalyses', h.namespace, `ai-${rr}`);
-      expect(aa?.status?.selectedWorkflow).toMatchObject({
+      expect((aa?.status?.rcaResult as Record<string, unknown> | undefined)?.selectedWorkflow).toMatchObject({
         actionType: 'restart',
         executionBundle: 'builtin:restart',
       });

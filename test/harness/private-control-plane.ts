@@ -26,6 +26,8 @@ export interface PrivateControlPlane {
 export function usePrivateControlPlane(
   runtimeConfig: Partial<WorkerRuntimeConfig> = {},
   namespace = 'remediations',
+  /** The CRDs to install (default ours; e.g. Kubernaut's own for compatibility). */
+  opts: { crdDir?: string } = {},
 ): PrivateControlPlane {
   const plane = { namespace } as { -readonly [K in keyof PrivateControlPlane]: PrivateControlPlane[K] };
   let workDir: string;
@@ -36,7 +38,7 @@ export function usePrivateControlPlane(
       workDir,
     );
     const kc = loadKubeConfig(plane.kube.kubeconfigPath);
-    await installCrds(kc);
+    await installCrds(kc, opts.crdDir);
     await kubeClients(kc).core.createNamespace({ body: { metadata: { name: namespace } } });
     plane.objects = new KubeObjects(kc);
     plane.runtime = await startWorkerRuntime({

@@ -193,18 +193,21 @@ export const completedEnrichment = {
   signalClassification: { severity: 'critical', signalMode: 'reactive' },
 };
 
+/** In Kubernaut's shape: the root cause and the selected workflow under status.rcaResult. */
 export const completedAnalysis = (approvalRequired: boolean) => ({
   phase: 'Completed',
   reason: 'AnalysisCompleted',
-  rootCause: 'the container exhausts its memory and restarts',
-  selectedWorkflow: {
-    workflowId: 'restart-deployment',
-    workflowName: 'Restart deployment',
-    version: '1.0.0',
-    actionType: 'restart',
-    executionBundle: 'builtin:restart',
-    confidence: 0.9,
-    rationale: 'a rolling restart clears the leaked memory',
+  rcaResult: {
+    rootCause: 'the container exhausts its memory and restarts',
+    selectedWorkflow: {
+      workflowId: 'restart-deployment',
+      workflowName: 'Restart deployment',
+      version: '1.0.0',
+      actionType: 'restart',
+      executionBundle: 'builtin:restart',
+      confidence: 0.9,
+      rationale: 'a rolling restart clears the leaked memory',
+    },
   },
   approval: { approvalRequired, ...(approvalRequired ? { approvalReason: 'production environment' } : {}) },
 });

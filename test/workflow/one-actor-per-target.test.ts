@@ -56,11 +56,14 @@ describe('one actor per target (I2): the lock outlives the execution and its Job
     const a = completedAnalysis(false);
     return {
       ...a,
-      selectedWorkflow: {
-        ...a.selectedWorkflow,
-        workflowId: 'drain-cache',
-        actionType: 'job',
-        executionBundle: 'busybox:1.36',
+      rcaResult: {
+        ...a.rcaResult,
+        selectedWorkflow: {
+          ...a.rcaResult.selectedWorkflow,
+          workflowId: 'drain-cache',
+          actionType: 'job',
+          executionBundle: 'busybox:1.36',
+        },
       },
     };
   };

@@ -47,7 +47,10 @@ describe('routing: waits that do not act', () => {
     const analysis = completedAnalysis(false);
     await h.setStatus('AIAnalysis', `ai-${rr}`, {
       ...analysis,
-      selectedWorkflow: { ...analysis.selectedWorkflow, workflowId },
+      rcaResult: {
+        ...analysis.rcaResult,
+        selectedWorkflow: { ...analysis.rcaResult.selectedWorkflow, workflowId },
+      },
     });
   }
   async function failInProcessing(target: string) {

@@ -3,9 +3,10 @@
  * (default: the YAML catalog) what is wrong and which workflow fits, then applies
  * the same rules to every provider's answer — confidence below `minConfidence`
  * fails the analysis for human review; the approval policy decides whether a
- * person must approve; nothing fitting ends in manual review or no action. It
- * also records the hash of the target's spec so the workflow can refuse to act
- * on an object that changed after the analysis was approved.
+ * person must approve; nothing fitting ends in manual review or no action. The
+ * answer goes where Kubernaut's CRD has it: status.rcaResult (root cause, its
+ * analysis, the selected workflow). The workflow records the target's spec hash
+ * itself when it sees the analysis (Kubernaut's CRD has no field for it here).
  *
  * Two replicas: the provider call has no side effect, and the one status write
  * is compare-and-set on the resourceVersion read (status-write.ts), so only one
@@ -22,7 +23,6 @@ import {
   InvalidAnalysisError,
 } from '../../lib/analysis/provider.js';
 import { CHILD_KINDS } from '../../lib/kinds.js';
-import { targetSpecHash } from '../../lib/kube/target.js';
 import type { AnalysisConfig } from './config.js';
 import { openAiProvider } from './openai-provider.js';
 import type { Reconciler } from './reconcile-loop.js';
@@ -52,7 +52,7 @@ export function aiAnalysisReconciler(kc: KubeConfig, cfg: AnalysisConfig = {}): 
       const input = analysisInput(aa);
       let status: Record<string, unknown>;
       try {
-        status = await decide(kc, cfg, input, await provider.analyse(input));
+        status = decide(cfg, input, await provider.analyse(input));
       } catch (err) {
         if (!(err instanceof InvalidAnalysisError)) throw err; // transient: the loop retries
         status = {
@@ -84,7 +84,7 @@ function analysisInput(aa: KubeObject): AnalysisInput {
 }
 
 /** Applies thresholds and the approval policy to a provider's answer. */
-async function decide(kc: KubeConfig, cfg: AnalysisConfig, input: AnalysisInput, r: AnalysisResult) {
+function decide(cfg: AnalysisConfig, input: AnalysisInput, r: AnalysisResult) {
   const remediationTarget = r.remediationTarget ?? input.target;
   const rootCauseAnalysis = {
     summary: r.rootCause,
@@ -95,7 +95,9 @@ async function decide(kc: KubeConfig, cfg: AnalysisConfig, input: AnalysisInput,
     ...(r.contributingFactors ? { contributingFactors: r.contributingFactors } : {}),
     remediationTarget,
   };
-  const common = { rootCause: r.rootCause, rootCauseAnalysis };
+  // Kubernaut's place for the analysis: status.rcaResult.
+  const rca = { rootCause: r.rootCause, rootCauseAnalysis };
+  const common = { rcaResult: rca };
   const w = r.workflow;
   if (!w) {
     const review = (cfg.noMatch ?? 'manual-review') === 'manual-review';
@@ -116,8 +118,7 @@ async function decide(kc: KubeConfig, cfg: AnalysisConfig, input: AnalysisInput,
   const minConfidence = cfg.minConfidence ?? 0.7;
   if (w.confidence < minConfidence) {
     return {
-      ...common,
-      selectedWorkflow,
+      rcaResult: { ...rca, selectedWorkflow },
       phase: 'Failed',
       reason: 'WorkflowResolutionFailed',
       subReason: 'LowConfidence',
@@ -131,15 +132,12 @@ async function decide(kc: KubeConfig, cfg: AnalysisConfig, input: AnalysisInput,
     targetKind: remediationTarget.kind,
     confidence: w.confidence,
   });
-  const hash = await targetSpecHash(kc, remediationTarget);
   const level = w.confidence >= 0.8 ? 'high' : w.confidence >= 0.6 ? 'medium' : 'low';
   return {
-    ...common,
-    selectedWorkflow,
+    rcaResult: { ...rca, selectedWorkflow },
     phase: 'Completed',
     reason: 'AnalysisCompleted',
     message: `Selected ${w.workflowId} (${w.actionType}) with confidence ${w.confidence}`,
-    ...(hash ? { targetSpecHash: hash } : {}),
     approval: {
       approvalRequired: approval.approvalRequired,
       ...(approval.reason ? { approvalReason: approval.reason } : {}),
