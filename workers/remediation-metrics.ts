@@ -60,7 +60,10 @@ function stateOf(rr: KubeObject, prev: RRState | undefined, now: number): RRStat
   const routing = (status.routingStatus ?? {}) as Record<string, unknown>;
   let timeoutMs: number | undefined;
   if (spec && !isTerminalPhase(phase)) {
-    const configured = str((status.timeoutConfig as Record<string, unknown> | undefined)?.[spec.timeout]);
+    // status.timeoutConfig (Kubernaut's four), else the annotation (awaitingApproval, verifying).
+    const configured =
+      str((status.timeoutConfig as Record<string, unknown> | undefined)?.[spec.timeout]) ??
+      str(rr.metadata.annotations?.[`kubernaut.ai/timeout-${spec.timeout}`]);
     timeoutMs = parseDuration(configured ?? DEFAULT_TIMEOUTS[spec.timeout]);
     // Pending and Blocked count from the RR's start, against the global timeout.
     if (spec.timeout === 'global' && timeoutMs !== undefined)

@@ -216,7 +216,8 @@ export function effectivenessSpec(
   target: TargetResource,
   we: Status,
   stabilizationWindow: string,
-  timesOutAt: string,
+  /** Not in Kubernaut's EffectivenessAssessment spec (which would prune it): left out when undefined. */
+  timesOutAt: string | undefined,
 ) {
   const withApi = (t: TargetResource) => ({
     ...(t.apiVersion ? { apiVersion: t.apiVersion } : {}),
@@ -232,7 +233,7 @@ export function effectivenessSpec(
     ...(spec.clusterID ? { clusterID: spec.clusterID } : {}),
     ...(before ? { preRemediationSpecHash: before } : {}),
     config: { stabilizationWindow },
-    timesOutAt,
+    ...(timesOutAt ? { timesOutAt } : {}),
   };
 }
 

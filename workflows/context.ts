@@ -25,6 +25,9 @@ import { executionStopped } from './execution-stop.js';
 import { SA } from './search-attributes.js';
 import { projectStatus } from './status-projection.js';
 
+/** Before it, the RR status and the EA spec carried fields Kubernaut's CRDs prune (status.approval, two start times, spec.timesOutAt, …). */
+export const KUBERNAUT_SHAPES_PATCH = 'kubernaut-valid-objects';
+
 export interface Settings {
   /** Safety-net re-read of a child while waiting for its watcher signal. */
   safetyRecheckMs: number;
@@ -45,6 +48,8 @@ export class Remediation {
    * Decided once, at the first workflow task, so a run never mixes the two.
    */
   readonly steps: StepActivities;
+  /** Write only fields Kubernaut's CRDs declare (RR status: status-projection.ts; EA spec). */
+  readonly kubernautShapes: boolean;
   private auditSeq = 0;
   /** Bumped by the childStatusChanged signal; waits compare against it. */
   childSignals = 0;
@@ -73,6 +78,7 @@ export class Remediation {
   ) {
     this.owner = owner;
     this.steps = patched(LOCAL_STEPS_PATCH) ? localActs : acts;
+    this.kubernautShapes = patched(KUBERNAUT_SHAPES_PATCH);
     const now = this.now();
     this.view = {
       namespace: owner.namespace,
@@ -162,7 +168,7 @@ export class Remediation {
       namespace: this.owner.namespace,
       name: this.owner.name,
       uid: this.owner.uid,
-      status: projectStatus(this.view, this.spec, { forPatch: true }),
+      status: projectStatus(this.view, this.spec, { forPatch: true, kubernaut: this.kubernautShapes }),
     });
   }
 

@@ -266,7 +266,14 @@ export async function verifying(
     await r.createChild(
       'EffectivenessAssessment',
       name,
-      effectivenessSpec(r.owner, r.spec, a.target, we.status, r.settings.stabilizationWindow, iso(deadline)),
+      effectivenessSpec(
+        r.owner,
+        r.spec,
+        a.target,
+        we.status,
+        r.settings.stabilizationWindow,
+        r.kubernautShapes ? undefined : iso(deadline),
+      ),
     );
     await r.enter('Verifying', `Assessing the effect on ${targetDisplay(a.target)} (${name})`);
     return r.waitForChild('EffectivenessAssessment', name, finished, deadline);

@@ -11,14 +11,38 @@ import type { ChildRef, RemediationView } from '../lib/remediation-view.js';
 const ref = (namespace: string, c?: ChildRef) =>
   c ? { apiVersion: API_VERSION, kind: c.kind, name: c.name, namespace } : undefined;
 
+/** The timeouts Kubernaut's RR status.timeoutConfig declares (the others live in annotations). */
+const KUBERNAUT_TIMEOUTS = ['global', 'processing', 'analyzing', 'executing'];
+
 /**
  * `forPatch`: the status is sent as a JSON merge patch, where a field the view no
  * longer has (a cleared routing block) must be sent as null to be removed.
+ * `kubernaut`: only what Kubernaut's RR CRD declares (its apiserver would prune the
+ * rest): no status.approval (the decision is on the RemediationApprovalRequest), no
+ * approval or verification start times or RAR ref, timeoutConfig's four keys.
  */
 export function projectStatus(
   v: RemediationView,
   spec: RemediationRequestSpec,
-  opts: { forPatch?: boolean } = {},
+  opts: { forPatch?: boolean; kubernaut?: boolean } = {},
+): Record<string, unknown> {
+  const status = projectAll(v, spec, opts);
+  if (!opts.kubernaut) return status;
+  delete status.approval;
+  const progress = status.phaseProgress as Record<string, unknown>;
+  delete progress.awaitingApprovalStartTime;
+  delete progress.verifyingStartTime;
+  delete progress.remediationApprovalRequestRef;
+  status.timeoutConfig = Object.fromEntries(
+    Object.entries(v.timeoutConfig).filter(([k]) => KUBERNAUT_TIMEOUTS.includes(k)),
+  );
+  return status;
+}
+
+function projectAll(
+  v: RemediationView,
+  spec: RemediationRequestSpec,
+  opts: { forPatch?: boolean },
 ): Record<string, unknown> {
   const ns = v.namespace;
   const terminal = isTerminalPhase(v.phase);

@@ -24,7 +24,6 @@ export const effectivenessAssessment: CrdDefinition = {
       preRemediationSpecHash: str(),
       remediationCreatedAt: time(),
       config: obj({ stabilizationWindow: str(), hashComputeDelay: str(), alertCheckDelay: str() }, ['stabilizationWindow']),
-      timesOutAt: time(),
     },
     ['correlationID', 'remediationRequestPhase', 'remediationTarget', 'signalTarget', 'config'],
     undefined,

@@ -75,13 +75,10 @@ export const remediationRequest: CrdDefinition = {
       phaseProgress: obj({
         processingStartTime: time(),
         analyzingStartTime: time(),
-        awaitingApprovalStartTime: time(),
         executingStartTime: time(),
-        verifyingStartTime: time(),
         verificationDeadline: time(),
         signalProcessingRef: objectRef(),
         aiAnalysisRef: objectRef(),
-        remediationApprovalRequestRef: objectRef(),
         workflowExecutionRef: objectRef(),
         effectivenessAssessmentRef: objectRef(),
       }),
@@ -90,12 +87,10 @@ export const remediationRequest: CrdDefinition = {
           global: duration(),
           processing: duration(),
           analyzing: duration(),
-          awaitingApproval: duration(),
           executing: duration(),
-          verifying: duration(),
         },
         [],
-        'Per-remediation timeout overrides (Go durations such as 5m)',
+        'Per-remediation timeout overrides (Go durations such as 5m); awaitingApproval and verifying: annotations kubernaut.ai/timeout-<phase>',
       ),
       routingStatus: obj({
         blockReason: str(),
@@ -108,19 +103,6 @@ export const remediationRequest: CrdDefinition = {
         skipReason: str(),
         skipMessage: str(),
       }),
-      approval: obj(
-        {
-          required: bool(),
-          requestName: str(),
-          requiredBy: time(),
-          decision: oneOf(['Approved', 'Rejected', 'Expired']),
-          decidedBy: str(),
-          decidedAt: time(),
-          decisionMessage: str(),
-        },
-        [],
-        'Approval state (an extension over Kubernaut, which keeps it on the RAR only)',
-      ),
       workflowSelection: obj({
         selectedWorkflowRef: obj(
           { workflowId: str(), version: str(), executionBundle: str(), executionBundleDigest: str() },
