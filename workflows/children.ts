@@ -218,12 +218,14 @@ export function effectivenessSpec(
   stabilizationWindow: string,
   /** Not in Kubernaut's EffectivenessAssessment spec (which would prune it): left out when undefined. */
   timesOutAt: string | undefined,
+  /** The target's hash before execution, taken by the workflow (else the execution's status.change). */
+  preHash?: string,
 ) {
   const withApi = (t: TargetResource) => ({
     ...(t.apiVersion ? { apiVersion: t.apiVersion } : {}),
     ...plainTarget(t),
   });
-  const before = str(obj(we.change)?.beforeSpecHash);
+  const before = preHash ?? str(obj(we.change)?.beforeSpecHash);
   return {
     correlationID: o.name,
     remediationRequestPhase: 'Verifying',

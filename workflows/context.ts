@@ -50,6 +50,8 @@ export class Remediation {
   readonly steps: StepActivities;
   /** Write only fields Kubernaut's CRDs declare (RR status: status-projection.ts; EA spec). */
   readonly kubernautShapes: boolean;
+  /** The target's spec hash just before its execution was created (with kubernautShapes). */
+  preRemediationSpecHash?: string;
   private auditSeq = 0;
   /** Bumped by the childStatusChanged signal; waits compare against it. */
   childSignals = 0;

@@ -212,6 +212,9 @@ export async function executing(l: Lifecycle, a: Analysis): Promise<ChildSnapsho
   // From here the lock stays until nothing the execution started runs (I2).
   if (patched(EXECUTION_STOP_PATCH)) r.execution = { name, targetNamespace: target.namespace };
   let we = await l.within(deadline, async () => {
+    // Kubernaut's place for the pre-remediation hash is the orchestrator's, not the execution's status.
+    if (r.kubernautShapes)
+      r.preRemediationSpecHash = (await acts.readTargetSpecHash({ target })) ?? undefined;
     await r.audit('workflowexecution.selection.completed', 'success', {
       workflow_execution: name,
       ...sel,
@@ -273,6 +276,7 @@ export async function verifying(
         we.status,
         r.settings.stabilizationWindow,
         r.kubernautShapes ? undefined : iso(deadline),
+        r.preRemediationSpecHash,
       ),
     );
     await r.enter('Verifying', `Assessing the effect on ${targetDisplay(a.target)} (${name})`);

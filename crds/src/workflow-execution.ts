@@ -64,16 +64,6 @@ export const workflowExecution: CrdDefinition = {
       },
       ['failedTaskIndex', 'failedTaskName', 'reason', 'message', 'naturalLanguageSummary', 'failedAt'],
     ),
-    change: obj(
-      {
-        beforeSpecHash: str(),
-        afterSpecHash: str(),
-        summary: str('What the action changed, in words'),
-        dryRunDiff: str(),
-      },
-      [],
-      'What the action changed (an extension over Kubernaut)',
-    ),
     conditions: conditions(),
   }),
 };

@@ -17,24 +17,12 @@ export function statesOf(sweep: Sweep): string[] {
   });
 }
 
-/**
- * Invalidities found and not fixed yet, each named here so that nothing else slips
- * through (docs/kubernaut-compatibility.md, "Known divergences"): the built-in
- * WorkflowExecution controller records the target's spec hash before and after in
- * status.change, which Kubernaut's CRD prunes (there, the orchestrator keeps the
- * pre-hash and the assessment computes the post-hash).
- */
-export const KNOWN_DIVERGENCES: RegExp[] = [/^WorkflowExecution\/\S+ \/status\/change: pruned/];
-
-/** Asserts no invalidity but the known ones; returns the sweep (with `known`: those it saw). */
 export async function expectAllKubernautValid(
   crds: Map<string, KubernautCrd>,
   objects: KubeObjects,
   namespace: string,
-): Promise<Sweep & { known: string[] }> {
+): Promise<Sweep> {
   const sweep = await sweepNamespace(crds, objects, namespace);
-  const known = sweep.errors.filter((e) => KNOWN_DIVERGENCES.some((k) => k.test(e)));
-  const unknown = sweep.errors.filter((e) => !known.includes(e));
-  expect(unknown, unknown.join('\n')).toEqual([]);
-  return { ...sweep, known };
+  expect(sweep.errors, sweep.errors.join('\n')).toEqual([]);
+  return sweep;
 }

@@ -9,6 +9,7 @@ import type { KubeObject } from '../../activities/kube-objects.js';
 import { loadEffectivenessEvents } from '../../lib/effectiveness/query.js';
 import { effectivenessScore } from '../../lib/effectiveness/score.js';
 import { kubeRequest } from '../../lib/kube/raw.js';
+import { SPEC_HASH_AFTER, SPEC_HASH_BEFORE } from '../../workers/controllers/workflow-execution.js';
 import { useControllerHarness } from '../harness/controllers.js';
 import { kube, uniqueName } from '../harness/index.js';
 import { createDeployment, rollOut } from '../harness/workloads.js';
@@ -43,9 +44,14 @@ describe('built-in EffectivenessAssessment controller', () => {
       },
       rr,
     );
-    const we = await h.waitForStatus('WorkflowExecution', `we-${rrName}`, done);
-    expect(we.phase).toBe('Completed');
-    return { rr, we };
+    const status = await h.waitForStatus('WorkflowExecution', `we-${rrName}`, done);
+    expect(status.phase).toBe('Completed');
+    // The hashes before and after are annotations (Kubernaut's WE status has no field for them).
+    const marks = (await h.objects.get('workflowexecutions', h.namespace, `we-${rrName}`))!.metadata
+      .annotations!;
+    const change = { beforeSpecHash: marks[SPEC_HASH_BEFORE]!, afterSpecHash: marks[SPEC_HASH_AFTER]! };
+    expect(change.afterSpecHash).toBeTruthy();
+    return { rr, we: { ...status, change } };
   }
   async function assess(rr: KubeObject, web: string, preHash: string, window = '1s') {
     const target = { apiVersion: 'apps/v1', kind: 'Deployment', name: web, namespace: h.namespace };

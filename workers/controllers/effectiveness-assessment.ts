@@ -20,6 +20,7 @@ import type { EffectivenessConfig } from './config.js';
 import type { Reconciler } from './reconcile-loop.js';
 import { nowIso, parseDuration, writeStatusIfUnchanged } from './status-write.js';
 import { healthOf } from './target-health.js';
+import { SPEC_HASH_AFTER } from './workflow-execution.js';
 
 const plural = CHILD_KINDS.EffectivenessAssessment.plural;
 /** Actions meant to change the target's spec (a restart stamps the pod template). */
@@ -104,7 +105,9 @@ async function assess(kc: KubeConfig, objects: KubeObjects, ea: KubeObject) {
   );
   const action = (we?.spec?.workflowRef as { actionType?: string } | undefined)?.actionType ?? '';
   const pre = ea.spec?.preRemediationSpecHash as string | undefined;
-  const post = (we?.status?.change as { afterSpecHash?: string } | undefined)?.afterSpecHash;
+  const post =
+    we?.metadata.annotations?.[SPEC_HASH_AFTER] ??
+    (we?.status?.change as { afterSpecHash?: string } | undefined)?.afterSpecHash;
   const obj = await readObject(kc, target);
   if (!obj) {
     const replaced = action === 'delete-pod';

@@ -26,6 +26,28 @@ export async function writeStatusIfUnchanged(
   );
 }
 
+/**
+ * Compare-and-set of annotations (a merge patch of the object, not its status): for
+ * what a controller keeps that its kind's status has no field for in Kubernaut's
+ * CRD. Returns the object at its new resourceVersion, for the status write after it.
+ */
+export async function annotateIfUnchanged(
+  kc: KubeConfig,
+  plural: string,
+  obj: KubeObject,
+  annotations: Record<string, string>,
+): Promise<KubeObject> {
+  const { namespace, name, resourceVersion } = obj.metadata;
+  if (!resourceVersion) throw new Error(`${plural} ${namespace}/${name} has no resourceVersion`);
+  return kubeRequest<KubeObject>(
+    kc,
+    'PATCH',
+    `/apis/${API_GROUP}/v1alpha1/namespaces/${namespace}/${plural}/${name}`,
+    { metadata: { resourceVersion, annotations } },
+    'application/merge-patch+json',
+  );
+}
+
 /** The owning RemediationRequest's name, from the controller owner reference. */
 export const ownerRRName = (obj: KubeObject): string | undefined =>
   obj.metadata.ownerReferences?.find((r) => r.kind === 'RemediationRequest' && r.controller)?.name;

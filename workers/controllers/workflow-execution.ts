@@ -37,7 +37,12 @@ import {
 import { type ActionOutcome, ActionRefused, BUILTIN_ACTIONS } from './actions.js';
 import { deleteBundleJob, ensureBundleJob, isBuiltinBundle, jobState } from './job-bundle.js';
 import type { Reconciler } from './reconcile-loop.js';
-import { nowIso, ownerRRName, writeStatusIfUnchanged } from './status-write.js';
+import { annotateIfUnchanged, nowIso, ownerRRName, writeStatusIfUnchanged } from './status-write.js';
+
+/** The target's spec hash before and after the action, and a dry run's diff (annotations on the WE). */
+export const SPEC_HASH_BEFORE = 'kubernaut.ai/spec-hash-before';
+export const SPEC_HASH_AFTER = 'kubernaut.ai/spec-hash-after';
+export const DRY_RUN_DIFF = 'kubernaut.ai/dry-run-diff';
 
 const plural = CHILD_KINDS.WorkflowExecution.plural;
 const JOB_POLL_MS = 2_000;
@@ -103,12 +108,13 @@ export function workflowExecutionReconciler(kc: KubeConfig, objects: KubeObjects
         () => 'failed',
       );
     const before = await targetSpecHash(kc, plan.target);
-    return writeStatusIfUnchanged(kc, plural, we, {
+    // Kubernaut's WorkflowExecution status has no field for the hashes: annotations keep them.
+    const marked = before ? await annotateIfUnchanged(kc, plural, we, { [SPEC_HASH_BEFORE]: before }) : we;
+    return writeStatusIfUnchanged(kc, plural, marked, {
       phase: 'Running',
       startTime: nowIso(),
       workflowName: (we.spec?.workflowRef as { workflowName?: string })?.workflowName,
       executionStatus: { status: 'Running' },
-      change: { ...(before ? { beforeSpecHash: before } : {}) },
     });
   }
 
@@ -149,20 +155,19 @@ export function workflowExecutionReconciler(kc: KubeConfig, objects: KubeObjects
       if (err instanceof ActionRefused) return fail(we, plan.action, err.reason, err.message);
       throw err; // transient: the loop retries, and every action is idempotent
     }
-    const before = (we.status?.change as { beforeSpecHash?: string } | undefined)?.beforeSpecHash;
+    const before = we.metadata.annotations?.[SPEC_HASH_BEFORE];
     const after = plan.dryRun ? (outcome.dryRunSpecHash ?? before) : await targetSpecHash(kc, plan.target);
+    const marks = {
+      ...(after ? { [SPEC_HASH_AFTER]: after } : {}),
+      ...(outcome.dryRunDiff ? { [DRY_RUN_DIFF]: outcome.dryRunDiff } : {}),
+    };
+    const marked = Object.keys(marks).length ? await annotateIfUnchanged(kc, plural, we, marks) : we;
     const now = nowIso();
-    await writeStatusIfUnchanged(kc, plural, we, {
+    await writeStatusIfUnchanged(kc, plural, marked, {
       phase: 'Completed',
       completionTime: now,
       duration: `${Math.max(0, Math.round((Date.parse(now) - Date.parse(ids.startTime)) / 1000))}s`,
       executionStatus: { status: 'Completed', message: outcome.summary },
-      change: {
-        ...(before ? { beforeSpecHash: before } : {}),
-        ...(after ? { afterSpecHash: after } : {}),
-        summary: outcome.summary,
-        ...(outcome.dryRunDiff ? { dryRunDiff: outcome.dryRunDiff } : {}),
-      },
     });
     return undefined;
   }
