@@ -10,10 +10,10 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { approveUpdate, rejectUpdate, workflowIdFor } from '../../lib/remediation-messages.js';
 import type { RemediationRequestSpec } from '../../lib/remediation-request.js';
 import { CONTROLLER_NAMES } from '../../workers/controllers/config.js';
 import { aiAnalysisSpec, workflowExecutionSpec } from '../../workflows/children.js';
-import { approveUpdate, rejectUpdate, workflowIdFor } from '../../workflows/definitions.js';
 import { useControllerHarness } from '../harness/controllers.js';
 import { eventually, kube, uniqueName } from '../harness/index.js';
 import { completedEnrichment, useRemediationHarness } from '../harness/remediation.js';

@@ -5,7 +5,7 @@
  * validated, spec and status. Children are played in Kubernaut's shapes.
  */
 import { describe, expect, it } from 'vitest';
-import { approveUpdate, workflowIdFor } from '../../workflows/definitions.js';
+import { approveUpdate, workflowIdFor } from '../../lib/remediation-messages.js';
 import { fingerprintOf } from '../harness/fixtures.js';
 import { kube, uniqueName } from '../harness/index.js';
 import { completedAnalysis, completedEnrichment, useRemediationHarness } from '../harness/remediation.js';

@@ -5,7 +5,7 @@
  * namespace validated, spec and status, against Kubernaut's CRDs.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { rejectUpdate, workflowIdFor } from '../../workflows/definitions.js';
+import { rejectUpdate, workflowIdFor } from '../../lib/remediation-messages.js';
 import { eventually } from '../harness/index.js';
 import { completedAnalysis, completedEnrichment, useRemediationHarness } from '../harness/remediation.js';
 import { invalidities, kubernautCrds } from './kubernaut-crds.js';
