@@ -132,7 +132,9 @@ export async function checkI3(run: ScheduleRun, m: Monitor, pool: pg.Pool): Prom
     const executed = [...m.wes.values()].some((we) => we.rrUid === rr.uid);
     const last = m.rrs.get(rr.uid)?.last;
     const cs = (last?.status?.completionStatus ?? {}) as { failurePhase?: string; failureReason?: string };
-    const approvalNeeded = (last?.status?.approval as { required?: boolean } | undefined)?.required;
+    // A RAR exists only when approval was required (the RR status has no approval, as Kubernaut's).
+    const approvalNeeded =
+      rar !== undefined || (last?.status?.approval as { required?: boolean } | undefined)?.required;
     if (executed && approvalNeeded && recorded !== 'Approved')
       v(
         `${rr.name} executed, but its approval request records ${recorded ?? 'no decision'}: ${historyOf(rar)}`,

@@ -4,7 +4,7 @@
  * shapes: the played statuses are swept too), then every object left in the
  * namespace validated, spec and status, against Kubernaut's CRDs.
  */
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { rejectUpdate, workflowIdFor } from '../../lib/remediation-messages.js';
 import { eventually } from '../harness/index.js';
 import { completedAnalysis, completedEnrichment, useRemediationHarness } from '../harness/remediation.js';
@@ -15,9 +15,6 @@ describe('RR terminal paths under Kubernaut’s CRDs (children played)', () => {
   const h = useRemediationHarness({ stabilizationWindow: '1s' }, { reconcileIntervalMs: 1_000 });
   const crds = kubernautCrds();
   const outcomes: Record<string, string> = {};
-  afterAll(() => {
-    console.log(`RR terminal paths driven: ${JSON.stringify(outcomes, null, 1)}`);
-  });
 
   async function toAnalysis(rr: string) {
     await h.waitForChild('SignalProcessing', `sp-${rr}`);
@@ -177,7 +174,7 @@ describe('RR terminal paths under Kubernaut’s CRDs (children played)', () => {
     await ends('configuration', config, 'Failed', { failurePhase: 'Configuration' });
   });
 
-  it('dry run, cancelled (deleted) and terminated (WorkflowTerminated close-out)', async () => {
+  it('dry run, cancelled (deleted), terminated awaiting approval and while Executing (WE ParentCancelled)', async () => {
     const dry = await h.createRR({ annotations: { 'kubernaut.ai/dry-run': 'true' } });
     await through(dry, false);
     await ends('dry run', dry, 'Completed', { outcome: 'DryRun' });
@@ -194,11 +191,29 @@ describe('RR terminal paths under Kubernaut’s CRDs (children played)', () => {
       .getHandle(workflowIdFor(h.namespace, terminated))
       .terminate('terminated by an operator');
     await ends('terminated', terminated, 'Failed', { failureReason: 'WorkflowTerminated' });
+
+    const executing = await h.createRR();
+    await through(executing, false);
+    await h.waitForChild('WorkflowExecution', `we-${executing}`);
+    await h.waitForPhase(executing, ['Executing']);
+    await h.runtime.client.workflow
+      .getHandle(workflowIdFor(h.namespace, executing))
+      .terminate('terminated by an operator');
+    await ends('terminated while Executing', executing, 'Failed', {
+      failurePhase: 'WorkflowExecution',
+      failureReason: 'WorkflowTerminated',
+    });
+    const we = await h.objects.get('workflowexecutions', h.namespace, `we-${executing}`);
+    expect(we?.status).toMatchObject({ phase: 'Failed', failureReason: 'ParentCancelled' });
   });
 
   it('every object left, spec and status, is valid under Kubernaut’s CRD for its kind', async () => {
     const sweep = await expectAllKubernautValid(crds, h.objects, h.namespace);
-    console.log(`swept ${sweep.objects.length} objects: ${JSON.stringify(sweep.counts)}`);
+    console.log(
+      `${Object.keys(outcomes).length} RR paths; swept ${sweep.objects.length} objects: ${JSON.stringify(sweep.counts)}`,
+    );
+    // Every path above reached its end (a failed one would be missing here).
+    expect(Object.keys(outcomes)).toHaveLength(18);
     const states = statesOf(sweep);
     for (const s of [
       'RemediationRequest Completed',
@@ -207,6 +222,9 @@ describe('RR terminal paths under Kubernaut’s CRDs (children played)', () => {
       'RemediationApprovalRequest Approved',
       'RemediationApprovalRequest Rejected',
       'RemediationApprovalRequest Expired',
+      'WorkflowExecution Completed',
+      'WorkflowExecution Failed',
+      'EffectivenessAssessment Completed',
       'NotificationRequest -',
     ])
       expect(states).toContain(s);

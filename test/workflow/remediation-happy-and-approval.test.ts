@@ -7,7 +7,6 @@ import {
   statusQuery,
   workflowIdFor,
 } from '../../lib/remediation-messages.js';
-import { specHash } from '../../lib/spec-hash.js';
 import { recordHistories } from '../harness/histories.js';
 import { eventually, kube, uniqueName } from '../harness/index.js';
 import { completedAnalysis, completedEnrichment, useRemediationHarness } from '../harness/remediation.js';
@@ -184,15 +183,19 @@ describe('remediation workflow: the analysed target differs from the signalled o
     await h.waitForChild('SignalProcessing', `sp-${rr}`);
     await h.setStatus('SignalProcessing', `sp-${rr}`, completedEnrichment);
     await h.waitForChild('AIAnalysis', `ai-${rr}`);
-    const live = await apps.readNamespacedDeployment({ name: deployment, namespace: h.namespace });
+    const analysis = completedAnalysis(true);
+    // Kubernaut's shape: the remediation target under status.rcaResult; the workflow takes
+    // the Deployment's spec hash itself and checks it again after approval.
     await h.setStatus('AIAnalysis', `ai-${rr}`, {
-      ...completedAnalysis(true),
-      rootCauseAnalysis: {
-        summary: 'the pod crashes',
-        signalType: 'crash-loop',
-        remediationTarget: { kind: 'Deployment', name: deployment, namespace: h.namespace },
+      ...analysis,
+      rcaResult: {
+        ...analysis.rcaResult,
+        rootCauseAnalysis: {
+          summary: 'the pod crashes',
+          signalType: 'crash-loop',
+          remediationTarget: { kind: 'Deployment', name: deployment, namespace: h.namespace },
+        },
       },
-      targetSpecHash: specHash(live.spec),
     });
     expect(created.metadata?.name).toBe(deployment);
     await h.waitForPhase(rr, ['AwaitingApproval']);
