@@ -205,8 +205,11 @@ describe('approval races: the first decision recorded is final (I3)', () => {
     await h.setStatus('SignalProcessing', `sp-${rr}`, completedEnrichment);
     await h.waitForChild('AIAnalysis', `ai-${rr}`);
     await h.setStatus('AIAnalysis', `ai-${rr}`, completedAnalysis(true));
-    const waiting = await h.waitForPhase(rr, ['AwaitingApproval']);
-    const requiredBy = Date.parse(rrStatus(waiting).approval.requiredBy);
+    await h.waitForPhase(rr, ['AwaitingApproval']);
+    // The deadline is on the RAR (the RR status has no approval, as Kubernaut's).
+    const request = await h.waitForChild('RemediationApprovalRequest', `rar-${rr}`);
+    const requiredBy = Date.parse(String(request.spec?.requiredBy));
+    expect(Number.isNaN(requiredBy)).toBe(false);
 
     let approving!: Promise<unknown>;
     await h.restartWorker(async () => {
