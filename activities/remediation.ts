@@ -9,8 +9,8 @@
 
 import type { KubeConfig } from '@kubernetes/client-node';
 import { ApplicationFailure } from '@temporalio/activity';
-import { deterministicEventId } from '../lib/audit/ids.js';
 import type { AuditEventInput, AuditWriter } from '../lib/audit/types.js';
+import { writeWorkflowEvent } from '../lib/audit/workflow-event-id.js';
 import { API_VERSION, isTerminalPhase } from '../lib/domain.js';
 import { CHILD_KINDS, type ChildKind } from '../lib/kinds.js';
 import { isConflict, isNotFound, statusOf } from '../lib/kube/client.js';
@@ -173,10 +173,11 @@ export function createRemediationActivities({ kc, audit }: ActivityDeps) {
 
     /**
      * Writes one audit event. Idempotent: the event id is derived from (workflow id,
-     * run id, sequence number), and the writer stores an existing id only once.
-     * Local: the replay after a lost workflow task hands out the same sequence
-     * numbers, so a re-run (or the earlier attempt finishing late) writes the same
-     * ids, stored once.
+     * run id, sequence number), and the writer stores an id with the same content
+     * only once. Local: the replay after a lost workflow task hands out the same
+     * sequence numbers, so a re-run (or the earlier attempt finishing late) writes
+     * the same ids (lib/audit/workflow-event-id.ts says what happens when the re-run's
+     * content differs: a later clock, or another event at that number).
      */
     async recordAuditEvent(input: {
       workflowId: string;
@@ -184,9 +185,7 @@ export function createRemediationActivities({ kc, audit }: ActivityDeps) {
       seq: number;
       event: AuditEventInput;
     }) {
-      const event_id = deterministicEventId(input.workflowId, input.runId, input.seq);
-      await audit.write([{ ...input.event, event_id }]);
-      return event_id;
+      return writeWorkflowEvent(audit, input);
     },
 
     /** Hash of the target's spec now, or null if it is gone. Read-only. */

@@ -5,6 +5,7 @@
  * 500, without internals in the body.
  */
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { AuditConflictError } from '../lib/audit/idempotency.js';
 import { InvalidCursorError } from '../lib/audit/query.js';
 import { AuditInputError } from '../lib/audit/rows.js';
 import { isDatabaseUnavailable } from '../lib/db.js';
@@ -18,6 +19,8 @@ export interface Problem {
   detail: string;
   instance: string;
   field_errors?: Record<string, string>;
+  /** Extension members (RFC 7807 §3.2), e.g. conflicting_event_ids. */
+  [extension: string]: unknown;
 }
 
 /** Throw from a handler to answer with a problem. */
@@ -28,6 +31,7 @@ export class ProblemError extends Error {
     readonly title: string,
     detail: string,
     readonly fieldErrors?: Record<string, string>,
+    readonly extensions?: Record<string, unknown>,
   ) {
     super(detail);
   }
@@ -36,6 +40,30 @@ export class ProblemError extends Error {
 export const badRequest = (detail: string, fieldErrors?: Record<string, string>) =>
   new ProblemError(400, 'validation-error', 'Validation Error', detail, fieldErrors);
 export const notFound = (detail: string) => new ProblemError(404, 'not-found', 'Not Found', detail);
+
+/**
+ * 409: event ids stored (or repeated in the batch) with other content; nothing was
+ * stored. `fieldOf` names the request field of an id (`event_id`, `[3].event_id`).
+ */
+export function eventIdConflict(
+  err: AuditConflictError,
+  fieldOf: (id: string) => string[] = () => ['event_id'],
+) {
+  const fieldErrors: Record<string, string> = {};
+  for (const c of err.conflicts) {
+    for (const f of fieldOf(c.event_id)) {
+      fieldErrors[f] = `event ${c.event_id} is stored with different ${c.fields.join(', ')}`;
+    }
+  }
+  return new ProblemError(
+    409,
+    'audit/event-id-conflict',
+    'Event ID Conflict',
+    `${err.message}; an event id names one event: nothing was stored`,
+    fieldErrors,
+    { conflicting_event_ids: err.conflicts.map((c) => c.event_id) },
+  );
+}
 
 /** An absolute URI for this occurrence (the request URL without its query). */
 function instanceOf(req: FastifyRequest): string {
@@ -51,6 +79,7 @@ export function sendProblem(req: FastifyRequest, reply: FastifyReply, p: Problem
     detail: p.message,
     instance: instanceOf(req),
     ...(p.fieldErrors ? { field_errors: p.fieldErrors } : {}),
+    ...p.extensions,
   };
   return reply.code(p.status).type('application/problem+json').send(body);
 }
@@ -81,6 +110,7 @@ function toProblem(err: FastifyError & { code?: string }): ProblemError {
       fields,
     );
   }
+  if (err instanceof AuditConflictError) return eventIdConflict(err);
   if (err instanceof AuditInputError) return badRequest(err.message, { [err.field]: err.message });
   if (err instanceof InvalidCursorError) return badRequest(err.message, { cursor: err.message });
   // PostgreSQL data exceptions (class 22: bad text encoding, NUL bytes, out-of-range numbers) are bad input.

@@ -1,12 +1,19 @@
 /**
  * POST /api/v1/audit/events and /api/v1/audit/events/batch: Kubernaut's write API.
  * Both go through the one audit writer; a batch is all-or-nothing.
+ *
+ * Idempotent by content (lib/audit/idempotency.ts): an id stored with the same
+ * content answers 201 "already stored" (201, not 200: Kubernaut's clients accept only
+ * the status its OpenAPI declares, and a retry must not look like a failure to them),
+ * with the additive `already_stored` / `duplicate_event_ids`; an id stored with other
+ * content answers 409 problem+json naming it, and a batch holding one stores nothing.
  */
 import type { FastifyInstance } from 'fastify';
+import { AuditConflictError } from '../../lib/audit/idempotency.js';
 import type { AuditLog } from '../../lib/audit/log-service.js';
 import type { AuditEventInput, AuditWriter } from '../../lib/audit/types.js';
-import { badRequest } from '../problems.js';
-import { auditEventResponse, batchResponse } from '../schemas/audit.js';
+import { badRequest, eventIdConflict } from '../problems.js';
+import { auditEventResponse, batchResponse, eventIdConflictProblem } from '../schemas/audit.js';
 import { attributeToCaller, checkEvent } from './audit-event-checks.js';
 import { checkpointJson } from './audit-log.js';
 
@@ -37,7 +44,7 @@ export async function auditWriteRoutes(app: FastifyInstance, opts: AuditWriteRou
         tags: ['audit'],
         security: [{ bearerAuth: [] }],
         body: { $ref: 'AuditEventRequest#' },
-        response: { 201: auditEventResponse },
+        response: { 201: auditEventResponse, 409: eventIdConflictProblem },
       },
     },
     async (req, reply) => {
@@ -49,6 +56,7 @@ export async function auditWriteRoutes(app: FastifyInstance, opts: AuditWriteRou
         event_id: event_ids[0],
         event_timestamp: new Date(event.event_timestamp).toISOString(),
         message: inserted ? 'audit event created' : 'audit event already stored',
+        already_stored: !inserted,
         ...checkpoint(),
       });
     },
@@ -68,17 +76,24 @@ export async function auditWriteRoutes(app: FastifyInstance, opts: AuditWriteRou
           maxItems: opts.maxBatchSize,
           items: { $ref: 'AuditEventRequest#' },
         },
-        response: { 201: batchResponse },
+        response: { 201: batchResponse, 409: eventIdConflictProblem },
       },
     },
     async (req, reply) => {
       const errors = Object.assign({}, ...req.body.map((e, i) => checkEvent(e, `[${i}].`)));
       if (Object.keys(errors).length) throw badRequest('audit events in the batch are invalid', errors);
       const events = req.body.map((e) => attributeToCaller(e, req.identity!));
-      const { event_ids, inserted } = await writer.write(events);
+      const written = await writer.write(events).catch((err: unknown) => {
+        if (!(err instanceof AuditConflictError)) throw err;
+        // Name every place in the batch that carries a conflicting id.
+        const lower = req.body.map((e) => e.event_id?.toLowerCase());
+        throw eventIdConflict(err, (id) => lower.flatMap((x, i) => (x === id ? [`[${i}].event_id`] : [])));
+      });
+      const { event_ids, inserted, duplicate_event_ids } = written;
       return reply.code(201).send({
         event_ids,
-        message: `${inserted} of ${events.length} audit events created; the rest were stored already`,
+        message: `${inserted} of ${events.length} audit events created; ${events.length - inserted} already stored`,
+        duplicate_event_ids,
         ...checkpoint(),
       });
     },

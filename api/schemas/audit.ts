@@ -91,6 +91,17 @@ export const problem = {
   },
 } as const;
 
+/** 409 on the write routes: an event id already stored (or repeated in the batch) with other content. */
+export const eventIdConflictProblem = {
+  type: 'object',
+  description:
+    'application/problem+json: an event id is stored with different content; nothing of the request was stored',
+  properties: {
+    ...problem.properties,
+    conflicting_event_ids: { type: 'array', items: { type: 'string', format: 'uuid' } },
+  },
+} as const;
+
 export const auditEventResponse = {
   type: 'object',
   required: ['event_id', 'event_timestamp', 'message'],
@@ -98,6 +109,10 @@ export const auditEventResponse = {
     event_id: { type: 'string', format: 'uuid' },
     event_timestamp: { type: 'string', format: 'date-time' },
     message: { type: 'string' },
+    already_stored: {
+      type: 'boolean',
+      description: 'The id was stored already with this content; nothing was written (additive)',
+    },
     checkpoint: { ...checkpointObject, description: 'Latest signed checkpoint of the audit log (additive)' },
   },
 } as const;
@@ -108,6 +123,12 @@ export const batchResponse = {
   properties: {
     event_ids: { type: 'array', items: { type: 'string', format: 'uuid' } },
     message: { type: 'string' },
+    duplicate_event_ids: {
+      type: 'array',
+      items: { type: 'string', format: 'uuid' },
+      description:
+        'Ids not written because they were stored already with the same content, or repeated in the batch (additive)',
+    },
     checkpoint: { ...checkpointObject, description: 'Latest signed checkpoint of the audit log (additive)' },
   },
 } as const;

@@ -72,11 +72,18 @@ export interface AuditWriteResult {
   event_ids: string[];
   /** Rows actually inserted (0 for a full replay of stored events). */
   inserted: number;
+  /**
+   * Ids of the write that were not inserted because they were stored already with
+   * the same content, or repeated in the batch; each once, in no particular order.
+   */
+  duplicate_event_ids: string[];
 }
 
 /**
  * The one audit writer. `write` is all-or-nothing for a batch and idempotent per
- * event_id (stored ids are skipped, under the chain lock), so retries never duplicate rows or fork a chain.
+ * event_id and content (stored ids with the same content are skipped, under the
+ * chain lock), so retries never duplicate rows or fork a chain; an id stored with
+ * other content rejects the batch (AuditConflictError, lib/audit/idempotency.ts).
  */
 export interface AuditWriter {
   write(events: AuditEventInput[]): Promise<AuditWriteResult>;

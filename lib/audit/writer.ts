@@ -4,9 +4,12 @@
  *
  * Guarantees, per call:
  * - all-or-nothing: the whole batch is one transaction;
- * - idempotent: an event whose event_id is already stored is skipped and keeps its
- *   chain link (checked under the lock, before anything is inserted, so a replay never
- *   advances the chain); duplicates inside one batch count once;
+ * - idempotent by content (lib/audit/idempotency.ts): an event whose event_id is
+ *   already stored with the same content is skipped and keeps its chain link (checked
+ *   under the lock, before anything is inserted, so a replay never advances the
+ *   chain); duplicates inside one batch count once; an id stored, or repeated in the
+ *   batch, with other content fails the whole batch with AuditConflictError and
+ *   stores nothing, so a different event is never reported stored;
  * - one chain per correlation_id: links are checked or read under
  *   pg_advisory_xact_lock(hashtext(correlation_id)), so concurrent writers queue
  *   instead of forking the chain;
@@ -34,10 +37,12 @@ import {
   type HashAlgorithm,
   linkHash,
 } from './hash.js';
+import { AuditConflictError, checkStoredContent, dedupeBatch } from './idempotency.js';
 import { logEntryOf } from './log-entry.js';
 import { leafHash } from './merkle.js';
 import { toRow } from './rows.js';
 import type { AuditEventInput, AuditWriteResult, AuditWriter } from './types.js';
+import { APPEND_SQL, INSERT_SQL, LOOKUP_SQL } from './writer-sql.js';
 
 export interface AuditWriterOptions {
   /** When set, links are HMAC-SHA256 with this key instead of plain SHA-256. */
@@ -67,57 +72,6 @@ interface Head {
   position: number;
   hash: string;
 }
-
-/**
- * Which of the batch's event ids are stored already ($1), and each correlation's
- * chain head ($2): its newest link among the rows and the retention tombstones
- * (retention may have removed a chain's newest rows). Runs after the locks are
- * held, in its own statement, so it sees every chain head committed before them.
- * Per-key probes (LATERAL … LIMIT 1) rather than `= ANY(array)`: on a partition
- * without statistics yet (a new month, a fresh table) the planner costs `= ANY` as
- * a sequential scan of the whole partition, tens of milliseconds per batch.
- */
-const LOOKUP_SQL = `
-  SELECT 'id' AS kind, u.id::text AS key, NULL::bigint AS chain_position, NULL::text AS event_hash
-    FROM unnest($1::uuid[]) AS u(id)
-   CROSS JOIN LATERAL (SELECT 1 FROM audit_events e WHERE e.event_id = u.id LIMIT 1) AS stored
-  UNION ALL
-  SELECT 'head', c.id, h.chain_position, h.event_hash
-    FROM unnest($2::text[]) AS c(id)
-   CROSS JOIN LATERAL (
-     SELECT l.chain_position, l.event_hash FROM (
-       (SELECT chain_position, event_hash FROM audit_events
-         WHERE correlation_id = c.id ORDER BY chain_position DESC LIMIT 1)
-       UNION ALL
-       (SELECT chain_position, event_hash FROM audit_retention_tombstones
-         WHERE correlation_id = c.id ORDER BY chain_position DESC LIMIT 1)) AS l
-     ORDER BY l.chain_position DESC LIMIT 1) AS h`;
-
-// The rows inserted are queued for the audit log, with the leaf hashes the writer
-// computed ($2 ids, $3 leaves), in the same statement (migrations/0007).
-const INSERT_SQL = `WITH ins AS (
-  INSERT INTO audit_events (
-    event_id, event_date, version, event_timestamp, event_type, event_category, event_action,
-    event_outcome, actor_type, actor_id, actor_ip, resource_type, resource_id, correlation_id,
-    parent_event_id, parent_event_date, namespace, cluster_id, event_data, severity, duration_ms,
-    error_code, error_message, retention_days, is_sensitive, chain_position, event_hash,
-    previous_event_hash, hash_algorithm, legal_hold, legal_hold_reason, legal_hold_placed_by,
-    legal_hold_placed_at)
-  SELECT r.event_id, r.event_date, r.version, r.event_timestamp, r.event_type, r.event_category,
-    r.event_action, r.event_outcome, r.actor_type, r.actor_id, r.actor_ip, r.resource_type,
-    r.resource_id, r.correlation_id, r.parent_event_id, r.parent_event_date, r.namespace,
-    r.cluster_id, r.event_data, r.severity, r.duration_ms, r.error_code, r.error_message,
-    r.retention_days, r.is_sensitive, r.chain_position, r.event_hash, r.previous_event_hash,
-    r.hash_algorithm, h.correlation_id IS NOT NULL, h.reason, h.placed_by, h.placed_at
-  FROM json_populate_recordset(NULL::audit_events, $1::json) WITH ORDINALITY AS r
-  LEFT JOIN audit_legal_holds h ON h.correlation_id = r.correlation_id
-  ORDER BY r.ordinality
-  RETURNING event_id, event_date, correlation_id, chain_position)
-INSERT INTO audit_log_pending (event_id, event_date, correlation_id, chain_position, leaf_hash)
-  SELECT ins.event_id, ins.event_date, ins.correlation_id, ins.chain_position, l.leaf
-    FROM ins JOIN unnest($2::uuid[], $3::bytea[]) AS l(id, leaf) ON l.id = ins.event_id`;
-
-const APPEND_SQL = 'SELECT r_kind, r_key, r_position, r_hash FROM audit_append($1, $2, $3, $4, $5, $6)';
 
 /** The batch linked against `headOf`: rows to insert, the heads it expected and the heads it leaves. */
 interface Linked {
@@ -175,15 +129,21 @@ export function createAuditWriter(pool: pg.Pool, opts: AuditWriterOptions = {}):
 
   const fastRounds = opts.fastRounds ?? 2;
 
+  /** A committed call: rows inserted, and the batch's ids found stored with the same content. */
+  interface Written {
+    inserted: number;
+    stored: Set<string>;
+  }
+
   /** The fast path; undefined when it was outrun fastRounds times. */
-  async function append(rows: PendingRow[]): Promise<number | undefined> {
+  async function append(rows: PendingRow[]): Promise<Written | undefined> {
     const stored = new Set<string>();
     // What the last answer said; the cache for correlations it did not cover.
     const known = new Map<string, Head | undefined>();
     const headOf = (c: string) => (known.has(c) ? known.get(c) : cache.get(c));
     for (let round = 0; round < fastRounds; round++) {
       const linked = link(rows, stored, headOf, algorithm, opts.hmacKey);
-      if (linked.toInsert.length === 0) return 0;
+      if (linked.toInsert.length === 0) return { inserted: 0, stored };
       const correlations = [...linked.expected.keys()];
       const res = await pool.query<{
         r_kind: 'inserted' | 'id' | 'head';
@@ -205,21 +165,25 @@ export function createAuditWriter(pool: pg.Pool, opts: AuditWriterOptions = {}):
       const first = res.rows[0];
       if (first?.r_kind === 'inserted') {
         for (const [c, h] of linked.after) cache.set(c, h);
-        return Number(first.r_key);
+        return { inserted: Number(first.r_key), stored };
       }
       // Outrun: learn the actual state, then link again.
       for (const c of correlations) known.set(c, undefined);
+      const found: string[] = [];
       for (const r of res.rows) {
-        if (r.r_kind === 'id') stored.add(r.r_key);
+        if (r.r_kind === 'id') found.push(r.r_key);
         else if (r.r_kind === 'head') known.set(r.r_key, { position: Number(r.r_position), hash: r.r_hash! });
       }
+      // Stored ids are skipped only when they hold this content; otherwise nothing is written.
+      await checkStoredContent(pool, found, rows);
+      for (const id of found) stored.add(id);
       for (const c of correlations) cache.set(c, known.get(c));
     }
     return undefined;
   }
 
   /** The locked path: a transaction that reads the heads under the locks. */
-  async function writeLocked(rows: PendingRow[]): Promise<number> {
+  async function writeLocked(rows: PendingRow[]): Promise<Written> {
     const client = await pool.connect();
     try {
       await client.query('BEGIN');
@@ -246,6 +210,7 @@ export function createAuditWriter(pool: pg.Pool, opts: AuditWriterOptions = {}):
         if (f.kind === 'id') stored.add(f.key);
         else heads.set(f.key, { position: Number(f.chain_position), hash: f.event_hash! });
       }
+      await checkStoredContent(client, stored, rows);
       const linked = link(rows, stored, (c) => heads.get(c), algorithm, opts.hmacKey);
       let inserted = 0;
       if (linked.toInsert.length > 0) {
@@ -258,7 +223,7 @@ export function createAuditWriter(pool: pg.Pool, opts: AuditWriterOptions = {}):
       }
       await client.query('COMMIT');
       for (const c of correlations) cache.set(c, linked.after.get(c) ?? heads.get(c));
-      return inserted;
+      return { inserted, stored };
     } catch (err) {
       await client.query('ROLLBACK').catch(() => {});
       throw err;
@@ -279,17 +244,16 @@ export function createAuditWriter(pool: pg.Pool, opts: AuditWriterOptions = {}):
       const all = events.map(toRow);
       const event_ids = all.map((r) => r.event_id);
       // Duplicates inside the batch count once: the first occurrence is the one linked.
-      const seen = new Set<string>();
-      const rows = all.filter((r) => !seen.has(r.event_id) && seen.add(r.event_id));
-      if (rows.length === 0) return { event_ids, inserted: 0 };
+      const { rows, repeated } = dedupeBatch(all);
       for (let attempt = 1; ; attempt++) {
         try {
-          const inserted = (await append(rows)) ?? (await writeLocked(rows));
+          const { inserted, stored } = (await append(rows)) ?? (await writeLocked(rows));
           opts.onWritten?.(inserted);
-          return { event_ids, inserted };
+          const duplicate_event_ids = [...new Set([...stored, ...repeated])];
+          return { event_ids, inserted, duplicate_event_ids };
         } catch (err) {
           const code = (err as PgError).code;
-          if (attempt >= MAX_ATTEMPTS) throw err;
+          if (err instanceof AuditConflictError || attempt >= MAX_ATTEMPTS) throw err;
           if (code === MISSING_PARTITION && /no partition/i.test((err as Error).message)) {
             await ensurePartitions(rows);
           } else if (!code || !RETRYABLE.has(code)) {

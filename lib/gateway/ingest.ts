@@ -24,6 +24,7 @@
  */
 import { type KubeConfig, KubernetesObjectApi } from '@kubernetes/client-node';
 import type pg from 'pg';
+import { AuditConflictError } from '../audit/idempotency.js';
 import type { AuditWriter } from '../audit/types.js';
 import { kubeClients, statusOf } from '../kube/client.js';
 import type { KubeObject } from '../kube/object.js';
@@ -249,7 +250,12 @@ export class Gateway {
     const first = created ? this.dedup.record(ref.namespace, ref.name, ref.uid, receivedTime) : undefined;
     // Handled by the caller; this keeps an early failure from being reported as unhandled.
     first?.catch(() => {});
-    await this.audit.write([signalReceivedEvent(rr, submittedBy), crdCreatedEvent(rr)]);
+    await this.audit.write([signalReceivedEvent(rr, submittedBy), crdCreatedEvent(rr)]).catch((err) => {
+      // Found, not created: the request that created the RR wrote its genesis pair
+      // (ids per RR name), with its own submitter. That record stands; this request's
+      // signal is the same RR's, not another event to keep.
+      if (created || !(err instanceof AuditConflictError)) throw err;
+    });
     await this.claims.recordCreated(claim.fingerprint, claim.rrName, ref.uid);
     this.remember(claim.fingerprint, ref);
     return first ? { rr: ref, created: first } : { rr: ref };

@@ -5,6 +5,7 @@
  * writer itself stays free of metrics.
  */
 import { Counter, Histogram, type Registry } from 'prom-client';
+import { AuditConflictError } from '../audit/idempotency.js';
 import type { AuditWriter } from '../audit/types.js';
 
 function metricsIn(registry: Registry) {
@@ -34,7 +35,8 @@ export function instrumentAuditWriter(writer: AuditWriter, registry: Registry): 
       try {
         return await writer.write(events);
       } catch (err) {
-        m.failures.inc();
+        // A conflicting id is the caller's mistake (answered 409), not a failed write.
+        if (!(err instanceof AuditConflictError)) m.failures.inc();
         throw err;
       } finally {
         end();

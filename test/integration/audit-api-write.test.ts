@@ -19,6 +19,7 @@ describe('audit write API', async () => {
       event_id: e.event_id,
       event_timestamp: e.event_timestamp,
       message: 'audit event created',
+      already_stored: false,
     });
     expect(await rowOf(e.event_id!)).toMatchObject({ actor_id: 'remediation-orchestrator' });
   });

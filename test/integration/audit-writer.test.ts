@@ -32,7 +32,7 @@ describe.each([
     const cid = newCorrelation();
     const e = auditEvent(cid);
     const res = await writer.write([e]);
-    expect(res).toEqual({ event_ids: [e.event_id], inserted: 1 });
+    expect(res).toEqual({ event_ids: [e.event_id], inserted: 1, duplicate_event_ids: [] });
     const [row] = await chainOf(cid);
     expect(row).toMatchObject({ event_id: e.event_id, pos: 1, previous_event_hash: GENESIS_HASH });
     expect(row.hash_algorithm).toBe('sha256');
@@ -67,7 +67,9 @@ describe.each([
     expect(replay).toEqual({
       event_ids: [events[1]!.event_id, events[0]!.event_id, events[1]!.event_id],
       inserted: 0,
+      duplicate_event_ids: expect.arrayContaining([events[0]!.event_id, events[1]!.event_id]),
     });
+    expect(replay.duplicate_event_ids).toHaveLength(2);
     const more = auditEvent(cid);
     await writer.write([events[0]!, more]);
     const chain = await chainOf(cid);
@@ -135,7 +137,11 @@ describe.each([
     const [a, b, c, d] = [1, 2, 3, 4].map(() => auditEvent(cid));
     await writer.write([a!]);
     await other.write([b!, c!]);
-    expect(await writer.write([d!, b!])).toEqual({ event_ids: [d!.event_id, b!.event_id], inserted: 1 });
+    expect(await writer.write([d!, b!])).toEqual({
+      event_ids: [d!.event_id, b!.event_id],
+      inserted: 1,
+      duplicate_event_ids: [b!.event_id],
+    });
     const chain = await chainOf(cid);
     expect(chain.map((r) => r.event_id)).toEqual([a!.event_id, b!.event_id, c!.event_id, d!.event_id]);
     expect(chain.map((r) => r.pos)).toEqual([1, 2, 3, 4]);

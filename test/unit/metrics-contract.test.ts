@@ -47,7 +47,10 @@ async function apiRegistry(): Promise<Registry> {
   const app = Fastify();
   installMetrics(app, m);
   signalMetrics(m.registry);
-  instrumentAuditWriter({ write: async () => ({ event_ids: [], inserted: 0 }) }, m.registry);
+  instrumentAuditWriter(
+    { write: async () => ({ event_ids: [], inserted: 0, duplicate_event_ids: [] }) },
+    m.registry,
+  );
   auditLogMetrics(m.registry, { status: () => ({ ok: true }) });
   await app.close();
   return m.registry;
@@ -61,7 +64,10 @@ function metricsIn(expr: string): string[] {
 describe('docs/metrics.md', () => {
   it('lists exactly the metrics the worker registers', async () => {
     // The audit writer's metrics join the registry when runtime.ts wraps its writer.
-    instrumentAuditWriter({ write: async () => ({ event_ids: [], inserted: 0 }) }, workerRegistry);
+    instrumentAuditWriter(
+      { write: async () => ({ event_ids: [], inserted: 0, duplicate_event_ids: [] }) },
+      workerRegistry,
+    );
     expect([...(documented().Worker ?? [])].sort()).toEqual([...(await ours(workerRegistry))].sort());
   });
 
