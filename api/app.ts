@@ -22,6 +22,7 @@ import type { GatewayConfig } from './gateway-config.js';
 import { installJsonDepthLimit } from './json-depth.js';
 import { createMetrics, installMetrics } from './metrics.js';
 import { installProblemHandlers } from './problems.js';
+import { auditExportRoutes } from './routes/audit-export.js';
 import { auditLogRoutes } from './routes/audit-log.js';
 import { auditNotificationRoutes } from './routes/audit-notifications.js';
 import { auditReadRoutes } from './routes/audit-read.js';
@@ -103,6 +104,7 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
   });
   await app.register(auditReadRoutes, { pool, hmacKey: config.hmacKey, metrics, auditLog: opts.auditLog });
   await app.register(auditLogRoutes, { pool });
+  await app.register(auditExportRoutes, { pool, auditLog: opts.auditLog, hmacKey: config.hmacKey });
   await app.register(auditReconstructRoutes, { pool });
   await app.register(legalHoldRoutes, { pool, writer });
   await app.register(auditNotificationRoutes, { pool, writer });

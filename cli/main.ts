@@ -12,6 +12,7 @@ import { checkLog, LogCheckFailure, readKept, statePath } from './audit-log.js';
 import { type CliConfig, type GlobalFlags, resolveConfig, rrRef } from './config.js';
 import { addLogCommands } from './log-commands.js';
 import { age, CliError, EXIT, print, printJson, table, timeLeft } from './output.js';
+import { verifyExportFile } from './verify-export.js';
 
 const program = new Command('kubernaut')
   .description('Approve and inspect kubernaut-temporal remediations')
@@ -211,6 +212,8 @@ program
     process.stdout.write(r.remediation_request_yaml);
   });
 
+type VerifyOptions = { output: string; logKey: string[]; acceptNewLog?: boolean; export?: string };
+
 program
   .command('verify [correlation-id]')
   .description(
@@ -223,9 +226,14 @@ program
     [] as string[],
   )
   .option('--accept-new-log', 'start over when the API serves another log than last time (a new database)')
+  .option(
+    '--export <file>',
+    'verify a signed export (GET /api/v1/audit/export) offline instead: no API, no database',
+  )
   .addOption(output())
-  .action(async (id: string | undefined, o: { output: string; logKey: string[]; acceptNewLog?: boolean }) => {
+  .action(async (id: string | undefined, o: VerifyOptions) => {
     const c = cfg();
+    if (o.export) return verifyExportFile(o.export, [...o.logKey, ...c.auditLogKeys], o.output);
     const { log, logError } = await verifyLog(c, o);
     const chain = id
       ? await api<{
