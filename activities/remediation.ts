@@ -9,8 +9,8 @@
 
 import type { KubeConfig } from '@kubernetes/client-node';
 import { ApplicationFailure } from '@temporalio/activity';
+import { writeWorkflowEvent } from '../lib/audit/derived-id.js';
 import type { AuditEventInput, AuditWriter } from '../lib/audit/types.js';
-import { writeWorkflowEvent } from '../lib/audit/workflow-event-id.js';
 import { API_VERSION, isTerminalPhase } from '../lib/domain.js';
 import { CHILD_KINDS, type ChildKind } from '../lib/kinds.js';
 import { isConflict, isNotFound, statusOf } from '../lib/kube/client.js';
@@ -176,7 +176,7 @@ export function createRemediationActivities({ kc, audit }: ActivityDeps) {
      * run id, sequence number), and the writer stores an id with the same content
      * only once. Local: the replay after a lost workflow task hands out the same
      * sequence numbers, so a re-run (or the earlier attempt finishing late) writes
-     * the same ids (lib/audit/workflow-event-id.ts says what happens when the re-run's
+     * the same ids (lib/audit/derived-id.ts says what happens when the re-run's
      * content differs: a later clock, or another event at that number).
      */
     async recordAuditEvent(input: {

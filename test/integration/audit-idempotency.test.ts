@@ -5,10 +5,10 @@
  * once, a different event at the same sequence number is stored too.
  */
 import { describe, expect, it } from 'vitest';
+import { divergentEventId, writeWithDerivedId, writeWorkflowEvent } from '../../lib/audit/derived-id.js';
 import { AuditConflictError } from '../../lib/audit/idempotency.js';
 import { deterministicEventId } from '../../lib/audit/ids.js';
 import { type AuditWriterOptions, createAuditWriter, verifyChain } from '../../lib/audit/index.js';
-import { divergentEventId, writeWorkflowEvent } from '../../lib/audit/workflow-event-id.js';
 import { auditApp, bearer } from './audit-api-fixtures.js';
 import { auditEvent, auditPool, newCorrelation } from './audit-fixtures.js';
 
@@ -196,7 +196,9 @@ describe('workflow audit events: a retried step is stored once, a different even
       event_data: { event_type: first.event.event_type, x: 1 },
     });
     const id = await writeWorkflowEvent(writer, other);
-    expect(id).toBe(divergentEventId(other));
+    expect(id).toBe(
+      divergentEventId([other.workflowId, other.runId, other.seq], other.event, { clockIsSameStep: true }),
+    );
     expect(id).not.toBe(deterministicEventId(first.workflowId, 'run-1', 3));
     // Its own retry (same content, later clock too) is stored once.
     const retried = {
@@ -209,5 +211,19 @@ describe('workflow audit events: a retried step is stored once, a different even
       [cid],
     );
     expect(rows.map((r) => r.event_outcome)).toEqual(['success', 'failure']);
+  });
+
+  it('a repeated delivery (clock is not the same step) is stored alongside, and its retry once', async () => {
+    const cid = newCorrelation();
+    const { event_id: _, ...first } = auditEvent(cid);
+    const parts = ['nr-uid', 'slack', 1];
+    const o = { clockIsSameStep: false };
+    const a = await writeWithDerivedId(writer, parts, first, o);
+    const again = { ...first, event_timestamp: new Date(Date.now() + 2000).toISOString() };
+    const b = await writeWithDerivedId(writer, parts, again, o);
+    expect(b).not.toBe(a);
+    expect(await writeWithDerivedId(writer, parts, again, o)).toBe(b);
+    expect(await writeWithDerivedId(writer, parts, first, o)).toBe(a);
+    expect(await countOf(pool, cid)).toBe(2);
   });
 });

@@ -15,8 +15,8 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import type { KubeObject, KubeObjects } from '../../activities/kube-objects.js';
-import { deterministicEventId } from '../../lib/audit/ids.js';
-import { recordNotification } from '../../lib/audit/notification-records.js';
+import { writeWithDerivedId } from '../../lib/audit/derived-id.js';
+import { notificationRecordEvent } from '../../lib/audit/notification-records.js';
 import type { AuditWriter } from '../../lib/audit/types.js';
 import { CHILD_KINDS } from '../../lib/kinds.js';
 import { isConflict } from '../../lib/kube/client.js';
@@ -222,12 +222,14 @@ function finalStatus(
 /**
  * Audits one attempt as a notification delivery record (lib/audit/notification-records.ts,
  * the store POST /api/v1/audit/notifications uses). Idempotent: the event id is derived
- * from (uid, channel, attempt).
+ * from (uid, channel, attempt) and the content from the attempt, so a retry of this
+ * write is stored once. A delivery repeated under the same attempt number (the
+ * controller stopped after auditing it, before recording it in the status) is another
+ * delivery: it is stored alongside, under an id from its content (lib/audit/derived-id.ts).
  */
 async function audit(writer: AuditWriter, nr: KubeObject, msg: Message, a: Attempt, key: string) {
   const sent = a.status === 'success';
-  await recordNotification(
-    writer,
+  const event = notificationRecordEvent(
     {
       remediation_id: msg.remediationRequest ?? nr.metadata.name,
       notification_id: `${nr.metadata.name}/${a.channel}/${a.attempt}`,
@@ -241,7 +243,6 @@ async function audit(writer: AuditWriter, nr: KubeObject, msg: Message, a: Attem
       escalation_level: 0,
     },
     {
-      eventId: deterministicEventId(nr.metadata.uid!, a.channel, a.attempt),
       namespace: nr.metadata.namespace,
       resourceId: nr.metadata.name,
       ...(msg.severity ? { severity: msg.severity } : {}),
@@ -256,4 +257,7 @@ async function audit(writer: AuditWriter, nr: KubeObject, msg: Message, a: Attem
       },
     },
   );
+  await writeWithDerivedId(writer, [nr.metadata.uid!, a.channel, a.attempt], event, {
+    clockIsSameStep: false,
+  });
 }
