@@ -7,6 +7,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import type pg from 'pg';
+import { AuditConflictError } from '../../lib/audit/idempotency.js';
 import { type NotificationRecord, recordNotification } from '../../lib/audit/notification-records.js';
 import type { AuditWriter } from '../../lib/audit/types.js';
 import { ProblemError } from '../problems.js';
@@ -31,10 +32,16 @@ export async function auditNotificationRoutes(
     async (req, reply) => {
       const r = req.body;
       const identity = req.identity!;
-      const { created, eventId } = await recordNotification(opts.writer, r, {
+      // The same notification_id with other content is a conflict as well (the writer
+      // refuses it): Kubernaut answers both with this 409.
+      const written = await recordNotification(opts.writer, r, {
         actorType: identity.kind,
         actorId: identity.name,
+      }).catch((err: unknown) => {
+        if (err instanceof AuditConflictError) return { created: false, eventId: '' };
+        throw err;
       });
+      const { created, eventId } = written;
       if (!created) {
         throw new ProblemError(
           409,

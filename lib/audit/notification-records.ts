@@ -4,8 +4,8 @@
  * so a record is hash-chained, retained, exported and put under legal hold like every
  * other event, and the notification controller and POST /api/v1/audit/notifications
  * store them the same way. Idempotent: the event id derives from the notification id,
- * so a retried write is recognised (the writer skips a stored id) and reported as a
- * duplicate rather than stored twice.
+ * so a retried write is recognised (the writer skips a stored id with the same content,
+ * and refuses one with other content) and reported as a duplicate rather than stored twice.
  */
 import { deterministicEventId } from './ids.js';
 import type { AuditEventInput, AuditOutcome, AuditWriter } from './types.js';

@@ -12,6 +12,7 @@
  */
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { KubeObject, KubeObjects } from '../../activities/kube-objects.js';
+import { AuditConflictError } from '../../lib/audit/idempotency.js';
 import type { AuditWriter } from '../../lib/audit/types.js';
 import { type AssessmentResult, assessmentEvents } from '../../lib/effectiveness/events.js';
 import { CHILD_KINDS } from '../../lib/kinds.js';
@@ -68,7 +69,14 @@ export function effectivenessReconciler(
       }
       // The trail first: its ids are deterministic, so a run that dies before the status
       // write repeats it as a no-op; after it, the assessment is done and not re-run.
-      if (audit) await audit.write(assessmentEvents(eventsOf(ea, result)));
+      // A repeat whose re-assessment came out otherwise (a later time, a new score) is
+      // refused by the writer (AuditConflictError): the assessment of this EA is already
+      // in the trail, and that record stands, as it did when ids alone were compared.
+      if (audit) {
+        await audit.write(assessmentEvents(eventsOf(ea, result))).catch((err: unknown) => {
+          if (!(err instanceof AuditConflictError)) throw err;
+        });
+      }
       return complete({ phase: 'Completed', ...result.status, message: result.message });
     },
   };
