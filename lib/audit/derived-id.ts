@@ -7,9 +7,11 @@
  * number): a retry with the same content is stored once. When the same parts come
  * back with other content, the writer refuses it (AuditConflictError) rather than
  * call it "already stored", and then:
- * - `clockIsSameStep` and only event_timestamp (and the event_date it implies)
- *   differ: the same step recorded again at a later clock (a workflow task retried
- *   after it was lost). The first record stands; its id is returned.
+ * - `clockIsSameStep` and the two differ only in clock readings — event_timestamp
+ *   (and the event_date it implies), any RFC 3339 timestamp inside event_data (a
+ *   phase start time), duration_ms and event_data fields named like a duration: the
+ *   same step recorded again at a later clock (a workflow task retried after it was
+ *   lost). The first record stands; its id is returned.
  * - otherwise it is another event (a retried workflow task that took another path; a
  *   notification delivered again after its attempt was recorded but not counted):
  *   it is stored under an id derived from the parts and a digest of its content,
@@ -17,12 +19,32 @@
  */
 import { createHash } from 'node:crypto';
 import { stringify } from 'safe-stable-stringify';
-import { AuditConflictError } from './idempotency.js';
+import { AuditConflictError, CONTENT_FIELDS, type ContentRow } from './idempotency.js';
 import { deterministicEventId } from './ids.js';
+import { toRow } from './rows.js';
 import type { AuditEventInput, AuditWriter } from './types.js';
 
-/** Fields that differ when the same step is recorded again at a later clock. */
-const CLOCK_FIELDS = new Set(['event_timestamp', 'event_date']);
+const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
+const CLOCK = '<clock>';
+
+/** A value with its clock readings masked: timestamps, and numbers under a duration key. */
+function maskClock(v: unknown, key = ''): unknown {
+  if (typeof v === 'string' && RFC3339.test(v)) return CLOCK;
+  if (typeof v === 'number' && /duration/i.test(key)) return CLOCK;
+  if (Array.isArray(v)) return v.map((x) => maskClock(x));
+  if (v && typeof v === 'object') {
+    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, maskClock(x, k)]));
+  }
+  return v;
+}
+
+/** The content of an event as a step: what a later clock cannot change. */
+function stepContent(row: ContentRow): string {
+  // Field by field, absent as null: a stored row leaves its null columns out.
+  const content: Record<string, unknown> = {};
+  for (const f of CONTENT_FIELDS) if (f !== 'event_id' && f !== 'event_date') content[f] = row[f] ?? null;
+  return stringify(maskClock(content)) as string;
+}
 
 export interface DerivedIdOptions {
   /** A repeat differing only in its timestamp is the same step (the workflow's clock after a retried task). */
@@ -35,14 +57,19 @@ export function divergentEventId(
   event: AuditEventInput,
   o: DerivedIdOptions,
 ): string {
-  const { event_id: _id, ...content } = event;
-  const hashed = o.clockIsSameStep ? { ...content, event_timestamp: undefined } : content;
-  const digest = createHash('sha256').update(stringify(hashed)!).digest('hex');
+  const row = toRow({ ...event, event_id: ZERO_ID });
+  const content = o.clockIsSameStep ? stepContent(row) : (stringify({ ...row, event_id: null }) as string);
+  const digest = createHash('sha256').update(content).digest('hex');
   return deterministicEventId(...parts, digest);
 }
 
-const onlyClock = (err: AuditConflictError) =>
-  err.conflicts.every((c) => c.fields.every((f) => CLOCK_FIELDS.has(f)));
+const ZERO_ID = '00000000-0000-0000-0000-000000000000';
+
+/** Every conflict is the same step as `event`, clock readings aside. */
+const sameStep = (err: AuditConflictError, event: AuditEventInput) => {
+  const mine = stepContent(toRow({ ...event, event_id: ZERO_ID }));
+  return err.conflicts.every((c) => stepContent(c.stored) === mine);
+};
 
 /** Writes the event under an id derived from `parts`; returns the id under which it is stored. */
 export async function writeWithDerivedId(
@@ -58,7 +85,7 @@ export async function writeWithDerivedId(
       return event_id;
     } catch (err) {
       if (!(err instanceof AuditConflictError)) throw err;
-      if (o.clockIsSameStep && onlyClock(err)) return event_id;
+      if (o.clockIsSameStep && sameStep(err, event)) return event_id;
     }
   }
   // Both ids hold other content: only a digest collision gets here.

@@ -19,7 +19,7 @@ import { type DbAuditRow, fromDb, STORED_COLUMNS } from './rows.js';
 /** The fields compared: every core field but the server-assigned chain position. */
 export const CONTENT_FIELDS = CORE_FIELDS.filter((f) => f !== 'chain_position');
 
-type ContentRow = Omit<AuditRow, 'chain_position'>;
+export type ContentRow = Omit<AuditRow, 'chain_position'>;
 
 /** The canonical value of each compared field (absent and null alike, as the hash treats them). */
 function fieldValues(row: ContentRow): Map<string, string> {
@@ -37,6 +37,8 @@ export interface ConflictingEvent {
   event_id: string;
   /** Content fields whose stored value differs from the one written. */
   fields: string[];
+  /** The stored content (or the batch's first occurrence), for callers that judge a repeat. */
+  stored: ContentRow;
 }
 
 /**
@@ -75,7 +77,9 @@ export function dedupeBatch<R extends ContentRow>(all: R[]): { rows: R[]; repeat
         (conflicts.get(r.event_id) ?? conflicts.set(r.event_id, new Set()).get(r.event_id)!).add(f);
   }
   if (conflicts.size) {
-    throw new AuditConflictError([...conflicts].map(([event_id, f]) => ({ event_id, fields: [...f] })));
+    throw new AuditConflictError(
+      [...conflicts].map(([event_id, f]) => ({ event_id, fields: [...f], stored: first.get(event_id)! })),
+    );
   }
   return { rows: [...first.values()], repeated: [...repeated] };
 }
@@ -105,7 +109,7 @@ export async function checkStoredContent(
     const mine = byId.get(s.event_id);
     // fromDb leaves null columns out; differingFields treats absent as null, like the hash.
     const fields = mine ? differingFields(s, mine) : [];
-    if (fields.length) conflicts.push({ event_id: s.event_id, fields });
+    if (fields.length) conflicts.push({ event_id: s.event_id, fields, stored: s });
   }
   if (conflicts.length) throw new AuditConflictError(conflicts);
 }

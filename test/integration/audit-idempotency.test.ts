@@ -129,7 +129,11 @@ describe.each([
     const err = await writer.write([{ ...e, correlation_id: other }]).catch((x: unknown) => x);
     expect(err).toBeInstanceOf(AuditConflictError);
     expect((err as AuditConflictError).conflicts).toEqual([
-      { event_id: e.event_id, fields: ['correlation_id'] },
+      {
+        event_id: e.event_id,
+        fields: ['correlation_id'],
+        stored: expect.objectContaining({ correlation_id: e.correlation_id }),
+      },
     ]);
     expect(await countOf(pool, other)).toBe(0);
   });
@@ -177,11 +181,24 @@ describe('workflow audit events: a retried step is stored once, a different even
 
   it('the same step after a lost workflow task (a later clock) keeps the first record', async () => {
     const cid = newCorrelation();
-    const first = ref(cid);
+    const first = ref(cid, {
+      duration_ms: 1200,
+      event_data: {
+        event_type: 'orchestrator.lifecycle.transitioned',
+        phase_start_time: new Date().toISOString(),
+      },
+    });
     await writeWorkflowEvent(writer, first);
+    // The retried task's clock is later everywhere: the timestamp, the data's phase start, the duration.
+    const t = new Date(Date.now() + 1500).toISOString();
     const later = {
       ...first,
-      event: { ...first.event, event_timestamp: new Date(Date.now() + 1500).toISOString() },
+      event: {
+        ...first.event,
+        event_timestamp: t,
+        duration_ms: 2700,
+        event_data: { ...first.event.event_data, phase_start_time: t },
+      },
     };
     expect(await writeWorkflowEvent(writer, later)).toBe(deterministicEventId(first.workflowId, 'run-1', 3));
     expect(await countOf(pool, cid)).toBe(1);
