@@ -2,6 +2,8 @@
  * `npm run worker`: the worker process, configured from the environment (see
  * README, Configuration). SIGTERM/SIGINT drain in-flight activities, then exit.
  */
+import { applyCatalogManifests } from '../lib/catalog/install.js';
+import { loadKubeConfig } from '../lib/kube/client.js';
 import { migrate } from '../migrations/migrate.js';
 import { type AuditMaintenanceConfig, auditMaintenanceFromEnv } from './audit-maintenance.js';
 import { startHealthServer } from './health-server.js';
@@ -38,6 +40,14 @@ try {
 }
 // As the owner role when one is named (docs/database-roles.md); the worker itself connects as the writer.
 await migrate(env.DATABASE_MIGRATION_URL || env.DATABASE_URL!);
+// A convenience: a folder of RemediationWorkflow/ActionType manifests applied at
+// start, as `kubectl apply -f` would (the catalog itself is what the cluster holds).
+if (env.KUBERNAUT_CATALOG_DIR)
+  await applyCatalogManifests(
+    loadKubeConfig(env.KUBECONFIG),
+    env.KUBERNAUT_CATALOG_DIR,
+    env.KUBERNAUT_CATALOG_NAMESPACE || undefined,
+  );
 const runtime = await startWorkerRuntime({
   temporalAddress: env.TEMPORAL_ADDRESS!,
   temporalNamespace: env.TEMPORAL_NAMESPACE ?? 'default',

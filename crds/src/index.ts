@@ -1,13 +1,15 @@
+import { actionType } from './action-type.js';
 import { aiAnalysis } from './ai-analysis.js';
 import { effectivenessAssessment } from './effectiveness-assessment.js';
 import { notificationRequest } from './notification-request.js';
 import { remediationApprovalRequest } from './remediation-approval-request.js';
 import { remediationRequest } from './remediation-request.js';
+import { remediationWorkflow } from './remediation-workflow.js';
 import type { CrdDefinition } from './schema.js';
 import { signalProcessing } from './signal-processing.js';
 import { workflowExecution } from './workflow-execution.js';
 
-/** Every kind of kubernaut.ai/v1alpha1, in the order the lifecycle meets them. */
+/** Every kind of kubernaut.ai/v1alpha1: the lifecycle's, in the order it meets them, then the catalog's. */
 export const CRD_DEFINITIONS: CrdDefinition[] = [
   remediationRequest,
   signalProcessing,
@@ -16,4 +18,9 @@ export const CRD_DEFINITIONS: CrdDefinition[] = [
   workflowExecution,
   effectivenessAssessment,
   notificationRequest,
+  remediationWorkflow,
+  actionType,
 ];
+
+/** The catalog kinds: operator-authored, mutable, not children of a remediation. */
+export const CATALOG_KINDS = ['RemediationWorkflow', 'ActionType'];

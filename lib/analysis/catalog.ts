@@ -1,28 +1,44 @@
 /**
- * The remediation-workflow catalog: YAML files (lib/catalog/*.yaml by default),
- * one workflow each, validated with ajv when loaded so a typo fails the worker at
- * start rather than an analysis later. `catalogProvider` is the default,
- * deterministic analysis provider: it matches the signal name, the kind of the
- * object to act on and its labels against each entry.
+ * The remediation-workflow catalog as the analysis sees it: entries built from
+ * RemediationWorkflow objects (lib/catalog/workflow-object.ts) — live from the
+ * cluster through the catalog watch (workers/controllers/catalog-watch.ts), or
+ * from manifest files with `loadCatalog` (the built-in ones in crds/catalog).
+ * `catalogProvider` is the default, deterministic analysis provider: it matches
+ * the signal name, the kind of the object to act on, its labels and the signal's
+ * environment, severity and priority against each entry.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Ajv } from 'ajv';
-import { parse } from 'yaml';
+import { parseAllDocuments } from 'yaml';
+import { workflowFromObject } from '../catalog/workflow-object.js';
+import type { KubeObject } from '../kube/object.js';
 import { projectPath } from '../project-root.js';
 import type { AnalysisInput, AnalysisProvider, AnalysisResult } from './provider.js';
 
-export const DEFAULT_CATALOG_DIR = projectPath('lib', 'catalog');
+/** The built-in catalog: RemediationWorkflow and ActionType manifests, installed with the CRDs. */
+export const DEFAULT_CATALOG_DIR = projectPath('crds', 'catalog');
 
 export interface CatalogEntry {
+  /** metadata.name of the RemediationWorkflow. */
   workflowId: string;
   workflowName: string;
   version: string;
+  /** The executor: a built-in action (restart, scale, …) or `job` for a container image. */
   actionType: string;
+  /** spec.actionType: the taxonomy's PascalCase name (RestartWorkload). */
+  taxonomyActionType?: string;
   /** builtin:<action>, or a container image run as a Kubernetes Job. */
   executionBundle: string;
   description?: string;
-  match: { signalNames: string[]; targetKinds: string[]; labels?: Record<string, string> };
+  match: {
+    signalNames: string[];
+    targetKinds: string[];
+    labels?: Record<string, string>;
+    /** "*" or absent: any. */
+    environments?: string[];
+    severities?: string[];
+    priority?: string;
+  };
   /** Act on the signal's target itself, or on its top-level owner (default). */
   actOn?: 'target' | 'owner';
   confidence: number;
@@ -32,64 +48,31 @@ export interface CatalogEntry {
   parameters?: Record<string, string>;
 }
 
-const stringList = { type: 'array', items: { type: 'string', minLength: 1 }, minItems: 1 };
-const stringMap = { type: 'object', additionalProperties: { type: 'string' } };
-const entrySchema = {
-  type: 'object',
-  additionalProperties: false,
-  required: [
-    'workflowId',
-    'workflowName',
-    'version',
-    'actionType',
-    'executionBundle',
-    'match',
-    'confidence',
-    'signalType',
-    'rootCause',
-    'rationale',
-  ],
-  properties: {
-    workflowId: { type: 'string', pattern: '^[a-z0-9][a-z0-9-]*$' },
-    workflowName: { type: 'string', minLength: 1 },
-    version: { type: 'string', minLength: 1 },
-    actionType: { enum: ['restart', 'scale', 'set-resources', 'delete-pod', 'cordon-node', 'job'] },
-    executionBundle: { type: 'string', minLength: 1 },
-    description: { type: 'string' },
-    match: {
-      type: 'object',
-      additionalProperties: false,
-      required: ['signalNames', 'targetKinds'],
-      properties: { signalNames: stringList, targetKinds: stringList, labels: stringMap },
-    },
-    actOn: { enum: ['target', 'owner'] },
-    confidence: { type: 'number', minimum: 0, maximum: 1 },
-    signalType: { type: 'string', minLength: 1 },
-    rootCause: { type: 'string', minLength: 1 },
-    rationale: { type: 'string', minLength: 1 },
-    parameters: stringMap,
-  },
-} as const;
-const validateEntry = new Ajv({ allErrors: true }).compile<CatalogEntry>(entrySchema);
+/** A catalog fixed at load (an array) or read live at each analysis (a function). */
+export type CatalogSource = CatalogEntry[] | (() => CatalogEntry[]);
+export const catalogEntries = (c: CatalogSource) => (typeof c === 'function' ? c() : c);
 
-export function loadCatalog(dir = DEFAULT_CATALOG_DIR): CatalogEntry[] {
-  const entries = readdirSync(dir)
+/** The RemediationWorkflow objects in a directory of manifests (other kinds skipped). */
+export function readWorkflowManifests(dir = DEFAULT_CATALOG_DIR): KubeObject[] {
+  return readdirSync(dir)
     .filter((f) => f.endsWith('.yaml') || f.endsWith('.yml'))
     .sort()
-    .map((f) => {
-      const doc = parse(readFileSync(join(dir, f), 'utf8'));
-      if (!validateEntry(doc))
-        throw new Error(
-          `catalog ${f}: ${validateEntry.errors?.map((e) => `${e.instancePath || '/'} ${e.message}`).join('; ')}`,
-        );
-      return doc;
-    });
+    .flatMap((f) =>
+      parseAllDocuments(readFileSync(join(dir, f), 'utf8')).map((d) => d.toJSON() as KubeObject),
+    )
+    .filter((o) => o?.kind === 'RemediationWorkflow');
+}
+
+/** Entries of a directory of manifests; an invalid workflow fails the load (a typo fails at start). */
+export function loadCatalog(dir = DEFAULT_CATALOG_DIR): CatalogEntry[] {
   const ids = new Set<string>();
-  for (const e of entries) {
-    if (ids.has(e.workflowId)) throw new Error(`catalog: workflowId ${e.workflowId} appears twice`);
-    ids.add(e.workflowId);
-  }
-  return entries;
+  return readWorkflowManifests(dir).map((o) => {
+    const v = workflowFromObject(o);
+    if (!v.ok) throw new Error(`catalog ${o.metadata?.name}: ${v.reason}: ${v.message}`);
+    if (ids.has(v.entry.workflowId)) throw new Error(`catalog: workflow ${v.entry.workflowId} appears twice`);
+    ids.add(v.entry.workflowId);
+    return v.entry;
+  });
 }
 
 /** The object an entry acts on: the signal's target, or its top-level owner. */
@@ -113,13 +96,18 @@ const fill = (text: string, input: AnalysisInput, t: { kind: string; name: strin
 /** Entries that fit, most specific first (more labels matched), then most confident. */
 export function matchCatalog(catalog: CatalogEntry[], input: AnalysisInput): CatalogEntry[] {
   const signal = input.signalName.toLowerCase();
+  const fits = (allowed: string[] | undefined, value: string) =>
+    !allowed || allowed.some((a) => a === '*' || a.toLowerCase() === value.toLowerCase());
   return catalog
     .filter((e) => {
       const t = actionTarget(e, input);
       const labels = t.labels ?? {};
       return (
         e.match.signalNames.some((n) => n.toLowerCase() === signal) &&
-        e.match.targetKinds.includes(t.kind) &&
+        fits(e.match.targetKinds, t.kind) &&
+        fits(e.match.environments, input.environment) &&
+        fits(e.match.severities, input.severity) &&
+        fits(e.match.priority ? [e.match.priority] : undefined, input.businessPriority) &&
         Object.entries(e.match.labels ?? {}).every(([k, v]) => labels[k] === v)
       );
     })
@@ -130,11 +118,11 @@ export function matchCatalog(catalog: CatalogEntry[], input: AnalysisInput): Cat
     );
 }
 
-export function catalogProvider(catalog: CatalogEntry[]): AnalysisProvider {
+export function catalogProvider(catalog: CatalogSource): AnalysisProvider {
   return {
     name: 'catalog',
     async analyse(input): Promise<AnalysisResult> {
-      const [entry] = matchCatalog(catalog, input);
+      const [entry] = matchCatalog(catalogEntries(catalog), input);
       if (!entry) {
         const on = input.workload ?? input.target;
         return {

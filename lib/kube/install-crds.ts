@@ -1,11 +1,14 @@
 /**
  * Installs (create or replace) the CRDs in a directory and waits until each one is
- * Established, so objects of those kinds can be created right after.
+ * Established, so objects of those kinds can be created right after. The built-in
+ * remediation catalog (RemediationWorkflow and ActionType objects in the
+ * directory's catalog/ folder) is applied with them.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { KubeConfig, V1CustomResourceDefinition } from '@kubernetes/client-node';
 import { parseAllDocuments } from 'yaml';
+import { applyCatalogManifests } from '../catalog/install.js';
 import { projectPath } from '../project-root.js';
 import { isNotFound, kubeClients } from './client.js';
 import { kubeRequest } from './raw.js';
@@ -70,6 +73,7 @@ export async function installCrds(
       await new Promise((r) => setTimeout(r, 100));
     }
   }
+  if (existsSync(join(dir, 'catalog'))) await applyCatalogManifests(kc, join(dir, 'catalog'));
   return names;
 }
 

@@ -22,11 +22,13 @@ export async function kubeRequest<T = unknown>(
   path: string,
   body?: unknown,
   contentType = 'application/json',
+  /** The Accept header; `kubectl get` asks for a Table (application/json;as=Table;g=meta.k8s.io;v=v1). */
+  accept = 'application/json',
 ): Promise<T> {
   const cluster = kc.getCurrentCluster();
   if (!cluster) throw new Error('kubeconfig has no current cluster');
   const url = new URL(path, cluster.server);
-  const opts: import('node:https').RequestOptions = { method, headers: { accept: 'application/json' } };
+  const opts: import('node:https').RequestOptions = { method, headers: { accept } };
   await kc.applyToHTTPSOptions(opts);
   const payload = body === undefined ? undefined : JSON.stringify(body);
   if (payload)

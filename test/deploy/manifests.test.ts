@@ -1,6 +1,6 @@
 /**
  * deploy/ read as files: the kustomizations point at files that exist (the
- * base at every CRD), the worker's role covers every kubernaut.ai kind and its
+ * base at every CRD and the built-in catalog), the worker's role covers every kubernaut.ai kind and its
  * status, no rule uses a wildcard, and both Deployments carry the hardening,
  * resources and probes the README promises.
  */
@@ -26,15 +26,17 @@ describe('deploy/ manifests', () => {
         if (!r.endsWith('secrets.env')) expect(existsSync(join(dir, r)), `${dir}: ${r}`).toBe(true);
     }
     const crds = readdirSync(join(REPO, 'crds')).filter((f) => f.endsWith('.yaml'));
-    expect(crds).toHaveLength(7);
+    expect(crds).toHaveLength(9);
     const listed = (kustomization(BASE).resources as string[]).filter((r) => r.startsWith('../../crds/'));
-    expect(listed.map((r) => r.slice('../../crds/'.length)).sort()).toEqual(crds.sort());
+    expect(listed.map((r) => r.slice('../../crds/'.length)).sort()).toEqual(
+      [...crds, ...readdirSync(join(REPO, 'crds/catalog')).map((f) => `catalog/${f}`)].sort(),
+    );
     for (const o of OVERLAYS) expect(kustomization(o).resources).toContain('../../base');
   });
 
   it('the worker may read, watch, create and patch the status of every kubernaut.ai kind, and delete none', () => {
     const plurals = byKind('CustomResourceDefinition').map((c) => c.spec.names.plural as string);
-    expect(plurals).toHaveLength(7);
+    expect(plurals).toHaveLength(9);
     const rules = named('ClusterRole', 'kubernaut-worker-resources').rules as Manifest[];
     const verbsOn = (resource: string) =>
       rules.filter((r) => r.resources.includes(resource)).flatMap((r) => r.verbs as string[]);

@@ -11,8 +11,10 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KubeObjects } from '../../activities/kube-objects.js';
 import { verifyChain } from '../../lib/audit/index.js';
+import { applyCatalogManifests } from '../../lib/catalog/install.js';
 import { statusOf } from '../../lib/kube/client.js';
 import { kubeRequest } from '../../lib/kube/raw.js';
+import { projectPath } from '../../lib/project-root.js';
 import { approveUpdate, workflowIdFor } from '../../lib/remediation-messages.js';
 import { CONTROLLER_NAMES } from '../../workers/controllers/config.js';
 import { startWorkerRuntime, type WorkerRuntime } from '../../workers/runtime.js';
@@ -68,6 +70,8 @@ describe('deploy/ RBAC: the worker as its ServiceAccount', () => {
       namespace: 'default',
     });
 
+    // The catalog lives in the controller namespace, as deploy/ puts it (KUBERNAUT_CATALOG_NAMESPACE).
+    await applyCatalogManifests(kube().kc, projectPath('crds', 'catalog'), ns);
     pool = new pg.Pool({ connectionString: stackInfo().databaseUrl, max: 4 });
     const logger = pino({ level: 'info' }, { write: (line: string) => void logs.push(line) });
     const taskQueue = uniqueName('deploy');
@@ -88,6 +92,7 @@ describe('deploy/ RBAC: the worker as its ServiceAccount', () => {
             enabled: [...CONTROLLER_NAMES],
             logger: logger.child({ replica }),
             replicaId: `replica-${replica}`,
+            aiAnalysis: { catalogNamespace: ns },
             effectiveness: { healthGraceMs: 60_000, recheckMs: 250 },
           },
         }),

@@ -1,6 +1,6 @@
 /**
  * Built-in AIAnalysis controller (DESIGN §6): asks the configured provider
- * (default: the YAML catalog) what is wrong and which workflow fits, then applies
+ * (default: the live catalog of RemediationWorkflow objects) what is wrong and which workflow fits, then applies
  * the same rules to every provider's answer — confidence below `minConfidence`
  * fails the analysis for human review; the approval policy decides whether a
  * person must approve; nothing fitting ends in manual review or no action. The
@@ -15,7 +15,7 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { KubeObject } from '../../activities/kube-objects.js';
 import { DEFAULT_APPROVAL_POLICY, evaluateApproval } from '../../lib/analysis/approval-policy.js';
-import { catalogProvider, DEFAULT_CATALOG_DIR, loadCatalog } from '../../lib/analysis/catalog.js';
+import { type CatalogEntry, type CatalogSource, catalogProvider } from '../../lib/analysis/catalog.js';
 import {
   type AnalysisInput,
   type AnalysisProvider,
@@ -31,9 +31,8 @@ import { nowIso, writeStatusIfUnchanged } from './status-write.js';
 const plural = CHILD_KINDS.AIAnalysis.plural;
 const obj = (v: unknown) => (v && typeof v === 'object' ? (v as Record<string, unknown>) : {});
 
-export function makeAnalysisProvider(cfg: AnalysisConfig = {}): AnalysisProvider {
+export function makeAnalysisProvider(cfg: AnalysisConfig, catalog: CatalogSource): AnalysisProvider {
   if (cfg.provider && typeof cfg.provider === 'object') return cfg.provider;
-  const catalog = loadCatalog(cfg.catalogDir ?? DEFAULT_CATALOG_DIR);
   if (cfg.provider === 'openai') {
     if (!cfg.openai) throw new Error('aiAnalysis.provider is openai but aiAnalysis.openai is not configured');
     return openAiProvider(cfg.openai, catalog);
@@ -41,13 +40,19 @@ export function makeAnalysisProvider(cfg: AnalysisConfig = {}): AnalysisProvider
   return catalogProvider(catalog);
 }
 
-export function aiAnalysisReconciler(kc: KubeConfig, cfg: AnalysisConfig = {}): Reconciler {
-  const provider = makeAnalysisProvider(cfg);
+/** `catalog`: the live catalog (catalog-watch.ts); analyses wait until it is loaded. */
+export function aiAnalysisReconciler(
+  kc: KubeConfig,
+  cfg: AnalysisConfig,
+  catalog: { entries(): CatalogEntry[]; ready: Promise<void> },
+): Reconciler {
+  const provider = makeAnalysisProvider(cfg, () => catalog.entries());
   return {
     name: 'aianalysis',
     plural,
     isDone: (o) => ['Completed', 'Failed'].includes(o.status?.phase as string),
     async reconcile(aa) {
+      await catalog.ready;
       const startedAt = (aa.status?.startedAt as string | undefined) ?? nowIso();
       const input = analysisInput(aa);
       let status: Record<string, unknown>;

@@ -25,8 +25,8 @@ export interface SignalProcessingConfig {
 export interface AnalysisConfig {
   /** 'catalog' (default) or 'openai'; or a provider object of your own. */
   provider?: 'catalog' | 'openai' | AnalysisProvider;
-  /** Directory of catalog YAML files (default: lib/catalog). */
-  catalogDir?: string;
+  /** Namespace whose RemediationWorkflows and ActionTypes form the catalog (default: all). */
+  catalogNamespace?: string;
   /** No matching workflow: ask for manual review (default) or report nothing to do. */
   noMatch?: 'manual-review' | 'no-action';
   approvalPolicy?: Partial<ApprovalPolicy>;
@@ -122,7 +122,7 @@ export function controllersConfigFromEnv(env: NodeJS.ProcessEnv = process.env): 
     enabled: parseEnabledControllers(env.KUBERNAUT_CONTROLLERS),
     aiAnalysis: {
       provider,
-      ...(env.KUBERNAUT_CATALOG_DIR ? { catalogDir: env.KUBERNAUT_CATALOG_DIR } : {}),
+      ...(env.KUBERNAUT_CATALOG_NAMESPACE ? { catalogNamespace: env.KUBERNAUT_CATALOG_NAMESPACE } : {}),
       noMatch: env.KUBERNAUT_AI_NO_MATCH === 'no-action' ? 'no-action' : 'manual-review',
       ...(provider === 'openai'
         ? {

@@ -10,6 +10,7 @@ import { KubeObjects } from '../../activities/kube-objects.js';
 import type { AuditWriter } from '../../lib/audit/types.js';
 import type { RunningInformer } from '../informer.js';
 import { aiAnalysisReconciler } from './ai-analysis.js';
+import { type CatalogWatch, startCatalogWatch } from './catalog-watch.js';
 import type { ControllerName, ControllersConfig } from './config.js';
 import { effectivenessReconciler } from './effectiveness-assessment.js';
 import { notificationReconciler } from './notification.js';
@@ -27,25 +28,30 @@ export function startControllers(opts: {
   const logger = config.logger ?? pino({ name: 'controllers', level: process.env.LOG_LEVEL ?? 'info' });
   const objects = new KubeObjects(kc);
   const replicaId = config.replicaId ?? `${hostname()}-${process.pid}`;
+  const running = [...new Set(config.enabled)];
+  // The analysis's catalog: RemediationWorkflow objects, watched live (catalog-watch.ts).
+  const catalog: CatalogWatch | undefined = running.includes('aianalysis')
+    ? startCatalogWatch({ kc, logger, namespace: config.aiAnalysis?.catalogNamespace })
+    : undefined;
   // Built eagerly so a bad configuration (catalog, provider) fails the start.
   const factories: Record<ControllerName, () => Reconciler> = {
     signalprocessing: () => signalProcessingReconciler(kc, config.signalProcessing),
-    aianalysis: () => aiAnalysisReconciler(kc, config.aiAnalysis),
+    aianalysis: () => aiAnalysisReconciler(kc, config.aiAnalysis ?? {}, catalog!),
     workflowexecution: () => workflowExecutionReconciler(kc, objects),
     effectivenessassessment: () => effectivenessReconciler(kc, objects, config.effectiveness, opts.audit),
     notification: () =>
       notificationReconciler({ kc, objects, audit: opts.audit, logger, replicaId, cfg: config.notification }),
   };
-  const running = [...new Set(config.enabled)];
   const loops = running.map((name) =>
     startReconcileLoop({ kc, objects, reconciler: factories[name](), logger, namespace: opts.namespace }),
   );
   if (running.length) logger.info({ controllers: running }, 'built-in controllers started');
   return {
     running,
-    ready: Promise.all(loops.map((l) => l.ready)).then(() => {}),
+    ready: Promise.all([...loops.map((l) => l.ready), catalog?.ready]).then(() => {}),
     async stop() {
       await Promise.all(loops.map((l) => l.stop()));
+      await catalog?.stop();
     },
   };
 }

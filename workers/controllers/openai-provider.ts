@@ -6,7 +6,12 @@
  * catalog entry, never from model output.
  */
 import { Ajv } from 'ajv';
-import { actionTarget, type CatalogEntry } from '../../lib/analysis/catalog.js';
+import {
+  actionTarget,
+  type CatalogEntry,
+  type CatalogSource,
+  catalogEntries,
+} from '../../lib/analysis/catalog.js';
 import {
   type AnalysisInput,
   type AnalysisProvider,
@@ -56,11 +61,12 @@ const SYSTEM_PROMPT = [
 export const chatCompletionsUrl = (url: string) =>
   url.endsWith('/chat/completions') ? url : `${url.replace(/\/$/, '')}/chat/completions`;
 
-export function openAiProvider(opts: OpenAiOptions, catalog: CatalogEntry[]): AnalysisProvider {
+export function openAiProvider(opts: OpenAiOptions, source: CatalogSource): AnalysisProvider {
   if (!opts.url || !opts.model) throw new Error('the openai analysis provider needs a URL and a model');
   return {
     name: 'openai',
     async analyse(input) {
+      const catalog = catalogEntries(source); // read live: the catalog changes as workflows are applied
       const res = await fetch(chatCompletionsUrl(opts.url), {
         method: 'POST',
         headers: {
@@ -93,7 +99,7 @@ function userPrompt(input: AnalysisInput, catalog: CatalogEntry[]) {
       workflowId: e.workflowId,
       name: e.workflowName,
       description: e.description,
-      actionType: e.actionType,
+      actionType: e.taxonomyActionType ?? e.actionType,
       signalNames: e.match.signalNames,
       targetKinds: e.match.targetKinds,
       parameters: e.parameters ?? {},
