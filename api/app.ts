@@ -31,6 +31,7 @@ import { auditWriteRoutes } from './routes/audit-write.js';
 import { effectivenessRoutes } from './routes/effectiveness.js';
 import { healthRoutes } from './routes/health.js';
 import { legalHoldRoutes } from './routes/legal-hold.js';
+import { remediationHistoryRoutes } from './routes/remediation-history.js';
 import { remediationRoutes } from './routes/remediations.js';
 import { kubernetesEventSignalRoutes } from './routes/signals-kubernetes-event.js';
 import { prometheusSignalRoutes } from './routes/signals-prometheus.js';
@@ -109,6 +110,7 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
   await app.register(legalHoldRoutes, { pool, writer });
   await app.register(auditNotificationRoutes, { pool, writer });
   await app.register(effectivenessRoutes, { pool });
+  await app.register(remediationHistoryRoutes, { pool });
   if (opts.temporal) await app.register(remediationRoutes, { temporal: opts.temporal });
   if (opts.gateway) {
     const { kubeConfig, config: gw } = opts.gateway;

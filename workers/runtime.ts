@@ -18,6 +18,7 @@ import {
   readiness,
   temporalCheck,
 } from '../lib/health/readiness.js';
+import { historySource } from '../lib/history/query.js';
 import { loadKubeConfig } from '../lib/kube/client.js';
 import { instrumentAuditWriter } from '../lib/metrics/audit-writes.js';
 import { TASK_QUEUE } from '../lib/remediation-messages.js';
@@ -151,6 +152,7 @@ export async function startWorkerRuntime(cfg: WorkerRuntimeConfig): Promise<Work
     audit,
     config: cfg.controllers ?? controllersConfigFromEnv(),
     namespace: cfg.watchNamespace,
+    history: historySource(pool),
   });
   const remediationMetrics = startRemediationMetrics({ kc, namespace: cfg.watchNamespace, log });
   await Promise.all([

@@ -13,6 +13,7 @@ import { parseAllDocuments } from 'yaml';
 import { workflowFromObject } from '../catalog/workflow-object.js';
 import type { KubeObject } from '../kube/object.js';
 import { projectPath } from '../project-root.js';
+import { repeatedlyFailed } from './history-policy.js';
 import type { AnalysisInput, AnalysisProvider, AnalysisResult } from './provider.js';
 
 /** The built-in catalog: RemediationWorkflow and ActionType manifests, installed with the CRDs. */
@@ -122,7 +123,10 @@ export function catalogProvider(catalog: CatalogSource): AnalysisProvider {
   return {
     name: 'catalog',
     async analyse(input): Promise<AnalysisResult> {
-      const [entry] = matchCatalog(catalogEntries(catalog), input);
+      const fits = matchCatalog(catalogEntries(catalog), input);
+      // Pass over a workflow that keeps failing on this object when another fits (history-policy.ts).
+      const entry =
+        fits.find((e) => !repeatedlyFailed(input, e.workflowId, actionTarget(e, input))) ?? fits[0];
       if (!entry) {
         const on = input.workload ?? input.target;
         return {

@@ -4,6 +4,7 @@
  * workflow (if any) fits. The controller applies confidence thresholds and the
  * approval policy on top, so every provider is held to the same rules.
  */
+import type { HistoryContext } from '../history/context.js';
 
 export interface AnalysisInput {
   signalName: string;
@@ -14,6 +15,12 @@ export interface AnalysisInput {
   /** Top-level owner of the target, from enrichment (Deployment of a Pod). */
   workload?: { kind: string; name: string; labels?: Record<string, string> };
   signalAnnotations?: Record<string, string>;
+  /**
+   * Remediation history of the signal's target and of its workload (one context
+   * each, Kubernaut's RemediationHistoryContext shape): what was tried, with what
+   * effect. See history-policy.ts for what it changes.
+   */
+  history?: HistoryContext[];
 }
 
 export interface SelectedWorkflow {

@@ -9,6 +9,7 @@ import { afterAll, beforeAll } from 'vitest';
 import { type KubeObject, KubeObjects } from '../../activities/kube-objects.js';
 import { createAuditWriter } from '../../lib/audit/writer.js';
 import { API_VERSION } from '../../lib/domain.js';
+import { historySource } from '../../lib/history/query.js';
 import { CHILD_KINDS, type ChildKind } from '../../lib/kinds.js';
 import { loadKubeConfig } from '../../lib/kube/client.js';
 import type { RemediationRequestSpec } from '../../lib/remediation-request.js';
@@ -53,6 +54,7 @@ export function useControllerHarness(config: Partial<ControllersConfig>, prefix 
       kc,
       audit: createAuditWriter(h.pool),
       namespace: h.namespace,
+      history: historySource(h.pool),
       config: { enabled: [], logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }), ...config },
     });
     controllers = c;

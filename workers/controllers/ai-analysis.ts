@@ -16,13 +16,17 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import type { KubeObject } from '../../activities/kube-objects.js';
 import { DEFAULT_APPROVAL_POLICY, evaluateApproval } from '../../lib/analysis/approval-policy.js';
 import { type CatalogEntry, type CatalogSource, catalogProvider } from '../../lib/analysis/catalog.js';
+import { REPEAT_FAILURE_LIMIT, recentFailures } from '../../lib/analysis/history-policy.js';
 import {
   type AnalysisInput,
   type AnalysisProvider,
   type AnalysisResult,
   InvalidAnalysisError,
 } from '../../lib/analysis/provider.js';
+import type { HistorySource } from '../../lib/history/query.js';
 import { CHILD_KINDS } from '../../lib/kinds.js';
+import { targetSpecHash } from '../../lib/kube/target.js';
+import { targetDisplay } from '../../lib/remediation-request.js';
 import type { AnalysisConfig } from './config.js';
 import { openAiProvider } from './openai-provider.js';
 import type { Reconciler } from './reconcile-loop.js';
@@ -40,11 +44,17 @@ export function makeAnalysisProvider(cfg: AnalysisConfig, catalog: CatalogSource
   return catalogProvider(catalog);
 }
 
-/** `catalog`: the live catalog (catalog-watch.ts); analyses wait until it is loaded. */
+/**
+ * `catalog`: the live catalog (catalog-watch.ts); analyses wait until it is loaded.
+ * `history`: remediation history from the audit trail, given to the provider and
+ * applied by history-policy.ts; when it cannot be read the analysis is retried
+ * (a workflow that keeps failing must not run again for want of its history).
+ */
 export function aiAnalysisReconciler(
   kc: KubeConfig,
   cfg: AnalysisConfig,
   catalog: { entries(): CatalogEntry[]; ready: Promise<void> },
+  history?: HistorySource,
 ): Reconciler {
   const provider = makeAnalysisProvider(cfg, () => catalog.entries());
   return {
@@ -55,6 +65,7 @@ export function aiAnalysisReconciler(
       await catalog.ready;
       const startedAt = (aa.status?.startedAt as string | undefined) ?? nowIso();
       const input = analysisInput(aa);
+      if (history) input.history = await historyOf(kc, history, input);
       let status: Record<string, unknown>;
       try {
         status = decide(cfg, input, await provider.analyse(input));
@@ -72,6 +83,14 @@ export function aiAnalysisReconciler(
       return undefined;
     },
   };
+}
+
+/** The history of the signal's target and, when it has one, of its workload. */
+async function historyOf(kc: KubeConfig, history: HistorySource, input: AnalysisInput) {
+  const objects = [input.target];
+  if (input.workload)
+    objects.push({ kind: input.workload.kind, name: input.workload.name, namespace: input.target.namespace });
+  return Promise.all(objects.map(async (t) => history(t, (await targetSpecHash(kc, t)) ?? '')));
 }
 
 function analysisInput(aa: KubeObject): AnalysisInput {
@@ -119,8 +138,13 @@ function decide(cfg: AnalysisConfig, input: AnalysisInput, r: AnalysisResult) {
         : { needsHumanReview: false },
     };
   }
-  const selectedWorkflow = { ...w, selectedAt: nowIso() };
   const minConfidence = cfg.minConfidence ?? 0.7;
+  // A workflow that keeps failing on this object: lower confidence, a person decides (history-policy.ts).
+  const failures = recentFailures(input.history, w.workflowId, remediationTarget);
+  const repeated = failures >= REPEAT_FAILURE_LIMIT;
+  const repeatReason = `${w.workflowId} failed ${failures} times on ${targetDisplay(remediationTarget)} in the last 24h`;
+  if (repeated && w.confidence >= minConfidence) w.confidence = minConfidence;
+  const selectedWorkflow = { ...w, selectedAt: nowIso() };
   if (w.confidence < minConfidence) {
     return {
       rcaResult: { ...rca, selectedWorkflow },
@@ -132,17 +156,24 @@ function decide(cfg: AnalysisConfig, input: AnalysisInput, r: AnalysisResult) {
     };
   }
   const policy = { ...DEFAULT_APPROVAL_POLICY, ...cfg.approvalPolicy };
-  const approval = evaluateApproval(policy, {
+  const evaluated = evaluateApproval(policy, {
     environment: input.environment,
     targetKind: remediationTarget.kind,
     confidence: w.confidence,
   });
+  const approval = repeated
+    ? {
+        approvalRequired: true,
+        reason: evaluated.reason ? `${repeatReason}; ${evaluated.reason}` : repeatReason,
+        matchedRules: [...evaluated.matchedRules, 'repeated-failure'],
+      }
+    : evaluated;
   const level = w.confidence >= 0.8 ? 'high' : w.confidence >= 0.6 ? 'medium' : 'low';
   return {
     rcaResult: { ...rca, selectedWorkflow },
     phase: 'Completed',
     reason: 'AnalysisCompleted',
-    message: `Selected ${w.workflowId} (${w.actionType}) with confidence ${w.confidence}`,
+    message: `Selected ${w.workflowId} (${w.actionType}) with confidence ${w.confidence}${repeated ? ` (lowered: ${repeatReason})` : ''}`,
     approval: {
       approvalRequired: approval.approvalRequired,
       ...(approval.reason ? { approvalReason: approval.reason } : {}),

@@ -8,6 +8,7 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import { pino } from 'pino';
 import { KubeObjects } from '../../activities/kube-objects.js';
 import type { AuditWriter } from '../../lib/audit/types.js';
+import type { HistorySource } from '../../lib/history/query.js';
 import type { RunningInformer } from '../informer.js';
 import { aiAnalysisReconciler } from './ai-analysis.js';
 import { type CatalogWatch, startCatalogWatch } from './catalog-watch.js';
@@ -23,6 +24,8 @@ export function startControllers(opts: {
   audit: AuditWriter;
   config: ControllersConfig;
   namespace?: string;
+  /** Remediation history for the analysis (lib/history); absent: analyses see none. */
+  history?: HistorySource;
 }): RunningInformer & { running: ControllerName[] } {
   const { kc, config } = opts;
   const logger = config.logger ?? pino({ name: 'controllers', level: process.env.LOG_LEVEL ?? 'info' });
@@ -36,7 +39,7 @@ export function startControllers(opts: {
   // Built eagerly so a bad configuration (catalog, provider) fails the start.
   const factories: Record<ControllerName, () => Reconciler> = {
     signalprocessing: () => signalProcessingReconciler(kc, config.signalProcessing),
-    aianalysis: () => aiAnalysisReconciler(kc, config.aiAnalysis ?? {}, catalog!),
+    aianalysis: () => aiAnalysisReconciler(kc, config.aiAnalysis ?? {}, catalog!, opts.history),
     workflowexecution: () => workflowExecutionReconciler(kc, objects),
     effectivenessassessment: () => effectivenessReconciler(kc, objects, config.effectiveness, opts.audit),
     notification: () =>
