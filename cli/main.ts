@@ -10,6 +10,7 @@ import { ControlError, decide, listRemediations, liveStatus } from '../lib/remed
 import { parseDuration } from '../workflows/timeouts.js';
 import { checkLog, LogCheckFailure, readKept, statePath } from './audit-log.js';
 import { type CliConfig, type GlobalFlags, resolveConfig, rrRef } from './config.js';
+import { addHistoryCommand } from './history-command.js';
 import { addLogCommands } from './log-commands.js';
 import { age, CliError, EXIT, print, printJson, table, timeLeft } from './output.js';
 import { verifyExportFile } from './verify-export.js';
@@ -291,6 +292,7 @@ async function verifyLog(c: CliConfig, o: { logKey: string[]; acceptNewLog?: boo
 }
 
 addLogCommands(program, cfg);
+addHistoryCommand(program, cfg, api);
 
 program.exitOverride((err) => {
   process.exit(err.exitCode === 0 ? 0 : EXIT.usage);

@@ -20,10 +20,11 @@ export function recentFailures(
   target: { kind: string; name: string; namespace?: string },
 ): number {
   const t = historyTarget(target);
-  return (history ?? [])
+  const failed = (history ?? [])
     .filter((h) => h.targetResource === t)
     .flatMap((h) => h.tier1.chain)
-    .filter((e) => e.workflowId === workflowId && e.outcome === 'Failed').length;
+    .filter((e) => e.workflowId === workflowId && e.outcome === 'Failed');
+  return new Set(failed.map((e) => e.remediationUID)).size; // one remediation counts once
 }
 
 export const repeatedlyFailed = (

@@ -88,8 +88,10 @@ export function aiAnalysisReconciler(
 /** The history of the signal's target and, when it has one, of its workload. */
 async function historyOf(kc: KubeConfig, history: HistorySource, input: AnalysisInput) {
   const objects = [input.target];
-  if (input.workload)
-    objects.push({ kind: input.workload.kind, name: input.workload.name, namespace: input.target.namespace });
+  const w = input.workload;
+  // A Deployment's workload is itself: ask once.
+  if (w && (w.kind !== input.target.kind || w.name !== input.target.name))
+    objects.push({ kind: w.kind, name: w.name, namespace: input.target.namespace });
   return Promise.all(objects.map(async (t) => history(t, (await targetSpecHash(kc, t)) ?? '')));
 }
 
