@@ -79,7 +79,7 @@ describe('remediation catalog', () => {
     ...(workload ? { workload } : {}),
   });
 
-  it('loads and validates every YAML file in lib/catalog', () => {
+  it('loads and validates every RemediationWorkflow in crds/catalog', () => {
     expect(catalog.map((e) => e.workflowId)).toContain('restart-crashlooping-workload');
   });
 
