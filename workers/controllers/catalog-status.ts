@@ -54,20 +54,24 @@ export function computeCatalog(
   const entries: CatalogEntry[] = [];
   const workflowStatus = new Map<string, Record<string, unknown>>();
   const counts = new Map<string, number>();
-  const byName = new Map<string, string>();
+  // Workflow names identify workflows in analyses and audit rows: one name, one
+  // workflow. The same workflow applied in two namespaces (equal entries) is one
+  // entry, both copies valid; a different workflow under a taken name is refused.
+  const byName = new Map<string, { key: string; entry: string }>();
   for (const o of [...workflows].sort((a, b) => key(a).localeCompare(key(b)))) {
     const hash = contentHash(o);
     let verdict = workflowFromObject(o, taxonomy);
     const first = byName.get(o.metadata.name);
-    if (verdict.ok && first)
+    const same = verdict.ok && first?.entry === canonicalJson(verdict.entry);
+    if (verdict.ok && first && !same)
       verdict = {
         ok: false,
         reason: 'InvalidSpec',
-        message: `workflow name ${o.metadata.name} is already registered by ${first}; workflow names are unique across the catalog`,
+        message: `workflow name ${o.metadata.name} is already registered by ${first.key} with other content; workflow names are unique across the catalog`,
       };
-    if (verdict.ok) {
+    if (verdict.ok && !first) {
       entries.push(verdict.entry);
-      byName.set(o.metadata.name, key(o));
+      byName.set(o.metadata.name, { key: key(o), entry: canonicalJson(verdict.entry) });
       const at = verdict.entry.taxonomyActionType!;
       counts.set(at, (counts.get(at) ?? 0) + 1);
     }
