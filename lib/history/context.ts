@@ -7,15 +7,17 @@
  * or Kubernaut's `remediation.workflow_created` (event_data.target_resource) — so
  * trails written by Kubernaut's own orchestrator count too. Its outcome comes from
  * `workflowexecution.workflow.completed|failed` (ours) or the terminal
- * `orchestrator.lifecycle.*` event; its effect from Kubernaut's
- * `effectiveness.assessment.completed` when there is one, and from the RR's
- * outcome (Remediated / Inconclusive) otherwise. Remediations still running have
+ * `orchestrator.lifecycle.*` event; its effect from the `effectiveness.*` events
+ * (Kubernaut's monitor or our EffectivenessAssessment controller: the weighted
+ * score, the completion's reason) and from the RR's outcome (Remediated /
+ * Inconclusive). Remediations still running have
  * no completedAt and are left out.
  *
  * Tier 1 lists everything within its window; tier 2 (older, within its own window)
  * is filled only when the current spec hash equals a pre-remediation hash there —
  * the target went back to a state that was remediated before (regression).
  */
+import { effectivenessScore } from '../effectiveness/score.js';
 
 export interface HistoryRow {
   correlation_id: string;
@@ -86,6 +88,10 @@ export const HISTORY_EVENT_TYPES = [
   'orchestrator.lifecycle.completed',
   'orchestrator.lifecycle.failed',
   'effectiveness.assessment.completed',
+  'effectiveness.health.assessed',
+  'effectiveness.alert.assessed',
+  'effectiveness.metrics.assessed',
+  'effectiveness.hash.computed',
 ];
 
 const ASSESSMENT_REASONS = [
@@ -117,6 +123,13 @@ function entryOf(uid: string, rows: HistoryRow[], currentSpecHash: string): Hist
   const failed = first('workflowexecution.workflow.failed');
   const ended = first('orchestrator.lifecycle.completed') ?? first('orchestrator.lifecycle.failed');
   const ea = first('effectiveness.assessment.completed');
+  const hashed = first('effectiveness.hash.computed');
+  // The weighted score of the assessment's components (lib/effectiveness, the same
+  // as GET /api/v1/effectiveness/{id}); a completion that carries a score of its own otherwise.
+  const weighted = effectivenessScore(
+    uid,
+    rows.filter((r) => r.event_type.startsWith('effectiveness.')),
+  ).score;
   const finished = done ?? failed ?? ended;
   if (!finished) return undefined; // still running
   const outcome: HistoryEntry['outcome'] = done
@@ -125,10 +138,13 @@ function entryOf(uid: string, rows: HistoryRow[], currentSpecHash: string): Hist
       ? 'Failed'
       : 'Success';
   const change = obj(done?.event_data.change);
-  const pre = str(created?.event_data.pre_remediation_spec_hash) ?? str(change.beforeSpecHash);
-  const post = str(change.afterSpecHash);
+  const pre =
+    str(created?.event_data.pre_remediation_spec_hash) ??
+    str(change.beforeSpecHash) ??
+    str(hashed?.event_data.pre_remediation_spec_hash);
+  const post = str(change.afterSpecHash) ?? str(hashed?.event_data.post_remediation_spec_hash);
   const rrOutcome = str(ended?.event_data.outcome) ?? str(ended?.event_data.crd_outcome);
-  const score = ea?.event_data.score;
+  const score = weighted ?? ea?.event_data.score;
   return {
     remediationUID: uid,
     ...(str(created?.event_data.signal_fingerprint)

@@ -64,7 +64,7 @@ describe('kubernaut history', () => {
     );
     expect(lines[5]).toMatch(
       new RegExp(
-        `${trails.succeeded}\\s+restart-crashlooping-workload\\s+Success\\s+resolved\\s+-\\s+postRemediation`,
+        `${trails.succeeded}\\s+restart-crashlooping-workload\\s+Success\\s+resolved\\s+1\\.00\\s+postRemediation`,
       ),
     );
     expect(lines).toHaveLength(6);

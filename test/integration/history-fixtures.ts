@@ -1,6 +1,6 @@
 /**
  * Audit trails about one target for the remediation-history suites: two of ours
- * (a failed run, a successful one with spec hashes and a Remediated outcome),
+ * (a failed run; a successful one with spec hashes, an assessment and a Remediated outcome),
  * one as Kubernaut's orchestrator and effectiveness monitor write it (40 days
  * old, its pre-remediation hash equal to the current one: a regression), one
  * still running, and one about another object.
@@ -83,7 +83,18 @@ export async function writeHistoryTrails(pool: pg.Pool): Promise<HistoryTrails> 
     event(succeeded, 'workflowexecution.workflow.completed', HOUR, {
       change: { beforeSpecHash: 'aaa0', afterSpecHash: 'bbb1' },
     }),
-    event(succeeded, 'orchestrator.lifecycle.completed', HOUR - 1000, { outcome: 'Remediated' }),
+    // As the built-in EffectivenessAssessment controller writes them: a component, then the completion.
+    event(succeeded, 'effectiveness.health.assessed', HOUR - 500, {
+      component: 'health',
+      assessed: true,
+      score: 1,
+    }),
+    event(succeeded, 'effectiveness.assessment.completed', HOUR - 400, {
+      component: 'completed',
+      assessed: true,
+      reason: 'full',
+    }),
+    event(succeeded, 'orchestrator.lifecycle.completed', HOUR - 300, { outcome: 'Remediated' }),
     event(kubernaut, 'remediation.workflow_created', 40 * 24 * HOUR, {
       target_resource: target,
       pre_remediation_spec_hash: 'sha256:bbb1',

@@ -41,6 +41,8 @@ describe('remediation history of a target', async () => {
         remediationUID: trails.succeeded,
         outcome: 'Success',
         signalResolved: true,
+        effectivenessScore: 1, // the weighted score of its assessment's components
+        assessmentReason: 'Full',
         preRemediationSpecHash: 'aaa0',
         postRemediationSpecHash: 'bbb1',
         hashMatch: 'postRemediation',
