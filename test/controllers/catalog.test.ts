@@ -163,13 +163,13 @@ describe('the catalog as RemediationWorkflow and ActionType objects', () => {
 
     const picked = await analyse(signal);
     expect(picked.phase).toBe('Completed');
-    expect(picked.selectedWorkflow).toMatchObject({
+    expect(picked.rcaResult?.selectedWorkflow).toMatchObject({
       workflowId: name,
       actionType: 'restart',
       executionBundle: 'builtin:restart',
       confidence: 0.88,
     });
-    expect(picked.selectedWorkflow.rationale).toContain(signal);
+    expect(picked.rcaResult?.selectedWorkflow.rationale).toContain(signal);
 
     await kubeRequest(
       kc,
@@ -184,7 +184,7 @@ describe('the catalog as RemediationWorkflow and ActionType objects', () => {
       (o) => o.status?.activeWorkflowCount === 0,
     );
     const after = await analyse(signal);
-    expect(after.selectedWorkflow).toBeUndefined();
+    expect(after.rcaResult?.selectedWorkflow).toBeUndefined();
     expect(after.subReason).toBe('NoMatchingWorkflows');
   });
 
@@ -218,7 +218,7 @@ describe('the catalog as RemediationWorkflow and ActionType objects', () => {
     expect(condition(rw, 'Registered')).toMatchObject({ status: 'False' });
     expect(rw.status?.catalogStatus).toBe('Invalid');
     const s = await analyse(signal);
-    expect(s.selectedWorkflow).toBeUndefined();
+    expect(s.rcaResult?.selectedWorkflow).toBeUndefined();
   });
 
   it('a workflow naming an action type outside the taxonomy is refused with that reason', async () => {

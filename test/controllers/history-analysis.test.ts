@@ -84,12 +84,12 @@ describe('remediation history in the analysis', () => {
 
     for (let i = 0; i < 2; i++) {
       const aa = await failedRun(web, signal);
-      expect(aa.selectedWorkflow).toMatchObject({ workflowId: workflow, confidence: 0.9 });
+      expect(aa.rcaResult?.selectedWorkflow).toMatchObject({ workflowId: workflow, confidence: 0.9 });
       expect(aa.approval.approvalRequired).toBe(false);
     }
     const { aa } = await analysed(web, signal);
     expect(aa.phase).toBe('Completed');
-    expect(aa.selectedWorkflow).toMatchObject({ workflowId: workflow, confidence: 0.7 });
+    expect(aa.rcaResult?.selectedWorkflow).toMatchObject({ workflowId: workflow, confidence: 0.7 });
     expect(aa.approval.approvalRequired).toBe(true);
     // The history's reason comes first; the approval policy adds its own (0.7 is below its 0.8).
     expect(aa.approval.approvalReason).toMatch(
@@ -108,13 +108,13 @@ describe('remediation history in the analysis', () => {
     await createDeployment(h.namespace, web);
 
     for (let i = 0; i < 2; i++)
-      expect((await failedRun(web, signal)).selectedWorkflow.workflowId).toBe(first);
+      expect((await failedRun(web, signal)).rcaResult?.selectedWorkflow.workflowId).toBe(first);
     const { aa } = await analysed(web, signal);
-    expect(aa.selectedWorkflow).toMatchObject({ workflowId: second, confidence: 0.85 });
+    expect(aa.rcaResult?.selectedWorkflow).toMatchObject({ workflowId: second, confidence: 0.85 });
     expect(aa.approval.approvalRequired).toBe(false);
     // Another Deployment has no such history: the first choice stands there.
     const api = uniqueName('api');
     await createDeployment(h.namespace, api);
-    expect((await analysed(api, signal)).aa.selectedWorkflow.workflowId).toBe(first);
+    expect((await analysed(api, signal)).aa.rcaResult?.selectedWorkflow.workflowId).toBe(first);
   });
 });
