@@ -1,7 +1,7 @@
 /**
  * Reads the audit rows of every remediation that acted on one target within the
  * tier-2 window (the widest), and builds its history (context.ts). Read-only.
- * The anchor lookups use the partial expression indexes of migration 0013.
+ * The anchor lookups use the partial expression indexes of migration 0011.
  */
 import type pg from 'pg';
 import {

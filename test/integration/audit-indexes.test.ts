@@ -1,5 +1,5 @@
 /**
- * audit_events carries exactly the indexes its readers use (migrations/0005, 0013): each
+ * audit_events carries exactly the indexes its readers use (migrations/0005, 0011): each
  * one costs every insert, so one no query reads is pure ingest cost. Partitions
  * created on demand get the same set.
  */
@@ -20,7 +20,7 @@ const EXPECTED = [
   'btree (event_outcome, event_timestamp)',
   // newest-first order of every query, since/until
   'btree (event_timestamp, event_id)',
-  // remediation history (migrations/0013): partial, so only these two event types pay for them
+  // remediation history (migrations/0011): partial, so only these two event types pay for them
   "btree (((event_data ->> 'target'::text)), event_timestamp) WHERE (event_type = 'workflowexecution.selection.completed'::text)",
   "btree (((event_data ->> 'target_resource'::text)), event_timestamp) WHERE (event_type = 'remediation.workflow_created'::text)",
 ].sort();
