@@ -5,6 +5,7 @@
  * order so the YAML reads like the original.
  */
 import { API_VERSION } from '../domain.js';
+import { declaredStatus } from './declared-status.js';
 import type { Mapped } from './map.js';
 
 export const RECONSTRUCTED_LABEL = 'kubernaut.ai/reconstructed';
@@ -37,7 +38,6 @@ const STATUS_ORDER = [
   'phaseProgress',
   'timeoutConfig',
   'routingStatus',
-  'approval',
   'workflowSelection',
   'completionStatus',
   'deduplication',
@@ -72,7 +72,8 @@ export function buildRemediationRequest(
   reconstructedAt: string,
 ): RebuiltRemediationRequest {
   const root = m.tree.root as { spec?: Record<string, unknown>; status?: Record<string, unknown> };
-  const status = ordered(root.status, STATUS_ORDER);
+  const declared = declaredStatus(root.status ?? {});
+  const status = ordered(declared.status, STATUS_ORDER);
   return {
     apiVersion: API_VERSION,
     kind: 'RemediationRequest',
@@ -85,6 +86,7 @@ export function buildRemediationRequest(
         ...(isLabelValue(correlationId) ? { [CORRELATION_KEY]: correlationId } : {}),
       },
       annotations: {
+        ...declared.annotations,
         ...m.annotations,
         [RECONSTRUCTED_AT_ANNOTATION]: reconstructedAt,
         [SOURCE_ANNOTATION]: 'audit-trail',

@@ -5,6 +5,7 @@
  * answer validates against its ReconstructionResponse.
  */
 import { describe, expect, it } from 'vitest';
+import type { KubeObject } from '../../activities/kube-objects.js';
 import { createAuditWriter } from '../../lib/audit/writer.js';
 import { rejectUpdate, workflowIdFor } from '../../lib/remediation-messages.js';
 import { eventually } from '../harness/index.js';
@@ -12,6 +13,7 @@ import { completedAnalysis, completedEnrichment, useRemediationHarness } from '.
 import { auditApp } from '../integration/audit-api-fixtures.js';
 import { auditPool } from '../integration/audit-fixtures.js';
 import { genesisEvent, reconstructed } from '../reconstruct/reconstruct-fixtures.js';
+import { invalidities, kubernautCrds } from './kubernaut-crds.js';
 import { loadContract } from './kubernaut-openapi.js';
 import { kubernautRrSchema } from './kubernaut-rr-schema.js';
 
@@ -22,6 +24,7 @@ describe("reconstructed RRs under Kubernaut's CRD schema", async () => {
   const writer = createAuditWriter(pool);
   const schema = kubernautRrSchema();
   const contract = loadContract();
+  const crds = kubernautCrds();
 
   async function throughAnalysis(rr: string, approvalRequired: boolean) {
     await h.waitForChild('SignalProcessing', `sp-${rr}`);
@@ -38,6 +41,8 @@ describe("reconstructed RRs under Kubernaut's CRD schema", async () => {
     expect(body.validation.completeness).toBe(100);
     expect(schema.spec(rebuilt.spec), JSON.stringify(schema.spec.errors)).toBe(true);
     expect(schema.status(rebuilt.status), JSON.stringify(schema.status.errors)).toBe(true);
+    // Strictly: nothing in it that Kubernaut's CRD would prune on apply.
+    expect(invalidities(crds, rebuilt as unknown as KubeObject)).toEqual([]);
     const response = contract.validator('ReconstructionResponse');
     expect(response(body), JSON.stringify(response.errors)).toBe(true);
   }

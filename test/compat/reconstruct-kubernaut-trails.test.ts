@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { createAuditWriter } from '../../lib/audit/writer.js';
+import { APPROVAL_ANNOTATION } from '../../lib/reconstruct/declared-status.js';
 import { auditApp } from '../integration/audit-api-fixtures.js';
 import { auditPool, newCorrelation } from '../integration/audit-fixtures.js';
 import { reconstruct, reconstructed } from '../reconstruct/reconstruct-fixtures.js';
@@ -32,7 +33,12 @@ const requested: Step = [
 /** Story → its steps and what the rebuilt status must say. */
 const STORIES: Record<
   string,
-  { steps: (pick: <T>(v: readonly T[]) => T) => Step[]; status: Record<string, unknown> }
+  {
+    steps: (pick: <T>(v: readonly T[]) => T) => Step[];
+    status: Record<string, unknown>;
+    /** The approval decision, which the rebuilt RR keeps in an annotation (its status has no field). */
+    approval?: Record<string, unknown>;
+  }
 > = {
   'remediated and verified': {
     steps: () => [
@@ -66,11 +72,8 @@ const STORIES: Record<
         { outcome: 'Failed', failure_phase: 'Approval', failure_reason: 'ApprovalRejected' },
       ],
     ],
-    status: {
-      overallPhase: 'Failed',
-      approval: { decision: 'Rejected', decidedBy: 'erin', requestName: 'rar-payment' },
-      completionStatus: { failurePhase: 'Approval' },
-    },
+    status: { overallPhase: 'Failed', completionStatus: { failurePhase: 'Approval' } },
+    approval: { decision: 'Rejected', decidedBy: 'erin', requestName: 'rar-payment' },
   },
   'approved, executed, verification timed out': {
     steps: () => [
@@ -82,11 +85,8 @@ const STORIES: Record<
       ...verification(true),
       ['orchestrator.lifecycle.completed', { outcome: 'Success', crd_outcome: 'VerificationTimedOut' }],
     ],
-    status: {
-      overallPhase: 'Completed',
-      approval: { decision: 'Approved', decidedBy: 'ann' },
-      completionStatus: { outcome: 'VerificationTimedOut' },
-    },
+    status: { overallPhase: 'Completed', completionStatus: { outcome: 'VerificationTimedOut' } },
+    approval: { decision: 'Approved', decidedBy: 'ann' },
   },
   'execution failed': {
     steps: (pick) => [
@@ -145,7 +145,7 @@ describe("trails written by Kubernaut's services", async () => {
   const crd = kubernautRrSchema();
   const response = contract.validator('ReconstructionResponse');
 
-  for (const [story, { steps, status }] of Object.entries(STORIES)) {
+  for (const [story, { steps, status, approval }] of Object.entries(STORIES)) {
     it.each(SEEDS)(
       `${story} → valid, 100%% complete, valid under Kubernaut's CRD (seed %i)`,
       async (seed) => {
@@ -178,6 +178,10 @@ describe("trails written by Kubernaut's services", async () => {
             .event_data.timeout_config,
           ...status,
         });
+        if (approval)
+          expect(JSON.parse(rr.metadata?.annotations?.[APPROVAL_ANNOTATION] ?? 'null')).toMatchObject(
+            approval,
+          );
         expect(crd.spec(rr.spec), JSON.stringify(crd.spec.errors)).toBe(true);
         expect(crd.status(rr.status ?? {}), JSON.stringify(crd.status.errors)).toBe(true);
       },
