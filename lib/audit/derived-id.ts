@@ -49,6 +49,11 @@ function stepContent(row: ContentRow): string {
 export interface DerivedIdOptions {
   /** A repeat differing only in its timestamp is the same step (the workflow's clock after a retried task). */
   clockIsSameStep: boolean;
+  /**
+   * The parts name one step that happens once whatever its content: the first
+   * record of it stands, and nothing is stored beside it.
+   */
+  firstStands?: boolean;
 }
 
 /** The id of a different event with the same parts; without the clock when a later clock is the same step. */
@@ -85,6 +90,7 @@ export async function writeWithDerivedId(
       return event_id;
     } catch (err) {
       if (!(err instanceof AuditConflictError)) throw err;
+      if (o.firstStands) return event_id;
       if (o.clockIsSameStep && sameStep(err, event)) return event_id;
     }
   }
@@ -92,8 +98,19 @@ export async function writeWithDerivedId(
   throw new Error(`audit event ${ids[1]} (${parts.join('/')}) is stored with other content`);
 }
 
-/** The workflow's events: (workflow id, run id, sequence number); a later clock is the same step. */
+/**
+ * The workflow's events: (workflow id, run id, sequence number) names one step of
+ * the run, and a step is audited once. A retried workflow task that brings the step
+ * back with other content (a later clock, or a discarded task that had taken another
+ * path) finds the first record standing: storing the second beside it would audit
+ * one step twice — the randomized schedules saw one rejection audited as two
+ * decisions (I3). API clients reusing an id with other content still get a 409.
+ */
 export const writeWorkflowEvent = (
   writer: AuditWriter,
   ref: { workflowId: string; runId: string; seq: number; event: AuditEventInput },
-) => writeWithDerivedId(writer, [ref.workflowId, ref.runId, ref.seq], ref.event, { clockIsSameStep: true });
+) =>
+  writeWithDerivedId(writer, [ref.workflowId, ref.runId, ref.seq], ref.event, {
+    clockIsSameStep: true,
+    firstStands: true,
+  });

@@ -12,8 +12,10 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import type { KubeObject } from '../../activities/kube-objects.js';
+import { applyCatalogManifests } from '../../lib/catalog/install.js';
 import { kubeClients, loadKubeConfig } from '../../lib/kube/client.js';
 import { kubeRequest } from '../../lib/kube/raw.js';
+import { projectPath } from '../../lib/project-root.js';
 import { approveUpdate, workflowIdFor } from '../../lib/remediation-messages.js';
 import { CONTROLLER_NAMES } from '../../workers/controllers/config.js';
 import { sampleRemediationRequest } from '../harness/fixtures.js';
@@ -51,6 +53,8 @@ describe('a full remediation with Kubernaut’s CRDs installed instead of ours',
   it('alert on a production Deployment → approved → restarted → assessed → Completed, every write accepted', async () => {
     const kc = loadKubeConfig(plane.kube.kubeconfigPath);
     const { apps } = kubeClients(kc);
+    // The built-in catalog as objects under Kubernaut's catalog CRDs (what installCrds applies with ours).
+    await applyCatalogManifests(kc, projectPath('crds', 'catalog'), plane.namespace);
     await kubeRequest(
       kc,
       'PATCH',
