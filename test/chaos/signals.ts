@@ -135,14 +135,21 @@ export async function checkI6(w: World, answers: AlertAnswer[], m: Monitor): Pro
       v(`${what} was answered ${a.outcome ?? 'with no outcome'}`);
       continue;
     }
-    // The record of the RR of that name that existed at that moment.
-    // (creationTimestamp has whole seconds: an RR created at that moment may show the second before.)
+    // The record of the RR of that name that existed at that moment: created by then
+    // (creationTimestamp has whole seconds, so a copy restored in the same second also
+    // qualifies) and not deleted before it; of those the earliest, which the name
+    // stood for first — a restored copy replaces its original only once that is gone.
     const createdAt = (r: { last: KubeObject }) =>
       Date.parse((r.last.metadata as { creationTimestamp?: string }).creationTimestamp ?? '');
     const held = [...m.rrs.values()]
-      .filter((r) => r.name === a.rr && createdAt(r) <= a.at + WATCH_LAG_MS)
+      .filter(
+        (r) =>
+          r.name === a.rr &&
+          createdAt(r) <= a.at + WATCH_LAG_MS &&
+          (r.deletedAt === undefined || r.deletedAt >= a.at - WATCH_LAG_MS),
+      )
       .sort((x, y) => createdAt(x) - createdAt(y));
-    const r = held.at(-1);
+    const r = held[0];
     if (!r) {
       v(`${what} was counted into ${a.rr}, which the monitor never saw`);
       continue;
