@@ -9,44 +9,43 @@ import type { KubeObject } from '../../activities/kube-objects.js';
 import { API_GROUP } from '../../lib/domain.js';
 import { kubeRequest } from '../../lib/kube/raw.js';
 
-export async function writeStatusIfUnchanged(
+/** A merge patch of `obj` (or its status subresource) that lands only at its current resourceVersion. */
+async function patchIfUnchanged(
   kc: KubeConfig,
   plural: string,
   obj: KubeObject,
-  status: Record<string, unknown>,
+  subresource: '' | '/status',
+  body: { metadata?: Record<string, unknown>; status?: Record<string, unknown> },
 ): Promise<KubeObject> {
   const { namespace, name, resourceVersion } = obj.metadata;
   if (!resourceVersion) throw new Error(`${plural} ${namespace}/${name} has no resourceVersion`);
   return kubeRequest<KubeObject>(
     kc,
     'PATCH',
-    `/apis/${API_GROUP}/v1alpha1/namespaces/${namespace}/${plural}/${name}/status`,
-    { metadata: { resourceVersion }, status },
+    `/apis/${API_GROUP}/v1alpha1/namespaces/${namespace}/${plural}/${name}${subresource}`,
+    { ...body, metadata: { ...body.metadata, resourceVersion } },
     'application/merge-patch+json',
   );
 }
+
+export const writeStatusIfUnchanged = (
+  kc: KubeConfig,
+  plural: string,
+  obj: KubeObject,
+  status: Record<string, unknown>,
+): Promise<KubeObject> => patchIfUnchanged(kc, plural, obj, '/status', { status });
 
 /**
  * Compare-and-set of annotations (a merge patch of the object, not its status): for
  * what a controller keeps that its kind's status has no field for in Kubernaut's
  * CRD. Returns the object at its new resourceVersion, for the status write after it.
  */
-export async function annotateIfUnchanged(
+export const annotateIfUnchanged = (
   kc: KubeConfig,
   plural: string,
   obj: KubeObject,
   annotations: Record<string, string>,
-): Promise<KubeObject> {
-  const { namespace, name, resourceVersion } = obj.metadata;
-  if (!resourceVersion) throw new Error(`${plural} ${namespace}/${name} has no resourceVersion`);
-  return kubeRequest<KubeObject>(
-    kc,
-    'PATCH',
-    `/apis/${API_GROUP}/v1alpha1/namespaces/${namespace}/${plural}/${name}`,
-    { metadata: { resourceVersion, annotations } },
-    'application/merge-patch+json',
-  );
-}
+): Promise<KubeObject> => patchIfUnchanged(kc, plural, obj, '', { metadata: { annotations } });
 
 /** The owning RemediationRequest's name, from the controller owner reference. */
 export const ownerRRName = (obj: KubeObject): string | undefined =>
