@@ -1,7 +1,10 @@
 /**
  * One orderly shutdown per process. Ctrl-C in a terminal sends SIGINT to the whole
- * process group: npm, tsx, this process and every server it started get it at
- * once, and tsx relays it a second time. So the first SIGINT/SIGTERM starts the
+ * process group: npm, this process and every server it started get it at once.
+ * (The npm scripts run `node --import tsx`, not the `tsx` command: tsx's parent
+ * process relays a signal and SIGKILLs its child when the child has not confirmed
+ * it within 60 ms — on a loaded machine that killed us before the folders below
+ * were removed.) So the first SIGINT/SIGTERM starts the
  * registered steps (newest first: the API before the worker before the stack) and
  * every later one is ignored until they finish; a step that hangs cannot keep the
  * process alive past HARD_STOP_MS. Folders registered with `removeOnExit` go in any
