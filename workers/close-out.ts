@@ -11,6 +11,8 @@
  * goes last, so an RR that shows a terminal phase has had every step, and a crash in
  * between repeats them harmlessly on the next reconcile pass.
  */
+import { ApplicationFailure } from '@temporalio/common';
+import { CATEGORY_C, categorize, categoryOf } from '../activities/error-categories.js';
 import type { ExecutionStopActivities } from '../activities/execution-stop.js';
 import type { HeldLockActivities } from '../activities/held-locks.js';
 import type { KubeObject, KubeObjects } from '../activities/kube-objects.js';
@@ -20,6 +22,12 @@ import { CHILD_KINDS, type ChildKind, notificationName } from '../lib/kinds.js';
 import type { RemediationRequestSpec } from '../lib/remediation-request.js';
 import { targetDisplay } from '../lib/remediation-request.js';
 import { notificationSpec } from '../workflows/children.js';
+
+/** A refusal for good (Category C), raw from the apiserver or already categorized; else undefined. */
+function refusedForGood(err: unknown): string | undefined {
+  if (err instanceof ApplicationFailure) return err.type === CATEGORY_C ? err.message : undefined;
+  return categoryOf(err) === 'C' ? (categorize(err, 'ensureChild') as Error).message : undefined;
+}
 
 /** How the run closed, in Temporal's words (WorkflowExecutionStatusName). */
 export type ClosedRunStatus = 'TERMINATED' | 'FAILED' | 'TIMED_OUT' | 'CANCELLED' | 'COMPLETED';
@@ -127,20 +135,30 @@ export async function closeOut(
     return 'stopping';
   }
 
-  // 3. Tell people: a remediation ended without an outcome.
+  // 3. Tell people: a remediation ended without an outcome. Refused for good (a
+  // Category C: NotificationRequests forbidden), it must not stop the RR from ending
+  // on every pass (I1): the refusal goes into the audit event instead.
   const owner = { namespace, name, uid };
-  await acts.ensureChild({
-    kind: 'NotificationRequest',
-    namespace,
-    name: notificationName('workflow-ended', name),
-    owner: { name, uid },
-    spec: notificationSpec(owner, spec, 'Failed', {
-      type: 'Escalation',
-      priority: 'High',
-      subject: `Remediation ended without an outcome (${reason}): ${spec.signalName}`,
-      body: `${name} on ${targetDisplay(spec.targetResource)}: ${message}.`,
-    }),
-  });
+  const notice = notificationName('workflow-ended', name);
+  const notificationsRefused: string[] = [];
+  try {
+    await acts.ensureChild({
+      kind: 'NotificationRequest',
+      namespace,
+      name: notice,
+      owner: { name, uid },
+      spec: notificationSpec(owner, spec, 'Failed', {
+        type: 'Escalation',
+        priority: 'High',
+        subject: `Remediation ended without an outcome (${reason}): ${spec.signalName}`,
+        body: `${name} on ${targetDisplay(spec.targetResource)}: ${message}.`,
+      }),
+    });
+  } catch (err) {
+    const refusal = refusedForGood(err);
+    if (!refusal) throw err;
+    notificationsRefused.push(`${notice}: ${refusal}`);
+  }
 
   // 4. The audit trail, with ids derived from the closed run (written once).
   const failurePhase = FAILURE_PHASE[fromPhase];
@@ -199,6 +217,7 @@ export async function closeOut(
         message,
         workflow_run_id: run.runId,
         workflow_run_status: run.status,
+        ...(notificationsRefused.length > 0 ? { notifications_refused: notificationsRefused } : {}),
       },
     },
   });

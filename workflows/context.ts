@@ -22,8 +22,12 @@ import type { RemediationView } from '../lib/remediation-view.js';
 import { acts, LOCAL_STEPS_PATCH, localActs, type StepActivities } from './activities.js';
 import { type NotificationContent, notificationSpec, type Owner } from './children.js';
 import { executionStopped } from './execution-stop.js';
+import { refusalOf } from './refusal.js';
 import { SA } from './search-attributes.js';
 import { projectStatus } from './status-projection.js';
+
+/** Histories from before a refused notification of an ending was tolerated (I1) failed the run there. */
+const ENDING_NOTICE_REFUSED_PATCH = 'ending-notice-refused';
 
 /** Before it, the RR status and the EA spec carried fields Kubernaut's CRDs prune (status.approval, two start times, spec.timesOutAt, …). */
 export const KUBERNAUT_SHAPES_PATCH = 'kubernaut-valid-objects';
@@ -57,6 +61,8 @@ export class Remediation {
   childSignals = 0;
   /** Bumped by the routingChanged signal. */
   routingSignals = 0;
+  /** Notifications of an ending the apiserver refused for good ("<name>: <refusal>"), for its audit event. */
+  readonly notificationsRefused: string[] = [];
   /** Set while this RR holds its target's lock (released on leaving Executing or on finish). */
   lockTarget?: TargetResource;
   /** The WorkflowExecution this RR created, until nothing it started runs: the lock stays meanwhile (I2). */
@@ -200,15 +206,28 @@ export class Remediation {
   }
 
   /** Creates a NotificationRequest once per type (deterministic name). */
-  async notify(slug: string, content: NotificationContent): Promise<void> {
+  /**
+   * Creates the notification `nr-<slug>-<rr>` (deterministic: a retry never sends
+   * twice). One that goes with an ending (`ending`) and is refused for good does not
+   * keep the RR from ending (I1, docs/invariants.md): the refusal is kept for the
+   * ending's audit event instead. Histories from before the patch failed the run there.
+   */
+  async notify(slug: string, content: NotificationContent, opts: { ending?: boolean } = {}): Promise<void> {
     const name = notificationName(slug, this.owner.name);
-    await this.steps.ensureChild({
-      kind: 'NotificationRequest',
-      namespace: this.owner.namespace,
-      name,
-      owner: { name: this.owner.name, uid: this.owner.uid },
-      spec: notificationSpec(this.owner, this.spec, this.view.phase, content),
-    });
+    try {
+      await this.steps.ensureChild({
+        kind: 'NotificationRequest',
+        namespace: this.owner.namespace,
+        name,
+        owner: { name: this.owner.name, uid: this.owner.uid },
+        spec: notificationSpec(this.owner, this.spec, this.view.phase, content),
+      });
+    } catch (err) {
+      const refusal = refusalOf(err);
+      if (!opts.ending || !refusal || !patched(ENDING_NOTICE_REFUSED_PATCH)) throw err;
+      this.notificationsRefused.push(`${name}: ${refusal}`);
+      return;
+    }
     if (!this.view.notifications.some((n) => n.name === name))
       this.view.notifications.push({ kind: 'NotificationRequest', name });
   }
@@ -301,6 +320,9 @@ export class Remediation {
       // The RR status as the workflow wrote it last: a reconstruction of a finished
       // remediation can be checked against it field by field.
       rr_status: projectStatus(this.view, this.spec),
+      ...(this.notificationsRefused.length > 0
+        ? { notifications_refused: [...this.notificationsRefused] }
+        : {}),
     };
     if (phase === 'Completed') {
       await this.audit('orchestrator.lifecycle.completed', 'success', data, { duration_ms: durationMs });

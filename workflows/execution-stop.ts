@@ -12,7 +12,8 @@ import type { ChildSnapshot } from '../activities/remediation.js';
 import type { CancelReason } from '../lib/execution-stop.js';
 import { acts } from './activities.js';
 import type { Remediation } from './context.js';
-import { raceDeadline, refusalOf } from './lifecycle.js';
+import { raceDeadline } from './lifecycle.js';
+import { refusalOf } from './refusal.js';
 
 /** Histories from before an execution was stopped ahead of the lock's release. */
 export const EXECUTION_STOP_PATCH = 'execution-stops-before-release';

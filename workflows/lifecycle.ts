@@ -8,7 +8,6 @@
  * is retried until the deadline, then the phase times out; nothing retries past it
  * (invariant I1, docs/invariants.md).
  */
-import { ActivityFailure, ApplicationFailure } from '@temporalio/common';
 import { CancellationScope, isCancellation, patched, sleep } from '@temporalio/workflow';
 import type { ChildSnapshot } from '../activities/remediation.js';
 import type { RemediationPhase } from '../lib/domain.js';
@@ -36,14 +35,6 @@ export interface Ended {
 }
 export const ended = (view: RemediationView): Ended => ({ ended: view });
 export const isEnded = (v: unknown): v is Ended => typeof v === 'object' && v !== null && 'ended' in v;
-
-/** The apiserver refused a step for good (Kubernaut's Category C; activities/error-categories.ts). */
-export function refusalOf(err: unknown): string | undefined {
-  // An activity's failure arrives wrapped (ActivityFailure); a local activity's, as itself.
-  const failure = err instanceof ActivityFailure ? err.cause : err;
-  if (failure instanceof ApplicationFailure && failure.type === 'CategoryC') return failure.message;
-  return undefined;
-}
 
 /**
  * Runs `body` in a scope cancelled when `deadline` (workflow time, ms) passes;
@@ -118,12 +109,16 @@ export class Lifecycle {
 
   async fail(phase: string, reason: string, manualReview = false): Promise<Ended> {
     const { r } = this;
-    await r.notify(manualReview ? 'manual-review' : 'escalation', {
-      type: manualReview ? 'ManualReview' : 'Escalation',
-      priority: 'High',
-      subject: `Remediation failed in ${phase}: ${r.spec.signalName}`,
-      body: `${r.owner.name} on ${targetDisplay(r.spec.targetResource)} failed during ${phase}: ${reason}`,
-    });
+    await r.notify(
+      manualReview ? 'manual-review' : 'escalation',
+      {
+        type: manualReview ? 'ManualReview' : 'Escalation',
+        priority: 'High',
+        subject: `Remediation failed in ${phase}: ${r.spec.signalName}`,
+        body: `${r.owner.name} on ${targetDisplay(r.spec.targetResource)} failed during ${phase}: ${reason}`,
+      },
+      { ending: true },
+    );
     return ended(
       await r.finish('Failed', {
         message: `Failed during ${phase}: ${reason}`,
@@ -136,12 +131,16 @@ export class Lifecycle {
   async timedOut(phase: RemediationPhase): Promise<Ended> {
     const { r } = this;
     const global = Date.now() >= this.globalDeadline;
-    await r.notify(global ? 'global-timeout' : 'phase-timeout', {
-      type: 'Escalation',
-      priority: global ? 'Critical' : 'High',
-      subject: `Remediation timed out in ${phase}: ${r.spec.signalName}`,
-      body: `${r.owner.name} exceeded the ${global ? `global timeout (${this.t.config.global})` : `${phase} timeout`}.`,
-    });
+    await r.notify(
+      global ? 'global-timeout' : 'phase-timeout',
+      {
+        type: 'Escalation',
+        priority: global ? 'Critical' : 'High',
+        subject: `Remediation timed out in ${phase}: ${r.spec.signalName}`,
+        body: `${r.owner.name} exceeded the ${global ? `global timeout (${this.t.config.global})` : `${phase} timeout`}.`,
+      },
+      { ending: true },
+    );
     return ended(
       await r.finish('TimedOut', {
         message: `${global ? 'Global' : `${phase} phase`} timeout expired in ${phase}`,

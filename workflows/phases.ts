@@ -113,12 +113,16 @@ export async function analyzing(l: Lifecycle, sp: ChildSnapshot): Promise<Analys
   });
   if (!sel) {
     if (review.needsHumanReview) {
-      await r.notify('manual-review', {
-        type: 'ManualReview',
-        priority: 'High',
-        subject: `Manual review needed: ${r.spec.signalName}`,
-        body: `Analysis of ${r.owner.name} found no automatic remediation: ${reasonOf(aa.status, 'no matching workflow')}`,
-      });
+      await r.notify(
+        'manual-review',
+        {
+          type: 'ManualReview',
+          priority: 'High',
+          subject: `Manual review needed: ${r.spec.signalName}`,
+          body: `Analysis of ${r.owner.name} found no automatic remediation: ${reasonOf(aa.status, 'no matching workflow')}`,
+        },
+        { ending: true },
+      );
       return ended(
         await r.finish('Completed', {
           outcome: 'ManualReviewRequired',

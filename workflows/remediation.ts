@@ -18,8 +18,9 @@ import { acts } from './activities.js';
 import { Remediation, type Settings } from './context.js';
 import { cancelExecution } from './execution-stop.js';
 import { installHandlers } from './handlers.js';
-import { isEnded, Lifecycle, refusalOf } from './lifecycle.js';
+import { isEnded, Lifecycle } from './lifecycle.js';
 import { type Analysis, analyzing, approval, executing, processing, routing, verifying } from './phases.js';
+import { refusalOf } from './refusal.js';
 import { resolveTimeouts, type TimeoutConfig } from './timeouts.js';
 
 export interface RemediationInput {
@@ -125,16 +126,20 @@ async function complete(r: Remediation, a: Analysis, ea: ChildSnapshot): Promise
   const assessment = (ea.status.assessmentReason as string | undefined) ?? 'n/a';
   // Said "Remediated" whatever the outcome before the patch; an Inconclusive one now says so.
   const inconclusive = !effective && patched(HONEST_COMPLETION_PATCH);
-  await r.notify('completion', {
-    type: 'Completion',
-    priority: 'Low',
-    subject: inconclusive
-      ? `Remediation inconclusive: ${spec.signalName} on ${targetDisplay(target)}`
-      : `Remediated: ${spec.signalName} on ${targetDisplay(target)}`,
-    body: inconclusive
-      ? `${owner.name} ran ${sel.workflowId}, but the assessment could not confirm that it worked (assessment: ${assessment}); check ${targetDisplay(target)}.`
-      : `${owner.name} ran ${sel.workflowId}; assessment: ${assessment}.`,
-  });
+  await r.notify(
+    'completion',
+    {
+      type: 'Completion',
+      priority: 'Low',
+      subject: inconclusive
+        ? `Remediation inconclusive: ${spec.signalName} on ${targetDisplay(target)}`
+        : `Remediated: ${spec.signalName} on ${targetDisplay(target)}`,
+      body: inconclusive
+        ? `${owner.name} ran ${sel.workflowId}, but the assessment could not confirm that it worked (assessment: ${assessment}); check ${targetDisplay(target)}.`
+        : `${owner.name} ran ${sel.workflowId}; assessment: ${assessment}.`,
+    },
+    { ending: true },
+  );
   return r.finish('Completed', {
     outcome: effective ? 'Remediated' : 'Inconclusive',
     message: effective ? `Remediated by ${sel.workflowId}` : `Ran ${sel.workflowId}; effect inconclusive`,

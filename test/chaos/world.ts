@@ -6,12 +6,11 @@
  * apiserver refuse creates of a child kind for a while. Each answers what
  * happened, for the checks; none throws for a refusal the system is entitled to.
  */
-import * as k8s from '@kubernetes/client-node';
 import type { Client } from '@temporalio/client';
 import type { FastifyInstance } from 'fastify';
 import type { KubeObject } from '../../activities/kube-objects.js';
 import { createAuditWriter } from '../../lib/audit/writer.js';
-import { loadKubeConfig, statusOf } from '../../lib/kube/client.js';
+import { statusOf } from '../../lib/kube/client.js';
 import { reconstructRemediationRequest } from '../../lib/reconstruct/index.js';
 import {
   approveSignal,
@@ -20,8 +19,9 @@ import {
   rejectUpdate,
   workflowIdFor,
 } from '../../lib/remediation-messages.js';
+import { refuseCreates as refuseAdmission } from '../harness/admission.js';
 import { fingerprintOf, sampleRemediationRequest } from '../harness/fixtures.js';
-import { eventually, kube, stackInfo, uniqueName } from '../harness/index.js';
+import { eventually, kube, uniqueName } from '../harness/index.js';
 import type { RemediationHarness } from '../harness/remediation.js';
 import { genesisEvent } from '../reconstruct/reconstruct-fixtures.js';
 import type { Replica } from './replica.js';
@@ -196,42 +196,13 @@ export async function reconstruct(w: World, original: KubeObject): Promise<KubeO
 }
 
 /** Has the apiserver refuse creates of `plural` in the RR namespace until the returned function is called. */
-export async function refuseCreates(w: World, plural: RefusedPlural): Promise<() => Promise<void>> {
-  const admission = loadKubeConfig(stackInfo().kubeconfigPath).makeApiClient(k8s.AdmissionregistrationV1Api);
-  const name = uniqueName('chaos-refuse');
-  await admission.createValidatingAdmissionPolicy({
-    body: {
-      metadata: { name },
-      spec: {
-        failurePolicy: 'Fail',
-        matchConstraints: {
-          resourceRules: [
-            {
-              apiGroups: ['kubernaut.ai'],
-              apiVersions: ['v1alpha1'],
-              operations: ['CREATE'],
-              resources: [plural],
-            },
-          ],
-        },
-        validations: [{ expression: 'false', message: 'refused by the chaos schedule', reason: 'Forbidden' }],
-      },
-    },
+export function refuseCreates(w: World, plural: RefusedPlural): Promise<() => Promise<void>> {
+  return refuseAdmission({
+    plural,
+    namespace: w.h.namespace,
+    reason: 'Forbidden',
+    message: 'refused by the chaos schedule',
+    // The schedule's clock decides when the refusal starts, not the policy's loading.
+    wait: false,
   });
-  await admission.createValidatingAdmissionPolicyBinding({
-    body: {
-      metadata: { name },
-      spec: {
-        policyName: name,
-        validationActions: ['Deny'],
-        matchResources: {
-          namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': w.h.namespace } },
-        },
-      },
-    },
-  });
-  return async () => {
-    await admission.deleteValidatingAdmissionPolicyBinding({ name }).catch(() => {});
-    await admission.deleteValidatingAdmissionPolicy({ name }).catch(() => {});
-  };
 }

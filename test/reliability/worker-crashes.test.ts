@@ -234,7 +234,18 @@ describe('the worker SIGKILLed at random moments while remediations run', () => 
         kills++;
         await worker.start();
       }
-      await eventually('every remediation to reach a terminal phase', terminal, 600_000, 2_000);
+      await eventually('every remediation to reach a terminal phase', terminal, 600_000, 2_000).catch(
+        async (err) => {
+          // Say which did not, and where they stand: a bare timeout cannot be diagnosed from CI's log.
+          const stuck: string[] = [];
+          for (const r of rrs) {
+            const s = (await objects.get('remediationrequests', watched, r.name))?.status;
+            if (!['Completed', 'Failed', 'TimedOut'].includes(s?.overallPhase as string))
+              stuck.push(`${r.name} (${r.path}): ${s?.overallPhase} — ${s?.message}`);
+          }
+          throw new Error(`${(err as Error).message}\nnot terminal (${stuck.length}):\n${stuck.join('\n')}`);
+        },
+      );
     } finally {
       approving = false;
       await approver;

@@ -13,6 +13,7 @@ import { loadKubeConfig } from '../../lib/kube/client.js';
 import { workflowIdFor } from '../../lib/remediation-messages.js';
 import type { RemediationRequestSpec } from '../../lib/remediation-request.js';
 import { aiAnalysisSpec, signalProcessingSpec } from '../../workflows/children.js';
+import { refuseCreates } from '../harness/admission.js';
 import { sampleRemediationRequest } from '../harness/fixtures.js';
 import { recordHistories } from '../harness/histories.js';
 import { eventually, kube, stackInfo, uniqueName } from '../harness/index.js';
@@ -23,16 +24,13 @@ const CHILD = { signalprocessings: 'SignalProcessing', aianalyses: 'AIAnalysis' 
 describe('a step the apiserver refuses for good (Category C)', () => {
   const h = useRemediationHarness({}, { reconcileIntervalMs: 1_000 });
   const admission = loadKubeConfig(stackInfo().kubeconfigPath).makeApiClient(k8s.AdmissionregistrationV1Api);
-  const policies: string[] = [];
+  const lifts: (() => Promise<void>)[] = [];
   const webhooks: string[] = [];
   afterAll(async () => {
     await recordHistories(h.runtime.client, 'refusals', h.created);
     for (const name of webhooks)
       await admission.deleteValidatingWebhookConfiguration({ name }).catch(() => {});
-    for (const name of policies) {
-      await admission.deleteValidatingAdmissionPolicyBinding({ name }).catch(() => {});
-      await admission.deleteValidatingAdmissionPolicy({ name }).catch(() => {});
-    }
+    for (const lift of lifts) await lift();
   });
 
   /** A valid child named `prefix`probe, for dry-run creates that tell when a policy is in force. */
@@ -52,64 +50,9 @@ describe('a step the apiserver refuses for good (Category C)', () => {
   }
 
   /** Refuses creating `plural` objects whose name starts with `prefix`, with `reason` (Forbidden → 403, Invalid → 422). */
-  async function refuse(plural: keyof typeof CHILD, prefix: string, reason: 'Forbidden' | 'Invalid') {
-    const name = uniqueName('refuse');
-    policies.push(name);
-    await admission.createValidatingAdmissionPolicy({
-      body: {
-        metadata: { name },
-        spec: {
-          failurePolicy: 'Fail',
-          matchConstraints: {
-            resourceRules: [
-              {
-                apiGroups: ['kubernaut.ai'],
-                apiVersions: ['v1alpha1'],
-                operations: ['CREATE'],
-                resources: [plural],
-              },
-            ],
-          },
-          validations: [
-            {
-              expression: `!object.metadata.name.startsWith('${prefix}')`,
-              message: 'refused by policy',
-              reason,
-            },
-          ],
-        },
-      },
-    });
-    await admission.createValidatingAdmissionPolicyBinding({
-      body: {
-        metadata: { name },
-        spec: {
-          policyName: name,
-          validationActions: ['Deny'],
-          matchResources: {
-            namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': h.namespace } },
-          },
-        },
-      },
-    });
-    // Policies load asynchronously: wait until a dry-run create of a valid child is refused.
-    const probe = await validChild(plural, prefix);
-    await eventually(`the policy refusing ${plural}/${prefix}*`, async () => {
-      try {
-        await kube().custom.createNamespacedCustomObject({
-          group: 'kubernaut.ai',
-          version: 'v1alpha1',
-          namespace: h.namespace,
-          plural,
-          body: probe,
-          dryRun: 'All',
-        });
-      } catch (err) {
-        if (String((err as Error).message).includes('refused by policy')) return true;
-        throw err;
-      }
-      throw new Error('the dry-run create was accepted');
-    });
+  async function refuse(plural: string, prefix: string, reason: 'Forbidden' | 'Invalid') {
+    const message = 'refused by policy';
+    lifts.push(await refuseCreates({ plural, namespace: h.namespace, reason, message, namePrefix: prefix }));
   }
 
   const createNamed = async (prefix: string, annotations?: Record<string, string>) => {
@@ -192,6 +135,47 @@ describe('a step the apiserver refuses for good (Category C)', () => {
     const cs = done.status?.completionStatus as Record<string, string>;
     expect(cs.failurePhase).toBe('AIAnalysis');
     expect(cs.failureReason).toMatch(/refused by the apiserver \(422\)/);
+  });
+
+  /** The `event_data` of the RR's last `orchestrator.lifecycle.failed` row. */
+  const failedEventData = async (rr: string) => {
+    const { rows } = await h.pool.query(
+      `SELECT event_data FROM audit_events WHERE correlation_id = $1 AND event_type = 'orchestrator.lifecycle.failed'
+        ORDER BY chain_position DESC LIMIT 1`,
+      [rr],
+    );
+    return rows[0]?.event_data as Record<string, unknown> | undefined;
+  };
+
+  it('403 on the escalation too: the RR still fails at once, and the ending records the refused notification', async () => {
+    await refuse('signalprocessings', 'sp-mute-', 'Forbidden');
+    await refuse('notificationrequests', 'nr-escalation-mute-', 'Forbidden');
+    const rr = await createNamed('mute');
+
+    const done = await h.waitForPhase(rr, ['Failed'], 30_000);
+    expect(done.status?.completionStatus).toMatchObject({ failurePhase: 'SignalProcessing' });
+    expect(await h.objects.get('notificationrequests', h.namespace, `nr-escalation-${rr}`)).toBeNull();
+    const data = await failedEventData(rr);
+    expect(data?.notifications_refused).toEqual([
+      expect.stringMatching(new RegExp(`^nr-escalation-${rr}: .*refused by the apiserver \\(403\\)`)),
+    ]);
+  });
+
+  it('403 on the close-out’s escalation: a run terminated by hand still has its RR closed out', async () => {
+    await refuse('notificationrequests', 'nr-workflow-ended-cut-', 'Forbidden');
+    const rr = await createNamed('cut');
+    await h.waitForChild('SignalProcessing', `sp-${rr}`);
+    await h.runtime.client.workflow
+      .getHandle(workflowIdFor(h.namespace, rr))
+      .terminate('terminated by an operator while notifications are forbidden');
+
+    const done = await h.waitForPhase(rr, ['Failed'], 30_000);
+    expect(done.status?.completionStatus).toMatchObject({ failureReason: 'WorkflowTerminated' });
+    expect(await h.objects.get('notificationrequests', h.namespace, `nr-workflow-ended-${rr}`)).toBeNull();
+    const data = await failedEventData(rr);
+    expect(data?.notifications_refused).toEqual([
+      expect.stringMatching(new RegExp(`^nr-workflow-ended-${rr}: .*\\(403\\)`)),
+    ]);
   });
 
   it('a step the apiserver keeps failing (500, Category B) is retried only until the phase deadline: TimedOut', async () => {
