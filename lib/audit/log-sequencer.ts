@@ -16,11 +16,10 @@
  * a log must not sign a checkpoint inconsistent with one it signed before).
  */
 import type pg from 'pg';
-import { type ChainedRow, eventLeafHash } from './log-entry.js';
+import { removeTaken, takeQueued } from './log-queue.js';
 import { loadNodes, MissingNodeError, type Queryable, treeRoot } from './log-store.js';
 import { CompactRange, type Hash, perfectNodes } from './merkle.js';
 import { checkpointText, type NoteSigner, signNote } from './note.js';
-import { type DbAuditRow, fromDb, STORED_COLUMNS } from './rows.js';
 
 /** Fixed advisory lock key of the sequencer ('kubernaut audit log' hashed once). */
 const SEQUENCER_LOCK = 0x6b61_6c67;
@@ -124,49 +123,17 @@ export async function sequenceOnce(pool: pg.Pool, opts: SequenceOptions): Promis
     const range = new CompactRange(Number(s.tree_size), s.compact_range);
     await checkAgainstStore(client, range, opts.anchor);
 
-    // Entries carry the leaf the writer computed; older ones (queued before
-    // migrations/0007) are hashed here from their row.
-    const pending = await client.query<
-      DbAuditRow & {
-        seq: string;
-        p_event_id: string;
-        p_event_date: string;
-        p_correlation_id: string | null;
-        p_chain_position: string | null;
-        p_leaf_hash: Buffer | null;
-      }
-    >(
-      `SELECT p.seq, p.event_id::text AS p_event_id, p.event_date::text AS p_event_date,
-              p.correlation_id AS p_correlation_id, p.chain_position AS p_chain_position,
-              p.leaf_hash AS p_leaf_hash, e.*
-         FROM (SELECT * FROM audit_log_pending ORDER BY seq LIMIT $1) p
-         LEFT JOIN LATERAL (SELECT ${STORED_COLUMNS} FROM audit_events a
-                             WHERE p.leaf_hash IS NULL
-                               AND a.event_id = p.event_id AND a.event_date = p.event_date) e ON true
-        ORDER BY p.seq`,
-      [opts.batchSize ?? 5000],
-    );
+    const taken = await takeQueued(client, opts.batchSize ?? 5000);
     const leaves = { idx: [] as number[], ids: [] as string[], dates: [] as string[], cids: [] as string[] };
     const positions: number[] = [];
     const hashes: Buffer[] = [];
     const nodes = { level: [] as number[], idx: [] as number[], hash: [] as Buffer[] };
-    const vanished: string[] = [];
-    for (const r of pending.rows) {
-      let entry: { cid: string; position: number; leaf: Buffer };
-      if (r.p_leaf_hash) {
-        entry = { cid: r.p_correlation_id!, position: Number(r.p_chain_position), leaf: r.p_leaf_hash };
-      } else if (r.event_id !== null) {
-        const row = fromDb(r) as unknown as ChainedRow;
-        entry = { cid: row.correlation_id, position: row.chain_position, leaf: eventLeafHash(row) };
-      } else {
-        vanished.push(r.p_event_id);
-        continue;
-      }
+    for (const entry of taken.entries) {
       leaves.idx.push(range.size);
-      leaves.ids.push(r.p_event_id);
-      leaves.dates.push(r.p_event_date);
-      leaves.cids.push(entry.cid);
-      positions.push(entry.position);
+      leaves.ids.push(entry.eventId);
+      leaves.dates.push(entry.eventDate);
+      leaves.cids.push(entry.correlationId);
+      positions.push(entry.chainPosition);
       hashes.push(entry.leaf);
       for (const n of range.append(entry.leaf)) {
         nodes.level.push(n.level);
@@ -187,11 +154,7 @@ export async function sequenceOnce(pool: pg.Pool, opts: SequenceOptions): Promis
         [nodes.level, nodes.idx, nodes.hash],
       );
     }
-    if (pending.rows.length > 0) {
-      await client.query('DELETE FROM audit_log_pending WHERE seq = ANY($1::bigint[])', [
-        pending.rows.map((r) => r.seq),
-      ]);
-    }
+    await removeTaken(client, taken);
     const signed = await client.query('SELECT 1 FROM audit_log_checkpoints WHERE tree_size = $1', [
       range.size,
     ]);
@@ -210,7 +173,7 @@ export async function sequenceOnce(pool: pg.Pool, opts: SequenceOptions): Promis
       [range.size, range.hashes],
     );
     await client.query('COMMIT');
-    return { busy: false, sequenced: leaves.idx.length, vanished, checkpoint, origin };
+    return { busy: false, sequenced: leaves.idx.length, vanished: taken.vanished, checkpoint, origin };
   } catch (err) {
     await client.query('ROLLBACK').catch(() => {});
     throw err;

@@ -26,7 +26,8 @@ export const LOOKUP_SQL = `
      ORDER BY l.chain_position DESC LIMIT 1) AS h`;
 
 // The rows inserted are queued for the audit log, with the leaf hashes the writer
-// computed ($2 ids, $3 leaves), in the same statement (migrations/0007).
+// computed ($2 ids, $3 leaves), in the same statement: one queue row for the batch,
+// its events in the order given (migrations/0012). Answers the number inserted.
 export const INSERT_SQL = `WITH ins AS (
   INSERT INTO audit_events (
     event_id, event_date, version, event_timestamp, event_type, event_category, event_action,
@@ -44,10 +45,17 @@ export const INSERT_SQL = `WITH ins AS (
   FROM json_populate_recordset(NULL::audit_events, $1::json) WITH ORDINALITY AS r
   LEFT JOIN audit_legal_holds h ON h.correlation_id = r.correlation_id
   ORDER BY r.ordinality
-  RETURNING event_id, event_date, correlation_id, chain_position)
-INSERT INTO audit_log_pending (event_id, event_date, correlation_id, chain_position, leaf_hash)
-  SELECT ins.event_id, ins.event_date, ins.correlation_id, ins.chain_position, l.leaf
-    FROM ins JOIN unnest($2::uuid[], $3::bytea[]) AS l(id, leaf) ON l.id = ins.event_id`;
+  RETURNING event_id, event_date, correlation_id, chain_position),
+queued AS (
+  INSERT INTO audit_log_pending_batches
+    (event_ids, event_dates, correlation_ids, chain_positions, leaf_hashes)
+  SELECT array_agg(ins.event_id ORDER BY l.ord), array_agg(ins.event_date ORDER BY l.ord),
+         array_agg(ins.correlation_id ORDER BY l.ord), array_agg(ins.chain_position ORDER BY l.ord),
+         array_agg(l.leaf ORDER BY l.ord)
+    FROM ins JOIN unnest($2::uuid[], $3::bytea[]) WITH ORDINALITY AS l(id, leaf, ord) ON l.id = ins.event_id
+  HAVING count(*) > 0
+  RETURNING cardinality(event_ids) AS n)
+SELECT coalesce(sum(n), 0)::int AS inserted FROM queued`;
 
 export const APPEND_SQL =
   'SELECT r_kind, r_key, r_position, r_hash FROM audit_append($1, $2, $3, $4, $5, $6)';

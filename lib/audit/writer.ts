@@ -14,7 +14,7 @@
  *   pg_advisory_xact_lock(hashtext(correlation_id)), so concurrent writers queue
  *   instead of forking the chain;
  * - one multi-row INSERT per batch, not a round trip per row, which also queues the
- *   rows for the audit log (lib/audit/log-sequencer.ts);
+ *   batch for the audit log as one row (lib/audit/log-sequencer.ts, migrations/0012);
  * - an event dated outside every partition makes the partition
  *   (audit_ensure_partition) and the batch is retried.
  *
@@ -214,12 +214,12 @@ export function createAuditWriter(pool: pg.Pool, opts: AuditWriterOptions = {}):
       const linked = link(rows, stored, (c) => heads.get(c), algorithm, opts.hmacKey);
       let inserted = 0;
       if (linked.toInsert.length > 0) {
-        const res = await client.query({
+        const res = await client.query<{ inserted: number }>({
           name: 'audit-writer-insert',
           text: INSERT_SQL,
           values: [JSON.stringify(linked.toInsert), linked.ids, linked.leaves],
         });
-        inserted = res.rowCount ?? 0;
+        inserted = res.rows[0]?.inserted ?? 0;
       }
       await client.query('COMMIT');
       for (const c of correlations) cache.set(c, linked.after.get(c) ?? heads.get(c));

@@ -26,6 +26,54 @@ describe('audit log sequencer', async () => {
     return rows.map((r) => ({ idx: Number(r.idx), event_id: r.event_id, leaf_hash: r.leaf_hash }));
   }
 
+  it('queues a write as one row, its events in the order given; entries queued one per event (before migration 0012) go first', async () => {
+    const { pool: db } = await freshAuditDatabase();
+    const w = createAuditWriter(db);
+    const cid = newCorrelation();
+    const [a, b, c, d] = [0, 1, 2, 3].map((i) => auditEvent(cid, { event_data: { step: i } }));
+    await w.write([a!, b!, c!]);
+    const batches = await db.query<{ ids: string[] }>(
+      'SELECT event_ids::text[] AS ids FROM audit_log_pending_batches',
+    );
+    expect(batches.rows.map((r) => r.ids)).toEqual([[a!.event_id, b!.event_id, c!.event_id]]);
+    const view = await db.query<{ event_id: string }>('SELECT event_id::text FROM audit_log_pending');
+    expect(view.rows.map((r) => r.event_id).sort()).toEqual([a!.event_id, b!.event_id, c!.event_id].sort());
+
+    // As an older writer left them: the first two one row each (the second without its
+    // leaf, as before migration 0007), the third still in its batch.
+    await asSuperuser(db, async (q) => {
+      await q.query(`UPDATE audit_log_pending_batches SET event_ids = event_ids[3:3], event_dates = event_dates[3:3],
+                       correlation_ids = correlation_ids[3:3], chain_positions = chain_positions[3:3],
+                       leaf_hashes = leaf_hashes[3:3]`);
+      for (const [e, leaf] of [
+        [a!, Buffer.alloc(32, 7)],
+        [b!, null],
+      ] as const) {
+        await q.query(
+          `INSERT INTO audit_log_pending_events (event_id, event_date, correlation_id, chain_position, leaf_hash)
+           SELECT event_id, event_date, correlation_id, chain_position, $2::bytea FROM audit_events WHERE event_id = $1`,
+          [e.event_id, leaf],
+        );
+      }
+    });
+    await w.write([d!]);
+    const log = testLog(db);
+    await log.runOnce();
+    const { rows } = await db.query<{ event_id: string; leaf_hash: Buffer }>(
+      'SELECT event_id::text, leaf_hash FROM audit_log_leaves ORDER BY idx',
+    );
+    expect(rows.map((r) => r.event_id)).toEqual([a, b, c, d].map((e) => e!.event_id));
+    // The entry without a leaf had its leaf computed from its row.
+    const stored = await db.query<DbAuditRow>(
+      `SELECT ${STORED_COLUMNS} FROM audit_events WHERE event_id = $1`,
+      [b!.event_id],
+    );
+    expect(rows[1]!.leaf_hash).toEqual(eventLeafHash(fromDb(stored.rows[0]!) as never));
+    expect(rows[0]!.leaf_hash).toEqual(Buffer.alloc(32, 7));
+    const left = await db.query('SELECT count(*)::int AS n FROM audit_log_pending');
+    expect(left.rows[0].n).toBe(0);
+  });
+
   it('gives committed events contiguous indexes, a tree over their leaves and a signed, published checkpoint', async () => {
     const file = join(dir, 'one.checkpoint');
     const log = testLog(pool, { file });

@@ -95,8 +95,18 @@ describe('database roles', async () => {
     ],
     [
       'DELETE from the log queue',
-      'DELETE FROM audit_log_pending',
-      /permission denied for table audit_log_pending/,
+      'DELETE FROM audit_log_pending_batches',
+      /permission denied for table audit_log_pending_batches/,
+    ],
+    [
+      'UPDATE of a queued batch (its leaf hashes)',
+      'UPDATE audit_log_pending_batches SET leaf_hashes = leaf_hashes',
+      /permission denied for table audit_log_pending_batches/,
+    ],
+    [
+      'DELETE from the queue of single events (before migrations/0012)',
+      'DELETE FROM audit_log_pending_events',
+      /permission denied for table audit_log_pending_events/,
     ],
     [
       'UPDATE of the log state',
