@@ -8,6 +8,8 @@ export interface BenchContext {
   databaseUrl: string;
   /** The audit log sequencer's role (docs/database-roles.md). */
   sequencerDatabaseUrl: string;
+  /** The owner's (migrations); only the audit-log-off reference uses it. */
+  migrationDatabaseUrl: string;
   temporalAddress: string;
   temporalNamespace: string;
   kubeconfigPath: string;

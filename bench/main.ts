@@ -57,6 +57,7 @@ try {
     runs: quick ? 3 : 5,
     databaseUrl: stack.databaseUrl,
     sequencerDatabaseUrl: stack.sequencerDatabaseUrl,
+    migrationDatabaseUrl: stack.migrationDatabaseUrl,
     temporalAddress: stack.temporalAddress,
     temporalNamespace: stack.temporalNamespace,
     kubeconfigPath: stack.kubeconfigPath,

@@ -19,18 +19,26 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-export async function startApi(ctx: BenchContext, gateway?: Partial<GatewayConfig>): Promise<RunningServer> {
+export async function startApi(
+  ctx: BenchContext,
+  gateway?: Partial<GatewayConfig>,
+  opts: { auditLog?: boolean } = {},
+): Promise<RunningServer> {
   const token = randomBytes(16).toString('hex');
   const pool = new pg.Pool({ connectionString: ctx.databaseUrl, max: 20 });
-  // As in production, the audit log's sequencer runs beside the API (docs/audit-log.md).
+  // As in production, the audit log's sequencer runs beside the API (docs/audit-log.md);
+  // not for the log-off reference (bench/audit-log-off.ts).
   const sequencerPool = new pg.Pool({ connectionString: ctx.sequencerDatabaseUrl, max: 2 });
-  const auditLog = new AuditLog({
-    pool,
-    sequencerPool,
-    signingKey: generateSignerKey('kubernaut.bench/audit'),
-    log: () => {},
-  });
-  await auditLog.start();
+  const auditLog =
+    opts.auditLog === false
+      ? undefined
+      : new AuditLog({
+          pool,
+          sequencerPool,
+          signingKey: generateSignerKey('kubernaut.bench/audit'),
+          log: () => {},
+        });
+  await auditLog?.start();
   const app = await buildApp({
     pool,
     auditLog,
@@ -64,7 +72,7 @@ export async function startApi(ctx: BenchContext, gateway?: Partial<GatewayConfi
     token,
     async close() {
       await app.close();
-      await auditLog.stop();
+      await auditLog?.stop();
       await sequencerPool.end();
       await pool.end();
     },
