@@ -53,6 +53,26 @@ export class KubeObjects {
   }
 
   /**
+   * JSON merge patch of metadata (annotations, labels) of the object itself. Given a
+   * resourceVersion it applies only to that version of the object, else 409.
+   */
+  async mergeMetadata(
+    plural: string,
+    namespace: string,
+    name: string,
+    metadata: { annotations?: Record<string, string>; labels?: Record<string, string> },
+    resourceVersion?: string,
+  ) {
+    return kubeRequest<KubeObject>(
+      this.kc,
+      'PATCH',
+      `/apis/${API_GROUP}/v1alpha1/namespaces/${namespace}/${plural}/${name}`,
+      { metadata: resourceVersion ? { ...metadata, resourceVersion } : metadata },
+      'application/merge-patch+json',
+    );
+  }
+
+  /**
    * JSON merge patch of the status subresource: sets only the given keys and leaves
    * every other field — such as the gateway's status.deduplication — as it is.
    * Needs no resourceVersion (so it cannot conflict); given one, it applies only to

@@ -16,6 +16,7 @@ import { CHILD_KINDS, type ChildKind } from '../lib/kinds.js';
 import { isConflict, isNotFound, statusOf } from '../lib/kube/client.js';
 import { targetSpecHash } from '../lib/kube/target.js';
 import type { TargetResource } from '../lib/remediation-request.js';
+import { traceAnnotations } from '../lib/tracing/context.js';
 import { createApprovalActivities } from './approval.js';
 import { createExecutionStopActivities } from './execution-stop.js';
 import { type KubeObject, KubeObjects } from './kube-objects.js';
@@ -90,12 +91,16 @@ export function createRemediationActivities({ kc, audit }: ActivityDeps) {
         }
         return { name: input.name, uid: existing.metadata.uid!, created: false };
       }
+      // With tracing on, the child carries this activity's span: its controller's
+      // reconciles and the watcher's signals join the incident's trace (docs/tracing.md).
+      const trace = traceAnnotations();
       const body: KubeObject = {
         apiVersion: API_VERSION,
         kind: input.kind,
         metadata: {
           name: input.name,
           namespace: input.namespace,
+          ...(Object.keys(trace).length ? { annotations: trace } : {}),
           labels: { 'kubernaut.ai/remediation-request': input.owner.name, ...input.labels },
           ownerReferences: [
             { kind: 'RemediationRequest', name: input.owner.name, uid: input.owner.uid, controller: true },

@@ -15,6 +15,7 @@ import type { AuditWriter } from '../lib/audit/types.js';
 import { createAuditWriter } from '../lib/audit/writer.js';
 import { Gateway } from '../lib/gateway/ingest.js';
 import { instrumentAuditWriter } from '../lib/metrics/audit-writes.js';
+import { tracing } from '../lib/tracing/state.js';
 import { authPlugin } from './auth/plugin.js';
 import { staticTokenAuthenticator } from './auth/static-tokens.js';
 import type { ApiConfig } from './config.js';
@@ -63,6 +64,9 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
     // filter must not return every event.
     ajv: { customOptions: { allErrors: true, removeAdditional: false } },
   });
+  // First, so every route below is traced: each request a span, continuing an
+  // incoming traceparent; the gateway's is where an incident's trace begins.
+  if (tracing()) await app.register(await fastifyTracing());
   const metrics = createMetrics();
   installProblemHandlers(app);
   installJsonDepthLimit(app);
@@ -124,4 +128,18 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
     await app.register(kubernetesEventSignalRoutes, signals);
   }
   return app;
+}
+
+/**
+ * @fastify/otel, the Fastify project's own instrumentation, registered as a plugin
+ * (not through the require hook, which ESM imports bypass). Probes and scrapes are
+ * left out: they are not about any incident and would outnumber everything else.
+ */
+async function fastifyTracing() {
+  const { FastifyOtelInstrumentation } = await import('@fastify/otel');
+  const quiet = new Set(['/healthz', '/readyz', '/metrics']);
+  return new FastifyOtelInstrumentation({
+    registerOnInitialization: false,
+    ignorePaths: (route) => quiet.has(route.url),
+  }).plugin();
 }

@@ -5,6 +5,7 @@
 import { Client, Connection } from '@temporalio/client';
 import { createPool } from '../lib/db.js';
 import { loadKubeConfig } from '../lib/kube/client.js';
+import { startTracing, tracing } from '../lib/tracing/state.js';
 import { migrate } from '../migrations/migrate.js';
 import { buildApp } from './app.js';
 import { auditLogFromEnv } from './audit-log-config.js';
@@ -28,6 +29,8 @@ if (process.env.API_AUTH_KUBERNETES === 'true') {
     tokenReviewAuthenticator(loadKubeConfig(), { roleBindings, accessReview: true }),
   ];
 }
+// OpenTelemetry when OTEL_EXPORTER_OTLP_ENDPOINT is set (docs/tracing.md); before the pool, so pg is traced.
+await startTracing('kubernaut-api');
 // As the owner role when one is named (docs/database-roles.md); the app itself connects as the writer.
 await migrate(process.env.DATABASE_MIGRATION_URL || databaseUrl);
 const pool = createPool(databaseUrl, { max: 20 });
@@ -36,6 +39,10 @@ const temporal = process.env.TEMPORAL_ADDRESS
   ? new Client({
       connection: await Connection.connect({ address: process.env.TEMPORAL_ADDRESS }),
       namespace: process.env.TEMPORAL_NAMESPACE ?? 'default',
+      // Approvals sent from a traced request carry its context into the workflow.
+      ...(tracing()
+        ? { interceptors: (await import('../lib/tracing/temporal.js')).clientInterceptors() }
+        : {}),
     })
   : undefined;
 // The append-only audit log: sequencer, signed checkpoints, publication (docs/audit-log.md).
@@ -81,6 +88,7 @@ for (const sig of ['SIGINT', 'SIGTERM'] as const) {
     await auditLog?.stop();
     await sequencerPool?.end();
     await pool.end();
+    await tracing()?.shutdown(); // the last spans leave before the process does
     process.exit(0);
   });
 }

@@ -13,6 +13,7 @@ import {
   workflowIdFor,
 } from './remediation-messages.js';
 import type { RemediationView } from './remediation-view.js';
+import { inIncidentTrace } from './tracing/incident.js';
 
 export class ControlError extends Error {
   constructor(
@@ -35,13 +36,19 @@ export async function decide(
 ): Promise<RemediationView> {
   const handle = client.workflow.getHandle(workflowIdFor(namespace, name));
   try {
-    return await handle.executeUpdate(decision === 'approve' ? approveUpdate : rejectUpdate, {
-      args: [input],
-      // One id per RAR, decision and decider: a retried request is the same update,
-      // applied once; someone else's same decision is a new update, refused if
-      // another was recorded first (rather than answered with that one's success).
-      updateId: `rar-${name}-${decision}-${input.decidedBy}`,
-    });
+    // With tracing on, the decision shows in the incident's trace (lib/tracing/incident.ts).
+    return await inIncidentTrace(
+      () => handle.describe(),
+      `remediation.${decision}`,
+      () =>
+        handle.executeUpdate(decision === 'approve' ? approveUpdate : rejectUpdate, {
+          args: [input],
+          // One id per RAR, decision and decider: a retried request is the same update,
+          // applied once; someone else's same decision is a new update, refused if
+          // another was recorded first (rather than answered with that one's success).
+          updateId: `rar-${name}-${decision}-${input.decidedBy}`,
+        }),
+    );
   } catch (err) {
     if (err instanceof WorkflowNotFoundError) return await endedBeforeDecision(handle, namespace, name);
     if (err instanceof WorkflowUpdateFailedError) {

@@ -12,6 +12,7 @@
  * - promtool: Prometheus' `go.mod` has no `replace` either, but `go install` of
  *   cmd/promtool needs the module's own pins, so a scratch module records it as a
  *   tool (`go get -tool`) and `go build` compiles it there.
+ * - jaeger: the v2 all-in-one (`cmd/jaeger`), built the same way as promtool.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -189,6 +190,21 @@ export async function buildPromtool(version: string, outDir: string, log: Log): 
   await runGo(
     `promtool v${version}`,
     ['build', '-trimpath', '-ldflags', '-s -w', '-o', join(outDir, 'promtool'), pkg],
+    dir,
+    log,
+  );
+}
+
+/** Jaeger v1.76's `cmd/jaeger` is the v2 all-in-one (collector, in-memory store, query UI). */
+export async function buildJaeger(version: string, outDir: string, log: Log): Promise<void> {
+  const dir = join(outDir, 'jaeger-wrapper');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'go.mod'), 'module kubernaut-temporal/jaeger-wrapper\n\ngo 1.24\n');
+  const pkg = 'github.com/jaegertracing/jaeger/cmd/jaeger';
+  await runGo(`jaeger v${version} modules`, ['get', '-tool', `${pkg}@v${version}`], dir, log);
+  await runGo(
+    `jaeger v${version}`,
+    ['build', '-trimpath', '-ldflags', '-s -w', '-o', join(outDir, 'jaeger'), pkg],
     dir,
     log,
   );

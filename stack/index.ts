@@ -1,13 +1,15 @@
 /**
  * The embedded stack: PostgreSQL, a Temporal dev server and a local Kubernetes
  * control plane, each started here unless the environment names a real one
- * (DATABASE_URL, TEMPORAL_ADDRESS, KUBECONFIG). PostgreSQL has one role per job
+ * (DATABASE_URL, TEMPORAL_ADDRESS, KUBECONFIG); and Jaeger, the trace backend,
+ * when asked for (`tracing: true`, docs/tracing.md). PostgreSQL has one role per job
  * (docs/database-roles.md); external services name them with DATABASE_MIGRATION_URL
  * and DATABASE_SEQUENCER_URL, each defaulting to DATABASE_URL.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { type StartedJaeger, startJaeger } from './jaeger.js';
 import { type StartedKube, startKube } from './kube.js';
 import { type StartedPostgres, startPostgres } from './postgres.js';
 import { onShutdown, removeOnExit } from './shutdown.js';
@@ -31,6 +33,10 @@ export interface StackEndpoints {
   /** Web UI of the embedded dev server; unknown for an external Temporal. */
   temporalUiUrl?: string;
   kubeconfigPath: string;
+  /** Jaeger's UI and query API, when the stack started it (tracing asked for). */
+  jaegerUiUrl?: string;
+  /** Where spans go over OTLP/HTTP (OTEL_EXPORTER_OTLP_ENDPOINT), when tracing. */
+  otlpEndpoint?: string;
 }
 
 export interface Stack extends StackEndpoints {
@@ -39,6 +45,7 @@ export interface Stack extends StackEndpoints {
   postgres?: StartedPostgres;
   temporal?: StartedTemporal;
   kube?: StartedKube;
+  jaeger?: StartedJaeger;
   /** Environment variables that point a worker, API or CLI at this stack. */
   env(): Record<string, string>;
   stop(): Promise<void>;
@@ -48,6 +55,11 @@ export interface StartOptions {
   log?: (line: string) => void;
   /** Start kube-controller-manager (garbage collection); default true. */
   controllerManager?: boolean;
+  /**
+   * Start Jaeger and point OTLP at it (default false). An OTEL_EXPORTER_OTLP_ENDPOINT
+   * already set names an external backend instead, and no Jaeger starts.
+   */
+  tracing?: boolean;
 }
 
 export async function startStack(opts: StartOptions = {}): Promise<Stack> {
@@ -83,6 +95,10 @@ export async function startStack(opts: StartOptions = {}): Promise<Stack> {
               : (await resolveTool('kube-controller-manager', log)).path,
         }
       : undefined;
+    const jaegerBin =
+      opts.tracing && !process.env.OTEL_EXPORTER_OTLP_ENDPOINT
+        ? (await resolveTool('jaeger', log)).path
+        : undefined;
 
     const t0 = Date.now();
     // allSettled, not all: a service that did start must be stopped even when
@@ -91,14 +107,18 @@ export async function startStack(opts: StartOptions = {}): Promise<Stack> {
       process.env.DATABASE_URL ? undefined : startPostgres(log),
       temporalBin ? startTemporal(temporalBin, workDir) : undefined,
       kubeBins ? startKube(kubeBins, workDir) : undefined,
+      jaegerBin ? startJaeger(jaegerBin, workDir) : undefined,
     ] as const);
     for (const r of results) if (r.status === 'fulfilled' && r.value) started.push(r.value);
     const failed = results.find((r) => r.status === 'rejected');
     if (failed) throw (failed as PromiseRejectedResult).reason;
-    const [postgres, temporal, kube] = results.map((r) => (r as PromiseFulfilledResult<unknown>).value) as [
+    const [postgres, temporal, kube, jaeger] = results.map(
+      (r) => (r as PromiseFulfilledResult<unknown>).value,
+    ) as [
       StartedPostgres | undefined,
       StartedTemporal | undefined,
       StartedKube | undefined,
+      StartedJaeger | undefined,
     ];
     log(`stack ready in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 
@@ -114,6 +134,9 @@ export async function startStack(opts: StartOptions = {}): Promise<Stack> {
       temporalNamespace: temporal?.namespace ?? process.env.TEMPORAL_NAMESPACE ?? 'default',
       temporalUiUrl: temporal?.uiUrl ?? process.env.TEMPORAL_UI_URL,
       kubeconfigPath: kube?.kubeconfigPath ?? process.env.KUBECONFIG!,
+      jaegerUiUrl: jaeger?.uiUrl,
+      otlpEndpoint:
+        jaeger?.otlpEndpoint ?? (opts.tracing ? process.env.OTEL_EXPORTER_OTLP_ENDPOINT : undefined),
     };
     const env = () => ({
       DATABASE_URL: endpoints.databaseUrl,
@@ -123,6 +146,8 @@ export async function startStack(opts: StartOptions = {}): Promise<Stack> {
       TEMPORAL_NAMESPACE: endpoints.temporalNamespace,
       KUBECONFIG: endpoints.kubeconfigPath,
       ...(endpoints.temporalUiUrl ? { TEMPORAL_UI_URL: endpoints.temporalUiUrl } : {}),
+      ...(endpoints.otlpEndpoint ? { OTEL_EXPORTER_OTLP_ENDPOINT: endpoints.otlpEndpoint } : {}),
+      ...(endpoints.jaegerUiUrl ? { JAEGER_UI_URL: endpoints.jaegerUiUrl } : {}),
     });
     writeFileSync(
       join(workDir, 'env'),
@@ -136,6 +161,7 @@ export async function startStack(opts: StartOptions = {}): Promise<Stack> {
       postgres,
       temporal,
       kube,
+      jaeger,
       env,
       async stop() {
         unregister();

@@ -1,7 +1,8 @@
 /**
  * Server binaries the embedded stack needs (temporal CLI, etcd, kube-apiserver,
  * kube-controller-manager), plus promtool, which checks and unit-tests the alert
- * rules in deploy/prometheus, and where each one comes from.
+ * rules in deploy/prometheus, and Jaeger, the trace backend started when tracing is
+ * asked for (docs/tracing.md), and where each one comes from.
  *
  * Resolution order, first hit wins:
  *   1. an explicit path in the tool's environment variable (e.g. TEMPORAL_CLI_PATH);
@@ -26,15 +27,29 @@ import {
 } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { buildEtcd, buildKubernetes, buildPromtool, buildTemporal, requireGo } from './go-build.js';
+import {
+  buildEtcd,
+  buildJaeger,
+  buildKubernetes,
+  buildPromtool,
+  buildTemporal,
+  requireGo,
+} from './go-build.js';
 
-export type ToolName = 'temporal' | 'etcd' | 'kube-apiserver' | 'kube-controller-manager' | 'promtool';
+export type ToolName =
+  | 'temporal'
+  | 'etcd'
+  | 'kube-apiserver'
+  | 'kube-controller-manager'
+  | 'promtool'
+  | 'jaeger';
 
 export const TOOL_VERSIONS = {
   temporal: '1.5.1',
   etcd: '3.6.16',
   kubernetes: '1.34.4',
   promtool: '0.316.0',
+  jaeger: '1.76.0',
 } as const;
 
 interface ToolSpec {
@@ -79,6 +94,14 @@ const SPECS: Record<ToolName, ToolSpec> = {
     downloadUrl:
       'https://github.com/prometheus/prometheus/releases/download/v3.16.0/prometheus-3.16.0.linux-amd64.tar.gz',
     build: (out, log) => buildPromtool(TOOL_VERSIONS.promtool, out, log),
+  },
+  jaeger: {
+    envVar: 'JAEGER_PATH',
+    version: TOOL_VERSIONS.jaeger,
+    // Module v1.76.0 ships the v2 binary as release v2.13.0.
+    downloadUrl:
+      'https://github.com/jaegertracing/jaeger/releases/download/v1.76.0/jaeger-2.13.0-linux-amd64.tar.gz',
+    build: (out, log) => buildJaeger(TOOL_VERSIONS.jaeger, out, log),
   },
 };
 

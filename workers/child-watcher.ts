@@ -3,15 +3,18 @@
  * WorkflowExecution's executionStatus) changes, tell the owning workflow with the
  * childStatusChanged signal. The signal carries no
  * truth; the workflow re-reads the child, so duplicate or reordered signals are
- * harmless.
+ * harmless. With tracing on, the signal is sent in the child's trace (the context
+ * the workflow wrote on it), so it shows in the incident's trace.
  */
 
 import type { KubeConfig } from '@kubernetes/client-node';
+import { context } from '@opentelemetry/api';
 import type { Client } from '@temporalio/client';
 import type { KubeObject } from '../activities/kube-objects.js';
 import { CHILD_KINDS, type ChildKind } from '../lib/kinds.js';
 import { childStatusChangedSignal, workflowIdFor } from '../lib/remediation-messages.js';
 import { type RunningInformer, watchKind } from './informer.js';
+import { traceContextOf } from './remediation-trace.js';
 import { signalDurably } from './signal-durably.js';
 
 export function startChildWatchers(opts: {
@@ -44,13 +47,16 @@ export function startChildWatchers(opts: {
             (r) => r.kind === 'RemediationRequest' && r.controller,
           );
           if (!owner) return;
-          void signalDurably(
-            opts.client,
-            workflowIdFor(child.metadata.namespace ?? 'default', owner.name),
-            childStatusChangedSignal,
-            [{ kind, name: child.metadata.name, phase: value }],
-            { stopped: () => stopped, log: opts.log },
-          );
+          const signal = () =>
+            signalDurably(
+              opts.client,
+              workflowIdFor(child.metadata.namespace ?? 'default', owner.name),
+              childStatusChangedSignal,
+              [{ kind, name: child.metadata.name, phase: value }],
+              { stopped: () => stopped, log: opts.log },
+            );
+          const traced = traceContextOf(child);
+          void (traced ? context.with(traced, signal) : signal());
         },
         onDelete(child) {
           last.delete(`${child.metadata.namespace}/${child.metadata.name}`);

@@ -8,13 +8,16 @@
 
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Client } from '@temporalio/client';
-import type { KubeObject } from '../activities/kube-objects.js';
+import type { Logger } from 'pino';
+import { type KubeObject, KubeObjects } from '../activities/kube-objects.js';
 import { isTerminalPhase } from '../lib/domain.js';
 import { routingChangedSignal, TASK_QUEUE, workflowIdFor } from '../lib/remediation-messages.js';
 import type { RemediationRequestSpec } from '../lib/remediation-request.js';
 import { targetDisplay } from '../lib/remediation-request.js';
+import { remediationLogFields } from '../lib/tracing/log-fields.js';
 import type { RemediationInput } from '../workflows/remediation.js';
 import { type RunningInformer, watchKind } from './informer.js';
+import { inRemediationTrace } from './remediation-trace.js';
 import { signalDurably } from './signal-durably.js';
 import { startRemediation } from './start-remediation.js';
 
@@ -25,6 +28,8 @@ export interface LauncherOptions {
   namespace?: string;
   settings?: RemediationInput['settings'];
   log: (msg: string) => void;
+  /** JSON lines about one remediation (started, start failed), bound to it (rr, namespace, workflowId, traceId). */
+  logger?: Logger;
   /**
    * An RR that must not start (restored) or whose run has closed while it is not
    * terminal: the reconciler settles it (restore, close out) at once rather than at
@@ -42,6 +47,7 @@ export function startLauncher(opts: LauncherOptions): RunningInformer {
    */
   const known = new Map<string, Snapshot>();
   let stopped = false;
+  const objects = new KubeObjects(opts.kc);
 
   /**
    * When an RR finishes, RRs blocked behind it (same fingerprint: duplicate or
@@ -59,19 +65,36 @@ export function startLauncher(opts: LauncherOptions): RunningInformer {
     }
   };
 
-  const start = async (rr: KubeObject, attempt = 0): Promise<void> => {
-    const key = `${rr.metadata.namespace ?? 'default'}/${rr.metadata.name}`;
+  /** `firstSight`: this process has not seen the RR before (its start is traced). */
+  const start = async (rr: KubeObject, attempt = 0, firstSight = false): Promise<void> => {
+    const namespace = rr.metadata.namespace ?? 'default';
+    const key = `${namespace}/${rr.metadata.name}`;
+    const traced = firstSight || attempt > 0;
+    const log = () =>
+      opts.logger?.child(
+        remediationLogFields({
+          namespace,
+          name: rr.metadata.name,
+          workflowId: workflowIdFor(namespace, rr.metadata.name),
+          annotations: rr.metadata.annotations,
+        }),
+      );
     try {
-      const outcome = await startRemediation(opts.client, rr, taskQueue, opts.settings);
+      const outcome = await inRemediationTrace(objects, rr, traced, async () => {
+        const out = await startRemediation(opts.client, rr, taskQueue, opts.settings);
+        if (traced) log()?.info({ outcome: out, attempt }, 'remediation workflow start');
+        return out;
+      });
       if (outcome !== 'running') opts.reconcile?.();
     } catch (err) {
       if (stopped) return;
       // Temporal unreachable or busy: try again, with backoff, while the RR exists.
       const delay = Math.min(30_000, 500 * 2 ** attempt);
       opts.log(`start ${key} failed (${(err as Error).message}); retrying in ${delay} ms`);
+      log()?.warn({ err: (err as Error).message, retryInMs: delay }, 'remediation workflow start failed');
       retries.set(
         key,
-        setTimeout(() => void start(rr, attempt + 1), delay),
+        setTimeout(() => void start(rr, attempt + 1, firstSight), delay),
       );
     }
   };
@@ -82,6 +105,7 @@ export function startLauncher(opts: LauncherOptions): RunningInformer {
     {
       onUpsert(rr) {
         const key = `${rr.metadata.namespace}/${rr.metadata.name}`;
+        const firstSight = !known.has(key);
         const before = known.get(key)?.phase;
         const snap = snapshotOf(rr);
         known.set(key, snap);
@@ -95,7 +119,7 @@ export function startLauncher(opts: LauncherOptions): RunningInformer {
         }
         if (rr.metadata.deletionTimestamp || isTerminalPhase(snap.phase)) return;
         // Status updates by the workflow arrive here too; starting is a no-op for them.
-        void start(rr);
+        void start(rr, 0, firstSight);
       },
       onDelete(rr) {
         const { namespace = 'default', name } = rr.metadata;

@@ -7,6 +7,7 @@
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { createAuditMaintenanceActivities } from '../activities/audit-maintenance.js';
+import { type Logger, pino } from 'pino';
 import { withErrorCategories } from '../activities/error-categories.js';
 import { createRemediationActivities } from '../activities/remediation.js';
 import { createAuditWriter } from '../lib/audit/writer.js';
@@ -22,6 +23,8 @@ import { historySource } from '../lib/history/query.js';
 import { loadKubeConfig } from '../lib/kube/client.js';
 import { instrumentAuditWriter } from '../lib/metrics/audit-writes.js';
 import { TASK_QUEUE } from '../lib/remediation-messages.js';
+import { traceStampingWriter } from '../lib/tracing/audit.js';
+import { startTracing } from '../lib/tracing/state.js';
 import type { RemediationInput } from '../workflows/remediation.js';
 import { type AuditMaintenanceConfig, ensureAuditMaintenanceSchedule } from './audit-maintenance.js';
 import { auditMaintenanceStarted, recordAuditMaintenance } from './audit-maintenance-metrics.js';
@@ -52,6 +55,11 @@ export interface WorkerRuntimeConfig {
    */
   maxCachedWorkflows?: number;
   log?: (msg: string) => void;
+  /**
+   * JSON lines about remediations (launcher), each bound to its RR (docs/tracing.md).
+   * Default: the controllers' logger, else pino at LOG_LEVEL (info; warn when `log` is given).
+   */
+  logger?: Logger;
   /**
    * The built-in child controllers to run and their settings. Default: from the
    * environment (KUBERNAUT_CONTROLLERS, default all); `{ enabled: [] }` runs none,
@@ -89,13 +97,18 @@ export async function startWorkerRuntime(cfg: WorkerRuntimeConfig): Promise<Work
   const taskQueue = cfg.taskQueue ?? TASK_QUEUE;
   const kc = loadKubeConfig(cfg.kubeconfigPath);
   const pool = createPool(cfg.databaseUrl, { max: 10, log });
-  const audit = instrumentAuditWriter(
+  // Tracing (docs/tracing.md) only when OTLP has somewhere to go; else none of it loads.
+  const traced = await startTracing('kubernaut-worker');
+  const otel = traced ? await import('../lib/tracing/temporal.js') : undefined;
+  const plainAudit = instrumentAuditWriter(
     createAuditWriter(pool, cfg.hmacKey ? { hmacKey: cfg.hmacKey } : {}),
     workerRegistry,
   );
+  // Activities and controllers write in their span: each row gets its trace id.
+  const audit = traced ? traceStampingWriter(plainAudit) : plainAudit;
 
   // Bundled ahead and cached on disk (workers/workflow-bundle.ts), not by webpack in this process.
-  const codePath = await ensureWorkflowBundle(log);
+  const codePath = await ensureWorkflowBundle(log, { tracing: Boolean(traced) });
   const activities = createRemediationActivities({ kc, audit });
   const maintenance = createAuditMaintenanceActivities({
     pool,
@@ -111,11 +124,16 @@ export async function startWorkerRuntime(cfg: WorkerRuntimeConfig): Promise<Work
     maxCachedWorkflows: cfg.maxCachedWorkflows ?? 100,
     // Refusals (403, 422, …) become non-retryable: Kubernaut's Category C (activities/error-categories.ts).
     activities: { ...withErrorCategories(activities), ...maintenance },
+    ...(traced && otel ? { interceptors: otel.workerInterceptors(), sinks: otel.workerSinks(traced) } : {}),
   });
   const running = worker.run();
 
   const connection = await Connection.connect({ address: cfg.temporalAddress });
-  const client = new Client({ connection, namespace: cfg.temporalNamespace });
+  const client = new Client({
+    connection,
+    namespace: cfg.temporalNamespace,
+    ...(otel ? { interceptors: otel.clientInterceptors() } : {}),
+  });
   if (cfg.auditMaintenance) {
     const how = await ensureAuditMaintenanceSchedule(client, {
       scheduleId: cfg.auditMaintenance.scheduleId,
@@ -139,6 +157,10 @@ export async function startWorkerRuntime(cfg: WorkerRuntimeConfig): Promise<Work
     log,
   });
   const launcher = startLauncher({
+    logger:
+      cfg.logger ??
+      cfg.controllers?.logger ??
+      pino({ name: 'worker', level: process.env.LOG_LEVEL ?? (cfg.log ? 'warn' : 'info') }),
     reconcile: () => void reconciler.pass(),
     client,
     kc,
@@ -191,6 +213,8 @@ export async function startWorkerRuntime(cfg: WorkerRuntimeConfig): Promise<Work
       await nativeConnection.close();
       await connection.close();
       await pool.end();
+      // The last spans (the run's end) leave before the process does.
+      await traced?.flush();
     },
   };
 }

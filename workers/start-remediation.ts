@@ -22,6 +22,8 @@ import { RECONSTRUCTED_LABEL } from '../lib/reconstruct/build.js';
 import { workflowIdFor } from '../lib/remediation-messages.js';
 import type { RemediationRequestSpec } from '../lib/remediation-request.js';
 import { targetDisplay } from '../lib/remediation-request.js';
+import { TRACEPARENT_ANNOTATION, traceAnnotations } from '../lib/tracing/context.js';
+import { TRACEPARENT_MEMO } from '../lib/tracing/incident.js';
 import type { RemediationInput } from '../workflows/remediation.js';
 
 /**
@@ -55,6 +57,9 @@ export async function startRemediation(
     settings:
       rr.metadata.annotations?.['kubernaut.ai/dry-run'] === 'true' ? { ...settings, dryRun: true } : settings,
   };
+  // With tracing on: the incident's context (the launcher's span), for work that
+  // arrives later as its own request, such as an approval (lib/tracing/incident.ts).
+  const traceparent = traceAnnotations()[TRACEPARENT_ANNOTATION];
   const start = async (reuse: WorkflowIdReusePolicy) => {
     await client.workflow.start('remediationWorkflow', {
       taskQueue,
@@ -62,7 +67,7 @@ export async function startRemediation(
       workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
       workflowIdReusePolicy: reuse,
       args: [input],
-      memo: { uid },
+      memo: { uid, ...(traceparent ? { [TRACEPARENT_MEMO]: traceparent } : {}) },
       staticSummary: `${spec.signalName} (${spec.severity}) on ${targetDisplay(spec.targetResource)}`,
       staticDetails: `RemediationRequest ${namespace}/${name}, fingerprint ${spec.signalFingerprint}`,
     });

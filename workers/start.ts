@@ -2,6 +2,9 @@
  * `npm start`: the embedded stack (or the services named by DATABASE_URL /
  * TEMPORAL_ADDRESS / KUBECONFIG), the worker (with the built-in controllers) and the
  * API in one process, without the demo's scripted story. Ctrl-C stops everything.
+ *
+ * `npm start -- --tracing`: also Jaeger, with every span of the process sent to it
+ * (docs/tracing.md); an OTEL_EXPORTER_OTLP_ENDPOINT already set is used instead.
  */
 
 import { join } from 'node:path';
@@ -12,13 +15,18 @@ import { loadGatewayConfig } from '../api/gateway-config.js';
 import { createPool } from '../lib/db.js';
 import { loadKubeConfig } from '../lib/kube/client.js';
 import { installCrds } from '../lib/kube/install-crds.js';
+import { startTracing } from '../lib/tracing/state.js';
 import { migrate } from '../migrations/migrate.js';
 import { startStack } from '../stack/index.js';
 import { onShutdown } from '../stack/shutdown.js';
 import { auditMaintenanceFromEnv } from './audit-maintenance.js';
 import { startWorkerRuntime } from './runtime.js';
 
-const stack = await startStack();
+const tracingAsked = process.argv.includes('--tracing');
+const stack = await startStack({ tracing: tracingAsked });
+if (stack.otlpEndpoint) process.env.OTEL_EXPORTER_OTLP_ENDPOINT = stack.otlpEndpoint;
+// One SDK for the worker and the API of this process; before the pools, so pg is traced.
+const traced = await startTracing('kubernaut-temporal');
 await migrate(stack.migrationDatabaseUrl);
 const kc = loadKubeConfig(stack.kubeconfigPath);
 await installCrds(kc);
@@ -63,6 +71,9 @@ process.stdout.write(
     `  Temporal         ${stack.temporalAddress}   Web UI: ${stack.temporalUiUrl ?? '(external)'}`,
     `  Kubernetes       export KUBECONFIG=${stack.kubeconfigPath}`,
     `  PostgreSQL       ${stack.databaseUrl}`,
+    traced
+      ? `  Tracing          ${stack.jaegerUiUrl ? `Jaeger UI: ${stack.jaegerUiUrl}` : `OTLP to ${stack.otlpEndpoint ?? process.env.OTEL_EXPORTER_OTLP_ENDPOINT}`} (each RR's trace id: annotation kubernaut.ai/trace-id)`
+      : '',
     auditLog ? `  Audit log key    ${auditLog.signer.verifier.text}` : '',
     `  All of the above: source ${stack.workDir}/env`,
     'Send an Alertmanager webhook to POST /api/v1/signals/prometheus. Ctrl-C to stop.',
@@ -78,4 +89,5 @@ onShutdown(async () => {
   await runtime.stop();
   await sequencerPool.end();
   await pool.end();
+  await traced?.shutdown();
 });

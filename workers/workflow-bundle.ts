@@ -13,6 +13,12 @@
  * it ahead. Cache: node_modules/.cache/kubernaut-temporal/, else the temp dir.
  *
  * `npm run bundle` (workers/bundle-workflows.ts) prints the bundle's path, building it if needed.
+ *
+ * Tracing (docs/tracing.md) uses a second bundle, the same code plus Temporal's
+ * OpenTelemetry workflow interceptors: the plain bundle has no trace of them, so a
+ * worker without tracing runs exactly the code it ran before. The interceptors add
+ * spans, not commands, so histories recorded by either bundle replay on the other
+ * (the replay test runs both).
  */
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -26,11 +32,23 @@ import { projectRoot } from '../lib/project-root.js';
 const ROOT = projectRoot();
 export const WORKFLOWS_PATH = join(ROOT, 'workflows', 'index.ts');
 const require = createRequire(import.meta.url);
+/** The OpenTelemetry workflow interceptors module, bundled into the traced bundle. */
+export const OTEL_WORKFLOW_INTERCEPTORS = require.resolve(
+  '@temporalio/interceptors-opentelemetry/lib/workflow-interceptors',
+);
+
+export interface BundleOptions {
+  /** Include the OpenTelemetry workflow interceptors (default false). */
+  tracing?: boolean;
+}
 
 /** Hash of everything the bundle is made from. */
-export function workflowBundleKey(): string {
+export function workflowBundleKey(opts: BundleOptions = {}): string {
   const h = createHash('sha256');
-  for (const pkg of ['@temporalio/worker', '@temporalio/workflow', '@temporalio/common']) {
+  if (opts.tracing) h.update('tracing\n');
+  const pkgs = ['@temporalio/worker', '@temporalio/workflow', '@temporalio/common'];
+  if (opts.tracing) pkgs.push('@temporalio/interceptors-opentelemetry');
+  for (const pkg of pkgs) {
     h.update(`${pkg}@${(require(`${pkg}/package.json`) as { version: string }).version}\n`);
   }
   h.update(readFileSync(join(ROOT, 'workers', 'workflow-bundle.ts')));
@@ -55,13 +73,16 @@ function cacheDirs(): string[] {
  * The path of an up-to-date workflow bundle, building it (in a child process)
  * when no cache directory holds one for the current sources.
  */
-export async function ensureWorkflowBundle(log: (msg: string) => void = () => {}): Promise<string> {
-  const file = `workflow-bundle-${workflowBundleKey()}.js`;
+export async function ensureWorkflowBundle(
+  log: (msg: string) => void = () => {},
+  opts: BundleOptions = {},
+): Promise<string> {
+  const file = `workflow-bundle-${workflowBundleKey(opts)}.js`;
   for (const dir of cacheDirs()) {
     if (existsSync(join(dir, file))) return join(dir, file);
   }
   const t0 = Date.now();
-  const code = await bundleInChild();
+  const code = await bundleInChild(opts.tracing ? [OTEL_WORKFLOW_INTERCEPTORS] : []);
   for (const dir of cacheDirs()) {
     try {
       mkdirSync(dir, { recursive: true });
@@ -79,17 +100,18 @@ export async function ensureWorkflowBundle(log: (msg: string) => void = () => {}
 }
 
 /** Runs webpack in a child process and returns the bundle's code. */
-async function bundleInChild(): Promise<string> {
+async function bundleInChild(interceptorModules: string[]): Promise<string> {
   const script = `
     const { bundleWorkflowCode } = await import(${JSON.stringify(require.resolve('@temporalio/worker'))});
     const quiet = () => {};
     const logger = { log: quiet, trace: quiet, debug: quiet, info: quiet, warn: console.error, error: console.error };
-    const { code } = await bundleWorkflowCode({ workflowsPath: process.argv[1], logger });
+    const workflowInterceptorModules = JSON.parse(process.argv[2]);
+    const { code } = await bundleWorkflowCode({ workflowsPath: process.argv[1], workflowInterceptorModules, logger });
     process.stdout.write(code);
   `;
   const { stdout } = await promisify(execFile)(
     process.execPath,
-    ['--input-type=module', '-e', script, WORKFLOWS_PATH],
+    ['--input-type=module', '-e', script, WORKFLOWS_PATH, JSON.stringify(interceptorModules)],
     { cwd: ROOT, maxBuffer: 256 * 1024 * 1024, env: { ...process.env, NODE_OPTIONS: '' } },
   );
   if (!stdout.includes('__TEMPORAL__')) throw new Error('workflow bundling produced no bundle');

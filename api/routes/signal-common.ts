@@ -8,6 +8,8 @@ import type { FastifyInstance, FastifyRequest, onRequestAsyncHookHandler } from 
 import { Counter, type Registry } from 'prom-client';
 import type { Gateway } from '../../lib/gateway/ingest.js';
 import type { Signal, SignalResult, SignalSource } from '../../lib/gateway/signal.js';
+import { workflowIdFor } from '../../lib/remediation-messages.js';
+import { remediationLogFields } from '../../lib/tracing/log-fields.js';
 import { badRequest, ProblemError } from '../problems.js';
 
 export interface SignalRoutesOptions {
@@ -94,6 +96,12 @@ export async function handleSignals(
   const summary = { created: 0, deduplicated: 0, rejected: 0 };
   for (const r of results) {
     summary[r.outcome]++;
+    if (r.remediationRequest) {
+      const { namespace, name } = r.remediationRequest;
+      req.log
+        .child(remediationLogFields({ namespace, name, workflowId: workflowIdFor(namespace, name) }))
+        .info({ source, outcome: r.outcome, occurrenceCount: r.occurrenceCount }, `signal ${r.outcome}`);
+    }
     if (r.outcome === 'rejected') metrics.rejected.inc({ source, reason: r.reason ?? 'unknown' });
     else metrics[r.outcome].inc({ source });
   }

@@ -5,7 +5,9 @@
  * enrich, analyse, ask for approval, restart the Deployment and assess it; then the
  * audit trail, its hash chain and the reconstruction are shown. Exit 0 only if the
  * story completed. `--interactive` waits for you to approve; `--keep` leaves the
- * stack running afterwards so you can explore the Web UI and the API.
+ * stack running afterwards so you can explore the Web UI and the API. `--tracing`
+ * also starts Jaeger, traces the whole story and prints the link to its trace
+ * (docs/tracing.md).
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -17,9 +19,12 @@ import { loadGatewayConfig } from '../../api/gateway-config.js';
 import { createPool } from '../../lib/db.js';
 import { kubeClients, loadKubeConfig } from '../../lib/kube/client.js';
 import { installCrds } from '../../lib/kube/install-crds.js';
+import { TRACE_ID_ANNOTATION } from '../../lib/tracing/context.js';
+import { startTracing } from '../../lib/tracing/state.js';
 import { migrate } from '../../migrations/migrate.js';
 import { startStack } from '../../stack/index.js';
 import { auditMaintenanceFromEnv } from '../../workers/audit-maintenance.js';
+import { jaegerTraceUrl } from '../../stack/jaeger.js';
 import { controllersConfigFromEnv } from '../../workers/controllers/config.js';
 import { startWorkerRuntime } from '../../workers/runtime.js';
 import { startKubeletStandIn } from './kubelet-standin.js';
@@ -27,6 +32,7 @@ import { auditTimeline, block, jsonDiff, note, rrTable, step } from './show.js';
 
 const interactive = process.argv.includes('--interactive');
 const keep = process.argv.includes('--keep');
+const tracingAsked = process.argv.includes('--tracing');
 const CONTROLLER_NS = 'kubernaut-system';
 const APP_NS = 'shop';
 const token = randomBytes(16).toString('hex');
@@ -34,9 +40,15 @@ const stops: (() => Promise<unknown>)[] = [];
 let ok = false;
 
 try {
-  step('Starting the stack (PostgreSQL, Temporal dev server, Kubernetes control plane)');
-  const stack = await startStack({ log: (l) => note(l) });
+  step(
+    `Starting the stack (PostgreSQL, Temporal dev server, Kubernetes control plane${tracingAsked ? ', Jaeger' : ''})`,
+  );
+  const stack = await startStack({ log: (l) => note(l), tracing: tracingAsked });
   stops.push(() => stack.stop());
+  if (stack.otlpEndpoint) process.env.OTEL_EXPORTER_OTLP_ENDPOINT = stack.otlpEndpoint;
+  const traced = await startTracing('kubernaut-demo');
+  // Stopped before the stack (stops run in order): the last spans reach Jaeger first.
+  if (traced) stops.unshift(() => traced.shutdown());
   await migrate(stack.migrationDatabaseUrl);
   const kc = loadKubeConfig(stack.kubeconfigPath);
   note(`${(await installCrds(kc)).length} CRDs installed`);
@@ -247,6 +259,13 @@ try {
     `Temporal Web UI: ${stack.temporalUiUrl ?? '(your Temporal UI)'}/namespaces/${stack.temporalNamespace}/workflows?query=${query}`,
   );
   block(`API docs:        ${apiUrl}/docs`);
+  const traceId = (live.metadata.annotations as Record<string, string> | undefined)?.[TRACE_ID_ANNOTATION];
+  if (traced && traceId) {
+    await traced.flush();
+    block(
+      `Trace:           ${stack.jaegerUiUrl ? jaegerTraceUrl(stack.jaegerUiUrl, traceId) : `trace id ${traceId}`}`,
+    );
+  }
 
   ok =
     outcome === 'Remediated' &&

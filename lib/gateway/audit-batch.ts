@@ -11,6 +11,7 @@
  * written again on their own: one caller's bad event fails that caller only.
  */
 import type { AuditEventInput, AuditWriter } from '../audit/types.js';
+import { stampTraceId } from '../tracing/audit.js';
 
 interface Entry {
   events: AuditEventInput[];
@@ -29,7 +30,8 @@ export class AuditBatcher {
 
   write(events: AuditEventInput[]): Promise<void> {
     return new Promise((resolve, reject) => {
-      this.queue.push({ events, resolve, reject });
+      // Stamped here, in the caller's request: the grouped write runs in whichever came first.
+      this.queue.push({ events: stampTraceId(events), resolve, reject });
       if (!this.running) void this.drain();
     });
   }

@@ -3,6 +3,7 @@
 import { API_VERSION } from '../domain.js';
 import type { KubeObject } from '../kube/object.js';
 import type { RemediationRequestSpec } from '../remediation-request.js';
+import { traceAnnotations } from '../tracing/context.js';
 import type { ResolvedOwner } from './owner-resolution.js';
 import type { Signal } from './signal.js';
 
@@ -55,6 +56,8 @@ export function remediationRequestObject(
     metadata: {
       name,
       namespace,
+      // The gateway request's trace, which the whole remediation joins (lib/tracing/context.ts).
+      ...withAnnotations(traceAnnotations()),
       labels: {
         'app.kubernetes.io/managed-by': 'kubernaut-gateway',
         'kubernaut.ai/signal-source': spec.signalSource ?? '',
@@ -62,4 +65,8 @@ export function remediationRequestObject(
     },
     spec: spec as unknown as Record<string, unknown>,
   };
+}
+
+function withAnnotations(annotations: Record<string, string>) {
+  return Object.keys(annotations).length ? { annotations } : {};
 }

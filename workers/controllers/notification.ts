@@ -70,7 +70,7 @@ export function notificationReconciler(deps: {
     name: 'notification',
     plural,
     isDone: (o) => ['Sent', 'PartiallySent', 'Failed'].includes(o.status?.phase as string),
-    async reconcile(nr) {
+    async reconcile(nr, ctx) {
       const held = ((nr.status?.conditions ?? []) as Condition[]).find(
         (c) => c.type === LEASE && c.status === 'True',
       );
@@ -116,7 +116,7 @@ export function notificationReconciler(deps: {
         const key = `${nr.metadata.uid}/${p.channel}`;
         const started = Date.now();
         const d = await deliver(p.channel, channels[p.channel], msg, key, {
-          logger: deps.logger,
+          logger: ctx.logger,
           timeoutMs: cfg.timeoutMs ?? 10_000,
         });
         const attempt: Attempt = {

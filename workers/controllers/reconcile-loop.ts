@@ -5,6 +5,8 @@
  * copy), again whenever the object changes, after a requested delay (timers), or
  * with backoff after an error. A 409 Conflict means another writer (a second
  * replica, the workflow) got there first: re-read and reconcile again at once.
+ * Each reconcile runs with a logger bound to its remediation and, with tracing on,
+ * as a span in its incident's trace (reconcile-trace.ts).
  */
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
@@ -12,6 +14,7 @@ import type { KubeObject, KubeObjects } from '../../activities/kube-objects.js';
 import { isConflict } from '../../lib/kube/client.js';
 import { type RunningInformer, watchKind } from '../informer.js';
 import { countReconcileError } from '../metrics.js';
+import { inReconcileTrace } from './reconcile-trace.js';
 
 export interface ReconcileResult {
   /** Run again after this delay even if nothing changes (timers: windows, backoff, polling). */
@@ -24,7 +27,8 @@ export interface Reconciler {
   plural: string;
   /** True once the object is in a terminal phase: the controller never touches it again. */
   isDone(obj: KubeObject): boolean;
-  reconcile(obj: KubeObject): Promise<ReconcileResult | undefined>;
+  /** `ctx.logger`: bound to the object's remediation (rr, namespace, workflowId, traceId). */
+  reconcile(obj: KubeObject, ctx: { logger: Logger }): Promise<ReconcileResult | undefined>;
 }
 
 interface KeyState {
@@ -81,6 +85,7 @@ export function startReconcileLoop(opts: {
     s.timer = undefined;
     const [namespace, name] = key.split('/') as [string, string];
     let next: number | undefined;
+    let log = logger;
     try {
       const obj = await objects.get(r.plural, namespace, name);
       if (!obj || r.isDone(obj)) {
@@ -88,7 +93,15 @@ export function startReconcileLoop(opts: {
         forget(key);
         return;
       }
-      const result = await r.reconcile(obj);
+      const result = await inReconcileTrace(objects, obj, logger, async (bound) => {
+        log = bound;
+        const out = await r.reconcile(obj, { logger: bound });
+        bound.debug(
+          { controller: r.name, object: key, phase: obj.status?.phase, requeueAfterMs: out?.requeueAfterMs },
+          'reconciled',
+        );
+        return out;
+      });
       s.failures = 0;
       next = result?.requeueAfterMs;
     } catch (err) {
@@ -98,10 +111,7 @@ export function startReconcileLoop(opts: {
       } else {
         s.failures++;
         next = Math.min(MAX_BACKOFF_MS, 250 * 2 ** Math.min(s.failures, 8));
-        logger.warn(
-          { controller: r.name, object: key, err: String(err), retryInMs: next },
-          'reconcile failed',
-        );
+        log.warn({ controller: r.name, object: key, err: String(err), retryInMs: next }, 'reconcile failed');
       }
     }
     s.running = false;
