@@ -15,6 +15,7 @@ import type { AuditWriter } from '../lib/audit/types.js';
 import { createAuditWriter } from '../lib/audit/writer.js';
 import { Gateway } from '../lib/gateway/ingest.js';
 import { instrumentAuditWriter } from '../lib/metrics/audit-writes.js';
+import { workflowIdFor } from '../lib/remediation-messages.js';
 import { tracing } from '../lib/tracing/state.js';
 import { authPlugin } from './auth/plugin.js';
 import { staticTokenAuthenticator } from './auth/static-tokens.js';
@@ -63,6 +64,10 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
     // Unknown query parameters are refused rather than silently dropped: a misspelt
     // filter must not return every event.
     ajv: { customOptions: { allErrors: true, removeAdditional: false } },
+    // A request about one remediation (approve, reject, live view) logs every line,
+    // the access log included, bound to it (lib/tracing/log-fields.ts).
+    childLoggerFactory: (logger, bindings, options, rawReq) =>
+      logger.child({ ...bindings, ...remediationOfUrl(rawReq.url) }, options),
   });
   // First, so every route below is traced: each request a span, continuing an
   // incoming traceparent; the gateway's is where an incident's trace begins.
@@ -141,5 +146,15 @@ async function fastifyTracing() {
   return new FastifyOtelInstrumentation({
     registerOnInitialization: false,
     ignorePaths: (route) => quiet.has(route.url),
+    // "POST /api/v1/signals/prometheus" rather than the plugin's bare "request".
+    requestHook: (span, req) => span.updateName(`${req.method} ${req.routeOptions.url ?? req.url}`),
   }).plugin();
+}
+
+/** rr, namespace and workflowId of a /api/v1/remediation-requests/<namespace>/<name>… URL, else {}. */
+function remediationOfUrl(url: string | undefined) {
+  const m = /^\/api\/v1\/remediation-requests\/([a-z0-9-]{1,63})\/([a-z0-9.-]{1,253})(?:[/?]|$)/.exec(
+    url ?? '',
+  );
+  return m ? { rr: m[2]!, namespace: m[1]!, workflowId: workflowIdFor(m[1]!, m[2]!) } : {};
 }

@@ -7,7 +7,8 @@
  * Its built-in all-in-one config binds fixed ports (4317/4318, 16686, 8888, 13133,
  * 5778, …) on localhost, so two stacks on one machine would collide; we pass a
  * config of our own with only the parts we use, every port free and on 127.0.0.1,
- * and the collector's own metrics endpoint off.
+ * and the collector's own metrics endpoint and the query service's self-tracing
+ * (to localhost:4317, whoever listens there) off.
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -47,6 +48,8 @@ extensions:
         memory:
           max_traces: 100000
   jaeger_query:
+    # On by default in v2: the query service traces itself to localhost:4317.
+    enable_tracing: false
     storage:
       traces: memstore
     http:
@@ -105,7 +108,8 @@ async function startOnFreePorts(binary: string, workDir: string, attempt: number
     ]);
     return query.ok && otlp.ok;
   });
-  return { otlpEndpoint, uiUrl, process: proc, stop: () => proc.stop() };
+  // It keeps nothing worth a graceful stop (in-memory store) and takes ~10 s on SIGTERM.
+  return { otlpEndpoint, uiUrl, process: proc, stop: () => proc.stop(2000) };
 }
 
 /** The Jaeger UI page of one trace. */

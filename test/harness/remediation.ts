@@ -4,7 +4,7 @@
  * `controllers` option, the built-in controllers doing that work for real.
  */
 import pg from 'pg';
-import { pino } from 'pino';
+import { type Logger, pino } from 'pino';
 import { afterAll, beforeAll } from 'vitest';
 import { type KubeObject, KubeObjects } from '../../activities/kube-objects.js';
 import { CHILD_KINDS, type ChildKind } from '../../lib/kinds.js';
@@ -61,6 +61,8 @@ export interface HarnessOptions {
   databaseUrl?: () => string;
   /** The worker's kubeconfig (default the stack's; read when it starts). */
   kubeconfigPath?: () => string;
+  /** The worker's JSON logger (launcher lines; default: the controllers'). */
+  logger?: Logger;
 }
 
 export function useRemediationHarness(
@@ -84,6 +86,7 @@ export function useRemediationHarness(
       maxCachedWorkflows: opts.maxCachedWorkflows,
       reconcileIntervalMs: opts.reconcileIntervalMs,
       log: () => {},
+      logger: opts.logger,
       controllers: {
         enabled: [],
         logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),

@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from '@temporalio/worker';
 import { describe, expect, it } from 'vitest';
 import { WORKFLOWS_PATH } from '../../workers/runtime.js';
+import { ensureWorkflowBundle } from '../../workers/workflow-bundle.js';
 import { HISTORIES_DIR } from '../harness/histories.js';
 
 describe('workflow determinism', () => {
@@ -20,6 +21,23 @@ describe('workflow determinism', () => {
     const failures: string[] = [];
     let replayed = 0;
     for await (const result of Worker.runReplayHistories({ workflowsPath: WORKFLOWS_PATH }, histories)) {
+      replayed++;
+      if (result.error) failures.push(`${result.workflowId}: ${result.error.message}`);
+    }
+    expect(failures).toEqual([]);
+    expect(replayed).toBe(files.length);
+  });
+
+  it('replays every recorded history on the traced bundle (OpenTelemetry workflow interceptors) too', async () => {
+    // A worker with tracing on may pick up any run a worker without it began.
+    const codePath = await ensureWorkflowBundle(() => {}, { tracing: true });
+    const histories = files.map((f) => ({
+      workflowId: f.replace(/\.json$/, ''),
+      history: JSON.parse(readFileSync(new URL(f, HISTORIES_DIR), 'utf8')),
+    }));
+    const failures: string[] = [];
+    let replayed = 0;
+    for await (const result of Worker.runReplayHistories({ workflowBundle: { codePath } }, histories)) {
       replayed++;
       if (result.error) failures.push(`${result.workflowId}: ${result.error.message}`);
     }
