@@ -263,7 +263,9 @@ try {
   if (traced && traceId) {
     await traced.flush();
     block(
-      `Trace:           ${stack.jaegerUiUrl ? jaegerTraceUrl(stack.jaegerUiUrl, traceId) : `trace id ${traceId}`}`,
+      stack.jaegerUiUrl
+        ? `Trace:           ${jaegerTraceUrl(stack.jaegerUiUrl, traceId)}\n                 (as JSON: ${stack.jaegerUiUrl}/api/traces/${traceId})`
+        : `Trace:           id ${traceId} in your tracing backend`,
     );
   }
 
