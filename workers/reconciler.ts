@@ -23,6 +23,7 @@ import { workflowIdFor } from '../lib/remediation-messages.js';
 import type { RemediationInput } from '../workflows/remediation.js';
 import { CLOSE_OUT_REASON, type ClosedRunStatus, closeOut } from './close-out.js';
 import { workerMetrics } from './metrics.js';
+import { inRemediationTrace } from './remediation-trace.js';
 import { restoreReconstructed } from './restore.js';
 import { startRemediation } from './start-remediation.js';
 
@@ -83,6 +84,15 @@ export function startReconciler(opts: ReconcilerOptions): Reconciler {
     return running;
   };
 
+  /**
+   * Starts an RR's run, in the RR's trace like the launcher's start (it may win the
+   * race with the launcher: whichever start comes first is the run).
+   */
+  const start = (rr: KubeObject) =>
+    inRemediationTrace(objects, rr, true, () =>
+      startRemediation(opts.client, rr, opts.taskQueue, opts.settings),
+    );
+
   /** An RR with no run going (per visibility): look closer, then start, close out, or leave it. */
   const settle = async (rr: KubeObject) => {
     const ns = rr.metadata.namespace ?? 'default';
@@ -92,14 +102,14 @@ export function startReconciler(opts: ReconcilerOptions): Reconciler {
       run = await opts.client.workflow.getHandle(id).describe();
     } catch (err) {
       if (!(err instanceof WorkflowNotFoundError)) throw err;
-      await startRemediation(opts.client, rr, opts.taskQueue, opts.settings);
+      await start(rr);
       return;
     }
     const status = run.status.name;
     if (status === 'RUNNING' || status === 'CONTINUED_AS_NEW') return;
     if ((run.memo as { uid?: string } | undefined)?.uid !== rr.metadata.uid) {
       // The closed run was another RR's of this name: this one has not started yet.
-      await startRemediation(opts.client, rr, opts.taskQueue, opts.settings);
+      await start(rr);
       return;
     }
     // The run closed; the status it may have written since our list is checked by
