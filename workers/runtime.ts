@@ -6,8 +6,8 @@
  */
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
-import { createAuditMaintenanceActivities } from '../activities/audit-maintenance.js';
 import { type Logger, pino } from 'pino';
+import { createAuditMaintenanceActivities } from '../activities/audit-maintenance.js';
 import { withErrorCategories } from '../activities/error-categories.js';
 import { createRemediationActivities } from '../activities/remediation.js';
 import { createAuditWriter } from '../lib/audit/writer.js';
