@@ -8,9 +8,17 @@ import { configDefaults, defineConfig } from 'vitest/config';
  *   image        hadolint, for the Dockerfile                   (npm run test:image)
  *   compat       Kubernaut's published contracts                (npm run test:compat)
  *   chaos        minutes of randomized schedules (invariants)   (npm run test:chaos)
+ *   tracing      Jaeger, built once from Go (minutes, cold)     (npm run test:tracing)
  * Each fails with a one-line instruction when its tool or data is missing.
  */
-const OPTIONAL_SUITES = ['test/reliability', 'test/ui', 'test/image', 'test/compat', 'test/chaos'];
+const OPTIONAL_SUITES = [
+  'test/reliability',
+  'test/ui',
+  'test/image',
+  'test/compat',
+  'test/chaos',
+  'test/tracing',
+];
 const named = OPTIONAL_SUITES.filter((suite) => process.argv.some((a) => a.includes(suite)));
 
 export default defineConfig({

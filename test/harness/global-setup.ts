@@ -18,8 +18,9 @@ export async function setup(project: TestProject) {
   // promtool (the alert-rule tests) is built here, before any test runs, like the
   // stack's servers: a build inside a test file would compete with the others for the cores.
   await resolveTool('promtool', log);
-  // Jaeger too: the tracing test starts its own (test/workflow/tracing.test.ts).
-  await resolveTool('jaeger', log);
+  // Jaeger too, when the tracing suite runs (it starts its own): a cold build takes
+  // minutes, which `npm test` does not pay for a suite it does not run.
+  if (process.argv.some((a) => a.includes('test/tracing'))) await resolveTool('jaeger', log);
   // Workers the suites start from workers/main.ts create no audit maintenance schedule:
   // retention on the shared database would prune rows other suites are still checking.
   // The maintenance suite runs its own schedule on a database of its own.
