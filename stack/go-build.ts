@@ -180,32 +180,30 @@ export async function buildEtcd(version: string, outDir: string, log: Log): Prom
   );
 }
 
-/** Prometheus' Go module versions are v0.3xx for the 3.x releases (v0.316.0 is 3.16). */
-export async function buildPromtool(version: string, outDir: string, log: Log): Promise<void> {
-  const dir = join(outDir, 'promtool-wrapper');
+/**
+ * A Go command built from its module at `version`: a scratch module records it as a
+ * tool (`go get -tool`, which keeps the module's own pins) and `go build` compiles it
+ * there into `outDir/<name>`.
+ */
+async function buildGoTool(name: string, pkg: string, version: string, outDir: string, log: Log) {
+  const dir = join(outDir, `${name}-wrapper`);
   mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'go.mod'), 'module kubernaut-temporal/promtool-wrapper\n\ngo 1.24\n');
-  const pkg = 'github.com/prometheus/prometheus/cmd/promtool';
-  await runGo(`promtool v${version} modules`, ['get', '-tool', `${pkg}@v${version}`], dir, log);
+  writeFileSync(join(dir, 'go.mod'), `module kubernaut-temporal/${name}-wrapper\n\ngo 1.24\n`);
+  await runGo(`${name} v${version} modules`, ['get', '-tool', `${pkg}@v${version}`], dir, log);
   await runGo(
-    `promtool v${version}`,
-    ['build', '-trimpath', '-ldflags', '-s -w', '-o', join(outDir, 'promtool'), pkg],
+    `${name} v${version}`,
+    ['build', '-trimpath', '-ldflags', '-s -w', '-o', join(outDir, name), pkg],
     dir,
     log,
   );
 }
 
+/** Prometheus' Go module versions are v0.3xx for the 3.x releases (v0.316.0 is 3.16). */
+export function buildPromtool(version: string, outDir: string, log: Log): Promise<void> {
+  return buildGoTool('promtool', 'github.com/prometheus/prometheus/cmd/promtool', version, outDir, log);
+}
+
 /** Jaeger v1.76's `cmd/jaeger` is the v2 all-in-one (collector, in-memory store, query UI). */
-export async function buildJaeger(version: string, outDir: string, log: Log): Promise<void> {
-  const dir = join(outDir, 'jaeger-wrapper');
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'go.mod'), 'module kubernaut-temporal/jaeger-wrapper\n\ngo 1.24\n');
-  const pkg = 'github.com/jaegertracing/jaeger/cmd/jaeger';
-  await runGo(`jaeger v${version} modules`, ['get', '-tool', `${pkg}@v${version}`], dir, log);
-  await runGo(
-    `jaeger v${version}`,
-    ['build', '-trimpath', '-ldflags', '-s -w', '-o', join(outDir, 'jaeger'), pkg],
-    dir,
-    log,
-  );
+export function buildJaeger(version: string, outDir: string, log: Log): Promise<void> {
+  return buildGoTool('jaeger', 'github.com/jaegertracing/jaeger/cmd/jaeger', version, outDir, log);
 }
