@@ -12,7 +12,7 @@
  * between repeats them harmlessly on the next reconcile pass.
  */
 import { ApplicationFailure } from '@temporalio/common';
-import { CATEGORY_C, categorize, categoryOf } from '../activities/error-categories.js';
+import { categorize, categoryOf } from '../activities/error-categories.js';
 import type { ExecutionStopActivities } from '../activities/execution-stop.js';
 import type { HeldLockActivities } from '../activities/held-locks.js';
 import type { KubeObject, KubeObjects } from '../activities/kube-objects.js';
@@ -22,10 +22,11 @@ import { CHILD_KINDS, type ChildKind, notificationName } from '../lib/kinds.js';
 import type { RemediationRequestSpec } from '../lib/remediation-request.js';
 import { targetDisplay } from '../lib/remediation-request.js';
 import { notificationSpec } from '../workflows/children.js';
+import { refusalOf } from '../workflows/refusal.js';
 
 /** A refusal for good (Category C), raw from the apiserver or already categorized; else undefined. */
 function refusedForGood(err: unknown): string | undefined {
-  if (err instanceof ApplicationFailure) return err.type === CATEGORY_C ? err.message : undefined;
+  if (err instanceof ApplicationFailure) return refusalOf(err);
   return categoryOf(err) === 'C' ? (categorize(err, 'ensureChild') as Error).message : undefined;
 }
 
