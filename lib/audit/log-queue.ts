@@ -7,27 +7,26 @@
  * those queued before migrations/0007 carry no leaf, so theirs is computed here from
  * the row (an event deleted meanwhile is reported as vanished).
  *
- * `takeQueued` reads whole batches in queue order until `limit` events; the sequencer
- * removes what it took (`removeTaken`) in the same transaction as it appends them.
+ * `appendQueued` takes whole batches in queue order until `limit` events, stores them
+ * as the log's next leaves (indexes from `size`) and removes them from the queue, all
+ * on the caller's transaction; it returns the leaf hashes in log order, which is all
+ * the sequencer needs to extend the tree.
+ *
+ * Why the batches go from queue to leaves inside PostgreSQL: reading a batch's arrays
+ * into JavaScript and sending them back as parameters (uuid[], date[], bytea[] as
+ * text) was half of what the sequencer cost, and the sequencer shares the machine
+ * with ingest (docs/audit-log.md#cost). Only the leaf hashes come out, as one bytea.
  */
 import { type ChainedRow, eventLeafHash } from './log-entry.js';
 import type { Queryable } from './log-store.js';
+import { HASH_SIZE, type Hash } from './merkle.js';
 import { type DbAuditRow, fromDb, STORED_COLUMNS } from './rows.js';
 
-export interface QueuedEntry {
-  eventId: string;
-  eventDate: string;
-  correlationId: string;
-  chainPosition: number;
-  leaf: Buffer;
-}
-
-export interface Taken {
-  entries: QueuedEntry[];
+export interface Appended {
+  /** The new leaves' hashes, in log order (indexes size, size + 1, …). */
+  leaves: Hash[];
   /** Queued events (from before migrations/0007) whose row was gone before they could be sequenced. */
   vanished: string[];
-  eventSeqs: string[];
-  batchSeqs: string[];
 }
 
 type LegacyRow = DbAuditRow & {
@@ -39,7 +38,8 @@ type LegacyRow = DbAuditRow & {
   p_leaf_hash: Buffer | null;
 };
 
-async function takeSingleEvents(db: Queryable, limit: number, taken: Taken): Promise<void> {
+/** Entries queued one per event (before migrations/0012): few, so they pass through here. */
+async function appendSingleEvents(db: Queryable, limit: number, size: number, out: Appended) {
   const rows = await db.query<LegacyRow>(
     `SELECT p.seq, p.event_id::text AS p_event_id, p.event_date::text AS p_event_date,
             p.correlation_id AS p_correlation_id, p.chain_position AS p_chain_position,
@@ -51,76 +51,84 @@ async function takeSingleEvents(db: Queryable, limit: number, taken: Taken): Pro
       ORDER BY p.seq`,
     [limit],
   );
+  if (rows.rows.length === 0) return;
+  const leaves = { idx: [] as number[], ids: [] as string[], dates: [] as string[] };
+  const cids: string[] = [];
+  const positions: number[] = [];
   for (const r of rows.rows) {
-    taken.eventSeqs.push(r.seq);
-    const at = { eventId: r.p_event_id, eventDate: r.p_event_date };
+    let entry: { correlationId: string; chainPosition: number; leaf: Hash } | undefined;
     if (r.p_leaf_hash) {
-      taken.entries.push({
-        ...at,
+      entry = {
         correlationId: r.p_correlation_id!,
         chainPosition: Number(r.p_chain_position),
         leaf: r.p_leaf_hash,
-      });
+      };
     } else if (r.event_id !== null) {
       const row = fromDb(r) as unknown as ChainedRow;
-      taken.entries.push({
-        ...at,
-        correlationId: row.correlation_id,
-        chainPosition: row.chain_position,
-        leaf: eventLeafHash(row),
-      });
-    } else {
-      taken.vanished.push(r.p_event_id);
+      entry = { correlationId: row.correlation_id, chainPosition: row.chain_position, leaf: eventLeafHash(row) };
     }
+    if (!entry) {
+      out.vanished.push(r.p_event_id);
+      continue;
+    }
+    leaves.idx.push(size + out.leaves.length);
+    leaves.ids.push(r.p_event_id);
+    leaves.dates.push(r.p_event_date);
+    cids.push(entry.correlationId);
+    positions.push(entry.chainPosition);
+    out.leaves.push(entry.leaf);
   }
+  if (leaves.idx.length > 0) {
+    await db.query(
+      `INSERT INTO audit_log_leaves (idx, event_id, event_date, correlation_id, chain_position, leaf_hash)
+       SELECT * FROM unnest($1::bigint[], $2::uuid[], $3::date[], $4::text[], $5::bigint[], $6::bytea[])`,
+      [leaves.idx, leaves.ids, leaves.dates, cids, positions, out.leaves.slice(-leaves.idx.length)],
+    );
+  }
+  await db.query('DELETE FROM audit_log_pending_events WHERE seq = ANY($1::bigint[])', [
+    rows.rows.map((r) => r.seq),
+  ]);
 }
 
-async function takeBatches(db: Queryable, limit: number, taken: Taken): Promise<void> {
-  // Whole batches, in queue order, while fewer than `limit` events are taken before each.
-  const rows = await db.query<{
-    seq: string;
-    ids: string[];
-    dates: string[];
-    cids: string[];
-    positions: string[];
-    leaves: Buffer[];
-  }>(
-    `SELECT seq, event_ids::text[] AS ids, event_dates::text[] AS dates, correlation_ids AS cids,
-            chain_positions::text[] AS positions, leaf_hashes AS leaves
-       FROM (SELECT b.*, sum(cardinality(b.event_ids)) OVER (ORDER BY b.seq) AS upto
-               FROM audit_log_pending_batches b) b
-      WHERE upto - cardinality(event_ids) < $1
-      ORDER BY seq`,
+/** Whole batches, in queue order, while fewer than `limit` events were taken before each. */
+async function appendBatches(db: Queryable, limit: number, size: number, out: Appended) {
+  const picked = await db.query<{ seq: string }>(
+    `SELECT seq FROM (SELECT seq, cardinality(event_ids) AS n,
+                             sum(cardinality(event_ids)) OVER (ORDER BY seq) AS upto
+                        FROM audit_log_pending_batches) b
+      WHERE upto - n < $1 ORDER BY seq`,
     [limit],
   );
-  for (const b of rows.rows) {
-    taken.batchSeqs.push(b.seq);
-    b.ids.forEach((eventId, i) => {
-      taken.entries.push({
-        eventId,
-        eventDate: b.dates[i]!,
-        correlationId: b.cids[i]!,
-        chainPosition: Number(b.positions[i]),
-        leaf: b.leaves[i]!,
-      });
-    });
-  }
+  if (picked.rows.length === 0) return;
+  const seqs = picked.rows.map((r) => r.seq);
+  const { rows } = await db.query<{ leaves: Buffer }>(
+    `WITH taken AS (
+       DELETE FROM audit_log_pending_batches WHERE seq = ANY($1::bigint[])
+       RETURNING seq, event_ids, event_dates, correlation_ids, chain_positions, leaf_hashes),
+     q AS (
+       SELECT u.*, row_number() OVER (ORDER BY t.seq, u.ord) - 1 AS k
+         FROM taken t
+        CROSS JOIN LATERAL unnest(t.event_ids, t.event_dates, t.correlation_ids, t.chain_positions,
+                                  t.leaf_hashes) WITH ORDINALITY
+             AS u(event_id, event_date, correlation_id, chain_position, leaf_hash, ord)),
+     ins AS (
+       INSERT INTO audit_log_leaves (idx, event_id, event_date, correlation_id, chain_position, leaf_hash)
+       SELECT $2::bigint + k, event_id, event_date, correlation_id, chain_position, leaf_hash FROM q)
+     SELECT string_agg(leaf_hash, ''::bytea ORDER BY k) AS leaves FROM q`,
+    [seqs, size + out.leaves.length],
+  );
+  const all = rows[0]!.leaves;
+  for (let at = 0; at < all.length; at += HASH_SIZE) out.leaves.push(all.subarray(at, at + HASH_SIZE));
 }
 
-/** Up to about `limit` queued events (whole batches), oldest first. */
-export async function takeQueued(db: Queryable, limit: number): Promise<Taken> {
-  const taken: Taken = { entries: [], vanished: [], eventSeqs: [], batchSeqs: [] };
-  await takeSingleEvents(db, limit, taken);
-  const left = limit - taken.eventSeqs.length;
-  if (left > 0) await takeBatches(db, left, taken);
-  return taken;
-}
-
-export async function removeTaken(db: Queryable, taken: Taken): Promise<void> {
-  if (taken.eventSeqs.length > 0) {
-    await db.query('DELETE FROM audit_log_pending_events WHERE seq = ANY($1::bigint[])', [taken.eventSeqs]);
-  }
-  if (taken.batchSeqs.length > 0) {
-    await db.query('DELETE FROM audit_log_pending_batches WHERE seq = ANY($1::bigint[])', [taken.batchSeqs]);
-  }
+/**
+ * Appends up to about `limit` queued events (whole batches), oldest first, as leaves
+ * `size`, `size + 1`, … and removes them from the queue (see the file comment).
+ */
+export async function appendQueued(db: Queryable, limit: number, size: number): Promise<Appended> {
+  const out: Appended = { leaves: [], vanished: [] };
+  await appendSingleEvents(db, limit, size, out);
+  const left = limit - out.leaves.length - out.vanished.length;
+  if (left > 0) await appendBatches(db, left, size, out);
+  return out;
 }

@@ -16,7 +16,7 @@
  * a log must not sign a checkpoint inconsistent with one it signed before).
  */
 import type pg from 'pg';
-import { removeTaken, takeQueued } from './log-queue.js';
+import { appendQueued } from './log-queue.js';
 import { loadNodes, MissingNodeError, type Queryable, treeRoot } from './log-store.js';
 import { CompactRange, type Hash, perfectNodes } from './merkle.js';
 import { checkpointText, type NoteSigner, signNote } from './note.js';
@@ -123,38 +123,25 @@ export async function sequenceOnce(pool: pg.Pool, opts: SequenceOptions): Promis
     const range = new CompactRange(Number(s.tree_size), s.compact_range);
     await checkAgainstStore(client, range, opts.anchor);
 
-    const taken = await takeQueued(client, opts.batchSize ?? 5000);
-    const leaves = { idx: [] as number[], ids: [] as string[], dates: [] as string[], cids: [] as string[] };
-    const positions: number[] = [];
-    const hashes: Buffer[] = [];
+    // The queued events become leaves (stored, and removed from the queue) in SQL;
+    // here the tree grows over their hashes and its new perfect subtrees are stored.
+    const taken = await appendQueued(client, opts.batchSize ?? 5000, range.size);
     const nodes = { level: [] as number[], idx: [] as number[], hash: [] as Buffer[] };
-    for (const entry of taken.entries) {
-      leaves.idx.push(range.size);
-      leaves.ids.push(entry.eventId);
-      leaves.dates.push(entry.eventDate);
-      leaves.cids.push(entry.correlationId);
-      positions.push(entry.chainPosition);
-      hashes.push(entry.leaf);
-      for (const n of range.append(entry.leaf)) {
+    for (const leaf of taken.leaves) {
+      for (const n of range.append(leaf)) {
         nodes.level.push(n.level);
         nodes.idx.push(n.index);
         nodes.hash.push(n.hash);
       }
     }
-    if (leaves.idx.length > 0) {
-      await client.query(
-        `INSERT INTO audit_log_leaves (idx, event_id, event_date, correlation_id, chain_position, leaf_hash)
-         SELECT * FROM unnest($1::bigint[], $2::uuid[], $3::date[], $4::text[], $5::bigint[], $6::bytea[])`,
-        [leaves.idx, leaves.ids, leaves.dates, leaves.cids, positions, hashes],
-      );
-    }
     if (nodes.level.length > 0) {
       await client.query(
-        'INSERT INTO audit_log_nodes (level, idx, hash) SELECT * FROM unnest($1::smallint[], $2::bigint[], $3::bytea[])',
-        [nodes.level, nodes.idx, nodes.hash],
+        `INSERT INTO audit_log_nodes (level, idx, hash)
+         SELECT l, i, substring($3::bytea FROM (o::int - 1) * 32 + 1 FOR 32)
+           FROM unnest($1::smallint[], $2::bigint[]) WITH ORDINALITY AS n(l, i, o)`,
+        [nodes.level, nodes.idx, Buffer.concat(nodes.hash)],
       );
     }
-    await removeTaken(client, taken);
     const signed = await client.query('SELECT 1 FROM audit_log_checkpoints WHERE tree_size = $1', [
       range.size,
     ]);
@@ -173,7 +160,7 @@ export async function sequenceOnce(pool: pg.Pool, opts: SequenceOptions): Promis
       [range.size, range.hashes],
     );
     await client.query('COMMIT');
-    return { busy: false, sequenced: leaves.idx.length, vanished: taken.vanished, checkpoint, origin };
+    return { busy: false, sequenced: taken.leaves.length, vanished: taken.vanished, checkpoint, origin };
   } catch (err) {
     await client.query('ROLLBACK').catch(() => {});
     throw err;
