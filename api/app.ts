@@ -16,7 +16,9 @@ import { createAuditWriter } from '../lib/audit/writer.js';
 import { Gateway } from '../lib/gateway/ingest.js';
 import { instrumentAuditWriter } from '../lib/metrics/audit-writes.js';
 import { workflowIdFor } from '../lib/remediation-messages.js';
+import { traceIdMixin } from '../lib/tracing/log-fields.js';
 import { tracing } from '../lib/tracing/state.js';
+import { AccessLogController, installAccessLog } from './access-log.js';
 import { authPlugin } from './auth/plugin.js';
 import { staticTokenAuthenticator } from './auth/static-tokens.js';
 import type { ApiConfig } from './config.js';
@@ -57,7 +59,11 @@ export interface BuildAppOptions {
 export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> {
   const { pool, config } = opts;
   const app = Fastify({
-    logger: opts.logger ?? false,
+    // pino options get the active span's trace id on every line (the access log too).
+    logger:
+      typeof opts.logger === 'object' && !('info' in opts.logger)
+        ? { mixin: traceIdMixin, ...opts.logger }
+        : (opts.logger ?? false),
     bodyLimit: config.bodyLimit,
     // Kubernaut's correlation ids and cursors can be long; keep room but bound it.
     routerOptions: { maxParamLength: 300 },
@@ -66,12 +72,14 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
     ajv: { customOptions: { allErrors: true, removeAdditional: false } },
     // A request about one remediation (approve, reject, live view) logs every line,
     // the access log included, bound to it (lib/tracing/log-fields.ts).
+    logController: new AccessLogController(),
     childLoggerFactory: (logger, bindings, options, rawReq) =>
       logger.child({ ...bindings, ...remediationOfUrl(rawReq.url) }, options),
   });
   // First, so every route below is traced: each request a span, continuing an
   // incoming traceparent; the gateway's is where an incident's trace begins.
   if (tracing()) await app.register(await fastifyTracing());
+  installAccessLog(app);
   const metrics = createMetrics();
   installProblemHandlers(app);
   installJsonDepthLimit(app);

@@ -8,6 +8,13 @@ import type { RemediationView } from './remediation-view.js';
 export const TASK_QUEUE = 'kubernaut-remediation';
 export const workflowIdFor = (namespace: string, name: string) => `rr/${namespace}/${name}`;
 
+/** The RR a workflow id names (the inverse of workflowIdFor), if it names one. */
+export function remediationOfWorkflowId(workflowId: unknown): { rr: string; namespace: string } | undefined {
+  if (typeof workflowId !== 'string') return undefined;
+  const m = /^rr\/([^/]+)\/([^/]+)$/.exec(workflowId);
+  return m ? { namespace: m[1]!, rr: m[2]! } : undefined;
+}
+
 /** A decision from a person: who, why. The workflow stamps the time. */
 export interface DecisionInput {
   /** Who decides: a claim, unless `authenticatedAs` says the API authenticated it. */

@@ -5,7 +5,7 @@
  * (metrics.ts, served by health-server.ts).
  */
 import { Client, Connection } from '@temporalio/client';
-import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import { NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { type Logger, pino } from 'pino';
 import { createAuditMaintenanceActivities } from '../activities/audit-maintenance.js';
 import { withErrorCategories } from '../activities/error-categories.js';
@@ -24,7 +24,9 @@ import { loadKubeConfig } from '../lib/kube/client.js';
 import { instrumentAuditWriter } from '../lib/metrics/audit-writes.js';
 import { TASK_QUEUE } from '../lib/remediation-messages.js';
 import { traceStampingWriter } from '../lib/tracing/audit.js';
+import { traceIdMixin } from '../lib/tracing/log-fields.js';
 import { startTracing } from '../lib/tracing/state.js';
+import { PinoTemporalLogger } from '../lib/tracing/temporal-logger.js';
 import type { RemediationInput } from '../workflows/remediation.js';
 import { type AuditMaintenanceConfig, ensureAuditMaintenanceSchedule } from './audit-maintenance.js';
 import { auditMaintenanceStarted, recordAuditMaintenance } from './audit-maintenance-metrics.js';
@@ -160,7 +162,11 @@ export async function startWorkerRuntime(cfg: WorkerRuntimeConfig): Promise<Work
     logger:
       cfg.logger ??
       cfg.controllers?.logger ??
-      pino({ name: 'worker', level: process.env.LOG_LEVEL ?? (cfg.log ? 'warn' : 'info') }),
+      pino({
+        name: 'worker',
+        level: process.env.LOG_LEVEL ?? (cfg.log ? 'warn' : 'info'),
+        mixin: traceIdMixin,
+      }),
     reconcile: () => void reconciler.pass(),
     client,
     kc,
@@ -219,13 +225,20 @@ export async function startWorkerRuntime(cfg: WorkerRuntimeConfig): Promise<Work
   };
 }
 
-/** The SDK logs every worker state change at INFO; keep WARN and above. Once per process. */
+/**
+ * The SDK's own lines as pino JSON with the remediation's fields (PinoTemporalLogger).
+ * It logs every worker state change at INFO: keep WARN and above unless
+ * TEMPORAL_LOG_LEVEL says otherwise. Once per process.
+ */
 let runtimeInstalled = false;
 function installQuietRuntime() {
   if (runtimeInstalled) return;
   runtimeInstalled = true;
   try {
-    Runtime.install({ logger: new DefaultLogger((process.env.TEMPORAL_LOG_LEVEL as 'WARN') ?? 'WARN') });
+    const level = (process.env.TEMPORAL_LOG_LEVEL ?? 'WARN').toLowerCase();
+    Runtime.install({
+      logger: new PinoTemporalLogger(pino({ name: 'temporal', level, mixin: traceIdMixin })),
+    });
   } catch {
     // already installed by the host process
   }

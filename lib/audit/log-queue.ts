@@ -65,7 +65,11 @@ async function appendSingleEvents(db: Queryable, limit: number, size: number, ou
       };
     } else if (r.event_id !== null) {
       const row = fromDb(r) as unknown as ChainedRow;
-      entry = { correlationId: row.correlation_id, chainPosition: row.chain_position, leaf: eventLeafHash(row) };
+      entry = {
+        correlationId: row.correlation_id,
+        chainPosition: row.chain_position,
+        leaf: eventLeafHash(row),
+      };
     }
     if (!entry) {
       out.vanished.push(r.p_event_id);

@@ -6,6 +6,7 @@
  * trace recorded on the object, else the active span's). Used as pino child-logger
  * bindings: `logger.child(remediationLogFields(...))`.
  */
+import type { Logger } from 'pino';
 import { activeTraceId, traceIdOf } from './context.js';
 
 export interface RemediationLogFields {
@@ -28,4 +29,16 @@ export function remediationLogFields(rr: {
     workflowId: rr.workflowId,
     ...(traceId ? { traceId } : {}),
   };
+}
+
+/**
+ * pino's `mixin` for every root logger of the API and the worker: the active span's
+ * trace id on each line whose bindings do not already name the incident's trace —
+ * Fastify's access-log lines (bound before any span exists) and the Temporal SDK's
+ * lines. Costs nothing with tracing off (no span is recording).
+ */
+export function traceIdMixin(_merge: object, _level: number, logger?: Logger): Record<string, string> {
+  const traceId = activeTraceId();
+  if (!traceId || logger?.bindings().traceId !== undefined) return {};
+  return { traceId };
 }

@@ -222,8 +222,8 @@ describe('tracing: one trace per incident', () => {
       expect(rows.filter((r) => r.event_data.trace_id !== traceId).map((r) => r.event_type)).toEqual([]);
 
       // Every JSON log line about the RR is bound to it. The access log of a request
-      // that arrives on its own (the approval) is bound to the RR when it starts, before
-      // any span: it names rr, namespace and workflowId; its trace is the request's.
+      // that arrives on its own (the approval) names rr, namespace and workflowId, and
+      // the trace of that request (api/access-log.ts), not the incident's.
       const access = new Set(['incoming request', 'request completed']);
       const about = lines
         .map((l) => JSON.parse(l) as Record<string, unknown>)
@@ -233,10 +233,11 @@ describe('tracing: one trace per incident', () => {
         if (access.has(String(line.msg))) {
           const { traceId: _, ...bound } = expected;
           expect(line, String(line.msg)).toMatchObject(bound);
+          expect(line.traceId, String(line.msg)).toMatch(/^[0-9a-f]{32}$/);
         } else expect(line, String(line.msg)).toMatchObject(expected);
       }
       const messages = new Set(about.map((l) => l.msg));
-      for (const msg of ['signal created', 'remediation workflow start', 'reconciled']) {
+      for (const msg of ['signal created', 'remediation workflow start', 'reconciled', ...access]) {
         expect(messages, msg).toContain(msg);
       }
     } finally {

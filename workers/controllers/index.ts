@@ -9,6 +9,7 @@ import { pino } from 'pino';
 import { KubeObjects } from '../../activities/kube-objects.js';
 import type { AuditWriter } from '../../lib/audit/types.js';
 import type { HistorySource } from '../../lib/history/query.js';
+import { traceIdMixin } from '../../lib/tracing/log-fields.js';
 import type { RunningInformer } from '../informer.js';
 import { aiAnalysisReconciler } from './ai-analysis.js';
 import { type CatalogWatch, startCatalogWatch } from './catalog-watch.js';
@@ -28,7 +29,9 @@ export function startControllers(opts: {
   history?: HistorySource;
 }): RunningInformer & { running: ControllerName[] } {
   const { kc, config } = opts;
-  const logger = config.logger ?? pino({ name: 'controllers', level: process.env.LOG_LEVEL ?? 'info' });
+  const logger =
+    config.logger ??
+    pino({ name: 'controllers', level: process.env.LOG_LEVEL ?? 'info', mixin: traceIdMixin });
   const objects = new KubeObjects(kc);
   const replicaId = config.replicaId ?? `${hostname()}-${process.pid}`;
   const running = [...new Set(config.enabled)];
