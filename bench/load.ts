@@ -9,9 +9,9 @@ import type { LoadSpec, LoadSummary } from './load-child.js';
 const CHILD = fileURLToPath(new URL('./load-child.ts', import.meta.url));
 
 export async function runLoad(spec: LoadSpec): Promise<LoadSummary> {
-  const child = spawn(process.execPath, ['--import', 'tsx', CHILD, JSON.stringify(spec)], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  // The spec goes on stdin, not argv: it may carry a bearer token.
+  const child = spawn(process.execPath, ['--import', 'tsx', CHILD], { stdio: ['pipe', 'pipe', 'pipe'] });
+  child.stdin.end(JSON.stringify(spec));
   let out = '';
   let err = '';
   child.stdout.on('data', (d) => {
