@@ -1,11 +1,13 @@
 /**
- * The load generator, run as its own process (node --import tsx bench/load-child.ts
- * '<json spec>') so the client never shares an event loop with the server it
+ * The load generator, run as its own process (node --import tsx bench/load-child.ts,
+ * the JSON spec on stdin: it may hold a bearer token, which argv would show to every
+ * user of the machine) so the client never shares an event loop with the server it
  * measures. Bodies are generated before the clock starts (deterministic, seeded),
  * so the measured window holds only sending and answering. Prints one JSON line.
  */
 import autocannon from 'autocannon';
 import { alertmanagerPayload } from './payloads.js';
+import { gatewayLikeRemediationRequest } from './rr-body.js';
 import { seedOf } from './stats.js';
 import { remediationTrail } from './trail.js';
 
@@ -16,7 +18,9 @@ export type BodyGenerator =
   /** One event per request, each the genesis of a fresh correlation. */
   | { kind: 'audit-single'; tag: string; t0: number }
   /** An Alertmanager webhook whose deployment label is new for every request. */
-  | { kind: 'signal-new'; tag: string; namespace: string };
+  | { kind: 'signal-new'; tag: string; namespace: string }
+  /** A RemediationRequest as the gateway creates it for 'signal-new', posted to the apiserver as is. */
+  | { kind: 'rr-new'; tag: string; namespace: string; targetNamespace: string };
 
 export interface LoadSpec {
   url: string;
@@ -57,6 +61,8 @@ function bodies(spec: LoadSpec): string[] {
     } else if (g.kind === 'audit-single') {
       const id = `${g.tag}-${n}`;
       out.push(JSON.stringify(remediationTrail(id, seedOf(id), g.t0)[0]));
+    } else if (g.kind === 'rr-new') {
+      out.push(gatewayLikeRemediationRequest(g.namespace, g.targetNamespace, `${g.tag}-${n}`, new Date()));
     } else {
       out.push(alertmanagerPayload(g.namespace, `${g.tag}-${n}`, new Date().toISOString()));
     }
@@ -64,9 +70,17 @@ function bodies(spec: LoadSpec): string[] {
   return out;
 }
 
+async function text(stream: NodeJS.ReadableStream): Promise<string> {
+  let s = '';
+  for await (const chunk of stream) s += chunk;
+  return s;
+}
+
 async function main() {
-  const spec = JSON.parse(process.argv[2] ?? '{}') as LoadSpec;
-  if (!/^http:\/\/127\.0\.0\.1:\d+\//.test(spec.url)) throw new Error(`only 127.0.0.1 targets: ${spec.url}`);
+  const spec = JSON.parse(await text(process.stdin)) as LoadSpec;
+  // HTTPS too: the raw-create reference talks to the embedded kube-apiserver on loopback.
+  if (!/^https?:\/\/127\.0\.0\.1:\d+\//.test(spec.url))
+    throw new Error(`only 127.0.0.1 targets: ${spec.url}`);
   const pre = bodies(spec);
   let i = 0;
   // Our own clock, stopped at the last response: autocannon only notices that the

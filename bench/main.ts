@@ -13,6 +13,7 @@ import { loadKubeConfig } from '../lib/kube/client.js';
 import { installCrds } from '../lib/kube/install-crds.js';
 import { migrate } from '../migrations/migrate.js';
 import { startStack } from '../stack/index.js';
+import { alertStorm } from './alert-storm.js';
 import { auditIngest } from './audit-ingest.js';
 import { auditLatency } from './audit-latency.js';
 import type { BenchContext } from './context.js';
@@ -27,6 +28,7 @@ const FIGURES: Record<string, (ctx: BenchContext) => Promise<FigureRow[]>> = {
   'audit-ingest': auditIngest,
   'audit-latency': auditLatency,
   gateway: gatewaySignals,
+  'alert-storm': alertStorm,
   reconstruction,
   remediation: remediations,
   'worker-memory': workerMemory,
