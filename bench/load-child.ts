@@ -5,16 +5,20 @@
  * so the measured window holds only sending and answering. Prints one JSON line.
  */
 import autocannon from 'autocannon';
+import { kubernautTrail } from './kubernaut-trail.js';
 import { alertmanagerPayload } from './payloads.js';
 import { seedOf } from './stats.js';
 import { remediationTrail } from './trail.js';
 
+/** Our trail (bench/trail.ts) or its Kubernaut-valid variant (bench/kubernaut-trail.ts). */
+export type TrailShape = 'ours' | 'kubernaut';
+
 export type BodyGenerator =
   | { kind: 'static'; body: string }
   /** A batch of `size` events: size/10 complete trails with fresh correlation ids. */
-  | { kind: 'audit-batch'; size: number; tag: string; t0: number }
+  | { kind: 'audit-batch'; size: number; tag: string; t0: number; shape?: TrailShape }
   /** One event per request, each the genesis of a fresh correlation. */
-  | { kind: 'audit-single'; tag: string; t0: number }
+  | { kind: 'audit-single'; tag: string; t0: number; shape?: TrailShape }
   /** An Alertmanager webhook whose deployment label is new for every request. */
   | { kind: 'signal-new'; tag: string; namespace: string };
 
@@ -48,15 +52,17 @@ function bodies(spec: LoadSpec): string[] {
   const out: string[] = [];
   for (let n = 0; n < spec.amount; n++) {
     if (g.kind === 'audit-batch') {
+      const trail = g.shape === 'kubernaut' ? kubernautTrail : remediationTrail;
       const events = [];
       for (let j = 0; j < g.size / 10; j++) {
         const id = `${g.tag}-${n}-${j}`;
-        events.push(...remediationTrail(id, seedOf(id), g.t0));
+        events.push(...trail(id, seedOf(id), g.t0));
       }
       out.push(JSON.stringify(events));
     } else if (g.kind === 'audit-single') {
+      const trail = g.shape === 'kubernaut' ? kubernautTrail : remediationTrail;
       const id = `${g.tag}-${n}`;
-      out.push(JSON.stringify(remediationTrail(id, seedOf(id), g.t0)[0]));
+      out.push(JSON.stringify(trail(id, seedOf(id), g.t0)[0]));
     } else {
       out.push(alertmanagerPayload(g.namespace, `${g.tag}-${n}`, new Date().toISOString()));
     }
