@@ -43,6 +43,8 @@ export interface LoadSummary {
   latencyP50: number;
   latencyP99: number;
   latencyMean: number;
+  /** Responses by status code: a 2xx is not always a stored write (Kubernaut's 202 is its DLQ). */
+  statusCodes: Record<string, number>;
 }
 
 function bodies(spec: LoadSpec): string[] {
@@ -112,6 +114,9 @@ async function main() {
     latencyP50: result.latency.p50,
     latencyP99: result.latency.p99,
     latencyMean: result.latency.mean,
+    statusCodes: Object.fromEntries(
+      Object.entries(result.statusCodeStats ?? {}).map(([code, s]) => [code, s.count ?? 0]),
+    ),
   };
   process.stdout.write(`${JSON.stringify(summary)}\n`);
 }
