@@ -6,17 +6,21 @@
  * so the measured window holds only sending and answering. Prints one JSON line.
  */
 import autocannon from 'autocannon';
+import { kubernautTrail } from './kubernaut-trail.js';
 import { alertmanagerPayload } from './payloads.js';
 import { gatewayLikeRemediationRequest } from './rr-body.js';
 import { seedOf } from './stats.js';
 import { remediationTrail } from './trail.js';
 
+/** Our trail (bench/trail.ts) or its Kubernaut-valid variant (bench/kubernaut-trail.ts). */
+export type TrailShape = 'ours' | 'kubernaut';
+
 export type BodyGenerator =
   | { kind: 'static'; body: string }
   /** A batch of `size` events: size/10 complete trails with fresh correlation ids. */
-  | { kind: 'audit-batch'; size: number; tag: string; t0: number }
+  | { kind: 'audit-batch'; size: number; tag: string; t0: number; shape?: TrailShape }
   /** One event per request, each the genesis of a fresh correlation. */
-  | { kind: 'audit-single'; tag: string; t0: number }
+  | { kind: 'audit-single'; tag: string; t0: number; shape?: TrailShape }
   /** An Alertmanager webhook whose deployment label is new for every request. */
   | { kind: 'signal-new'; tag: string; namespace: string }
   /** A RemediationRequest as the gateway creates it for 'signal-new', posted to the apiserver as is. */
@@ -43,6 +47,8 @@ export interface LoadSummary {
   latencyP50: number;
   latencyP99: number;
   latencyMean: number;
+  /** Responses by status code: a 2xx is not always a stored write (Kubernaut's 202 is its DLQ). */
+  statusCodes: Record<string, number>;
 }
 
 function bodies(spec: LoadSpec): string[] {
@@ -52,15 +58,17 @@ function bodies(spec: LoadSpec): string[] {
   const out: string[] = [];
   for (let n = 0; n < spec.amount; n++) {
     if (g.kind === 'audit-batch') {
+      const trail = g.shape === 'kubernaut' ? kubernautTrail : remediationTrail;
       const events = [];
       for (let j = 0; j < g.size / 10; j++) {
         const id = `${g.tag}-${n}-${j}`;
-        events.push(...remediationTrail(id, seedOf(id), g.t0));
+        events.push(...trail(id, seedOf(id), g.t0));
       }
       out.push(JSON.stringify(events));
     } else if (g.kind === 'audit-single') {
+      const trail = g.shape === 'kubernaut' ? kubernautTrail : remediationTrail;
       const id = `${g.tag}-${n}`;
-      out.push(JSON.stringify(remediationTrail(id, seedOf(id), g.t0)[0]));
+      out.push(JSON.stringify(trail(id, seedOf(id), g.t0)[0]));
     } else if (g.kind === 'rr-new') {
       out.push(gatewayLikeRemediationRequest(g.namespace, g.targetNamespace, `${g.tag}-${n}`, new Date()));
     } else {
@@ -120,6 +128,9 @@ async function main() {
     latencyP50: result.latency.p50,
     latencyP99: result.latency.p99,
     latencyMean: result.latency.mean,
+    statusCodes: Object.fromEntries(
+      Object.entries(result.statusCodeStats ?? {}).map(([code, s]) => [code, s.count ?? 0]),
+    ),
   };
   process.stdout.write(`${JSON.stringify(summary)}\n`);
 }
