@@ -10,6 +10,7 @@ import { isTerminalPhase } from '../lib/domain.js';
 import { isNotFound, kubeClients } from '../lib/kube/client.js';
 import type { TargetResource } from '../lib/remediation-request.js';
 import { targetDisplay } from '../lib/remediation-request.js';
+import { createBudgetLedger } from './budget.js';
 import type { KubeObject } from './kube-objects.js';
 import { createTargetLock } from './target-lock.js';
 
@@ -45,7 +46,8 @@ export interface RoutingBlock {
     | 'ResourceBusy'
     | 'ConsecutiveFailures'
     | 'RecentlyRemediated'
-    | 'ExponentialBackoff';
+    | 'ExponentialBackoff'
+    | 'BudgetExhausted';
   message: string;
   blockedUntil?: string;
   duplicateOf?: string;
@@ -72,6 +74,7 @@ const FAILED = ['Failed', 'TimedOut'];
 export function createRoutingActivities(kc: k8s.KubeConfig) {
   const { custom } = kubeClients(kc);
   const lock = createTargetLock(kc);
+  const budgets = createBudgetLedger(kc);
 
   async function listRemediations(namespace: string): Promise<KubeObject[]> {
     const list = (await custom.listNamespacedCustomObject({
@@ -183,7 +186,8 @@ export function createRoutingActivities(kc: k8s.KubeConfig) {
   return {
     /**
      * Evaluates the routing rules and, only when none blocks, takes the target lock
-     * (target-lock.ts; idempotent). A block releases a lock this RR still holds from
+     * (target-lock.ts; idempotent) and then a unit of every budget that covers the
+     * target (budget.ts; idempotent: keyed by the RR's uid). A block releases a lock this RR still holds from
      * an earlier pass, or from an attempt of this activity that took it before the
      * rules changed: a wait that does not act holds no lock (I7). Otherwise read-only.
      */
@@ -194,7 +198,21 @@ export function createRoutingActivities(kc: k8s.KubeConfig) {
         return block;
       }
       const holder = await lock.acquire(input);
-      return holder ? resourceBusy(holder, input.target) : null;
+      if (holder) return resourceBusy(holder, input.target);
+      // The budget last: a unit is spent only by a remediation that will execute (I9).
+      const exhausted = await budgets.acquire({
+        namespace: input.namespace,
+        name: input.name,
+        uid: input.uid,
+        targetNamespace: input.target.namespace ?? '',
+      });
+      if (!exhausted) return null;
+      await lock.release(input);
+      return {
+        reason: 'BudgetExhausted',
+        message: `RemediationPolicy ${exhausted.policy} allows ${exhausted.executionsPerHour} executions per hour and they are spent; waiting until one frees up`,
+        blockedUntil: new Date(exhausted.freesAt).toISOString(),
+      };
     },
 
     /**

@@ -3,6 +3,7 @@ import { aiAnalysis } from './ai-analysis.js';
 import { effectivenessAssessment } from './effectiveness-assessment.js';
 import { notificationRequest } from './notification-request.js';
 import { remediationApprovalRequest } from './remediation-approval-request.js';
+import { remediationPolicy } from './remediation-policy.js';
 import { remediationRequest } from './remediation-request.js';
 import { remediationWorkflow } from './remediation-workflow.js';
 import type { CrdDefinition } from './schema.js';
@@ -20,7 +21,11 @@ export const CRD_DEFINITIONS: CrdDefinition[] = [
   notificationRequest,
   remediationWorkflow,
   actionType,
+  remediationPolicy,
 ];
 
 /** The catalog kinds: operator-authored, mutable, not children of a remediation. */
 export const CATALOG_KINDS = ['RemediationWorkflow', 'ActionType'];
+
+/** Operator-authored guardrails: mutable, read afresh by every routing pass. */
+export const POLICY_KINDS = ['RemediationPolicy'];

@@ -26,7 +26,7 @@ describe('deploy/ manifests', () => {
         if (!r.endsWith('secrets.env')) expect(existsSync(join(dir, r)), `${dir}: ${r}`).toBe(true);
     }
     const crds = readdirSync(join(REPO, 'crds')).filter((f) => f.endsWith('.yaml'));
-    expect(crds).toHaveLength(9);
+    expect(crds).toHaveLength(10);
     const listed = (kustomization(BASE).resources as string[]).filter((r) => r.startsWith('../../crds/'));
     expect(listed.map((r) => r.slice('../../crds/'.length)).sort()).toEqual(
       [...crds, ...readdirSync(join(REPO, 'crds/catalog')).map((f) => `catalog/${f}`)].sort(),
@@ -34,13 +34,16 @@ describe('deploy/ manifests', () => {
     for (const o of OVERLAYS) expect(kustomization(o).resources).toContain('../../base');
   });
 
-  it('the worker may read, watch, create and patch the status of every kubernaut.ai kind, and delete none', () => {
+  it('the worker may read, watch, create and patch the status of every kubernaut.ai kind but policies (read only), and delete none', () => {
     const plurals = byKind('CustomResourceDefinition').map((c) => c.spec.names.plural as string);
-    expect(plurals).toHaveLength(9);
+    expect(plurals).toHaveLength(10);
     const rules = named('ClusterRole', 'kubernaut-worker-resources').rules as Manifest[];
     const verbsOn = (resource: string) =>
       rules.filter((r) => r.resources.includes(resource)).flatMap((r) => r.verbs as string[]);
-    for (const p of plurals) {
+    // Guardrails are the operator's: the worker reads them and writes nothing of them.
+    expect(verbsOn('remediationpolicies').sort()).toEqual(['get', 'list']);
+    expect(verbsOn('remediationpolicies/status')).toEqual([]);
+    for (const p of plurals.filter((q) => q !== 'remediationpolicies')) {
       expect(verbsOn(p), p).toEqual(expect.arrayContaining(['get', 'list', 'watch']));
       expect(verbsOn(p), p).not.toContain('delete');
       expect(verbsOn(`${p}/status`), p).toEqual(['patch']);

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { crdFileName, renderCrd } from '../../crds/src/generate.js';
-import { CATALOG_KINDS, CRD_DEFINITIONS } from '../../crds/src/index.js';
+import { CATALOG_KINDS, CRD_DEFINITIONS, POLICY_KINDS } from '../../crds/src/index.js';
 
 describe('CRD files', () => {
   it.each(CRD_DEFINITIONS.map((d) => d.plural))(
@@ -25,8 +25,8 @@ describe('CRD files', () => {
     ).toEqual(['Phase', 'Outcome', 'Signal', 'Target', 'Age']);
   });
 
-  it('makes every lifecycle spec immutable after creation (catalog entries are updated by re-applying)', () => {
-    for (const def of CRD_DEFINITIONS.filter((d) => !CATALOG_KINDS.includes(d.kind))) {
+  it('makes every lifecycle spec immutable after creation (catalog entries and policies are updated by re-applying)', () => {
+    for (const def of CRD_DEFINITIONS.filter((d) => ![...CATALOG_KINDS, ...POLICY_KINDS].includes(d.kind))) {
       const rule = (def.spec['x-kubernetes-validations'] as { rule: string }[] | undefined)?.[0]?.rule;
       expect(rule, def.kind).toBe('self == oldSelf');
     }

@@ -1,0 +1,132 @@
+/**
+ * Invariant I9 (docs/invariants.md): a blast-radius budget is never overspent. A
+ * RemediationPolicy allows 5 executions per hour in one namespace; 30 remediations of
+ * 30 different Deployments there reach routing at once, with the worker restarted
+ * half way. Exactly 5 execute; the other 25 wait Blocked with reason BudgetExhausted
+ * and the time the budget frees up — and a granted RR asking again takes no second unit.
+ */
+import * as k8s from '@kubernetes/client-node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BUDGET_LEDGER, GRANTS_ANNOTATION, type Grant } from '../../activities/budget.js';
+import { createRoutingActivities } from '../../activities/routing.js';
+import { recordHistories } from '../harness/histories.js';
+import { eventually, kube } from '../harness/index.js';
+import { completedAnalysis, completedEnrichment, useRemediationHarness } from '../harness/remediation.js';
+
+const RRS = 30;
+const BUDGET = 5;
+
+describe('blast-radius budget (I9): at most N executions per hour in a scope', () => {
+  const h = useRemediationHarness({ safetyRecheckMs: 5_000 });
+  afterAll(async () => {
+    await recordHistories(h.runtime.client, 'budget', h.created.slice(0, 3));
+  });
+  const kc = () => kube().kc;
+
+  beforeAll(async () => {
+    await kube().custom.createNamespacedCustomObject({
+      group: 'kubernaut.ai',
+      version: 'v1alpha1',
+      namespace: h.namespace,
+      plural: 'remediationpolicies',
+      body: {
+        apiVersion: 'kubernaut.ai/v1alpha1',
+        kind: 'RemediationPolicy',
+        metadata: { name: 'shop-budget', namespace: h.namespace },
+        spec: {
+          targetNamespaces: [h.namespace],
+          budget: { executionsPerHour: BUDGET, whenExhausted: 'Wait' },
+        },
+      },
+    });
+  });
+
+  /** Plays enrichment and analysis (no approval needed): the RR goes on to routing. */
+  async function toRouting(rr: string) {
+    await h.waitForChild('SignalProcessing', `sp-${rr}`);
+    await h.setStatus('SignalProcessing', `sp-${rr}`, completedEnrichment);
+    await h.waitForChild('AIAnalysis', `ai-${rr}`);
+    await h.setStatus('AIAnalysis', `ai-${rr}`, completedAnalysis(false));
+  }
+
+  const ledger = async (): Promise<Grant[]> => {
+    const lease = await kc()
+      .makeApiClient(k8s.CoordinationV1Api)
+      .readNamespacedLease({ name: BUDGET_LEDGER, namespace: h.namespace });
+    return JSON.parse(lease.metadata?.annotations?.[GRANTS_ANNOTATION] ?? '[]') as Grant[];
+  };
+
+  it('30 remediations, budget 5/hour, a worker restart half way: 5 execute, 25 wait BudgetExhausted', async () => {
+    const names = await Promise.all(
+      Array.from({ length: RRS }, (_, i) => h.createRR({ target: `shop-${i}` })),
+    );
+    await Promise.all(names.slice(0, RRS / 2).map(toRouting));
+    await h.restartWorker();
+    await Promise.all(names.slice(RRS / 2).map(toRouting));
+
+    const settled = await eventually(
+      'every RR to execute or wait on the budget',
+      async () => {
+        const rrs = await Promise.all(names.map((n) => h.objects.get('remediationrequests', h.namespace, n)));
+        const executing = rrs.filter((r) => r?.status?.overallPhase === 'Executing');
+        const blocked = rrs.filter(
+          (r) =>
+            r?.status?.overallPhase === 'Blocked' &&
+            (r.status.routingStatus as { blockReason?: string } | undefined)?.blockReason ===
+              'BudgetExhausted',
+        );
+        return executing.length + blocked.length === RRS ? { executing, blocked } : undefined;
+      },
+      120_000,
+    );
+    expect(settled.executing).toHaveLength(BUDGET);
+    expect(settled.blocked).toHaveLength(RRS - BUDGET);
+
+    // Exactly the granted ones have an execution; the ledger names exactly them.
+    const executions = await Promise.all(
+      names.map((n) => h.objects.get('workflowexecutions', h.namespace, `we-${n}`)),
+    );
+    const executed = names.filter((_, i) => executions[i]);
+    expect(executed.sort()).toEqual(settled.executing.map((r) => r!.metadata.name).sort());
+    const grants = await ledger();
+    expect(grants.map((g) => g.name).sort()).toEqual(executed.sort());
+
+    // A blocked RR says when the budget frees up: when the oldest grant leaves the hour.
+    const oldest = Math.min(...grants.map((g) => g.at));
+    for (const rr of settled.blocked) {
+      const routing = rr!.status!.routingStatus as { blockedUntil: string; blockMessage: string };
+      expect(Date.parse(routing.blockedUntil)).toBe(oldest + 3_600_000);
+      expect(routing.blockMessage).toContain('shop-budget');
+    }
+    const blockedAudit = await h.auditTypes(settled.blocked[0]!.metadata.name);
+    expect(blockedAudit).toContain('orchestrator.routing.blocked');
+  });
+
+  it('asking again takes no second unit: a granted RR proceeds, a blocked one stays blocked', async () => {
+    const routing = createRoutingActivities(kc());
+    const grants = await ledger();
+    const granted = await h.objects.get('remediationrequests', h.namespace, grants[0]!.name);
+    const ask = (rr: NonNullable<typeof granted>) =>
+      routing.evaluateRouting({
+        namespace: h.namespace,
+        name: rr.metadata.name,
+        uid: rr.metadata.uid!,
+        fingerprint: rr.spec!.signalFingerprint as string,
+        target: rr.spec!.targetResource as never,
+        workflowId: 'restart-pod',
+      });
+    expect(await ask(granted!)).toBeNull();
+    expect(await ask(granted!)).toBeNull();
+    expect(await ledger()).toHaveLength(BUDGET);
+
+    const { items } = (await kube().custom.listNamespacedCustomObject({
+      group: 'kubernaut.ai',
+      version: 'v1alpha1',
+      namespace: h.namespace,
+      plural: 'remediationrequests',
+    })) as { items: NonNullable<typeof granted>[] };
+    const waiting = items.find((r) => r.status?.overallPhase === 'Blocked')!;
+    expect(await ask(waiting)).toMatchObject({ reason: 'BudgetExhausted' });
+    expect(await ledger()).toHaveLength(BUDGET);
+  });
+});
