@@ -7,7 +7,6 @@
  * event once with a verifying chain, and every notification delivered (by
  * Idempotency-Key) exactly once.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { Client, Connection } from '@temporalio/client';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -23,6 +22,7 @@ import { databaseEnv, eventually, kube, stackInfo, testNamespace, uniqueName } f
 import { startWebhookReceiver, type WebhookReceiver } from '../harness/webhook-receiver.js';
 import { createDeployment, labelNamespace, markPodsReady, rollOut } from '../harness/workloads.js';
 import { reportFigures } from './report.js';
+import { WorkerProcess } from './worker-process.js';
 
 const RRS = 100;
 const KILLS = 30;
@@ -66,48 +66,6 @@ const CHILDREN: Record<Path, (keyof typeof CHILD_KINDS)[]> = {
   ],
   'missing-target': ['SignalProcessing'],
 };
-
-/** The worker process, restartable; its output kept for failure messages. */
-class WorkerProcess {
-  child?: ChildProcess;
-  output = '';
-  starts = 0;
-  constructor(private readonly env: NodeJS.ProcessEnv) {}
-  async start() {
-    this.starts++;
-    const child = spawn(process.execPath, ['--import', 'tsx', 'workers/main.ts'], {
-      cwd: new URL('../..', import.meta.url).pathname,
-      env: { ...process.env, ...this.env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    this.child = child;
-    const mark = `--- start ${this.starts} ---\n`;
-    this.output += mark;
-    let mine = '';
-    const onData = (d: Buffer) => {
-      mine += d;
-      this.output = (this.output + d).slice(-20_000);
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    await eventually(
-      'the worker process to report it is running',
-      async () => {
-        if (child.exitCode !== null) throw new Error(`worker exited ${child.exitCode}: ${mine.slice(-2000)}`);
-        return mine.includes('[worker] running');
-      },
-      90_000,
-      100,
-    );
-  }
-  async kill() {
-    const child = this.child;
-    if (!child || child.exitCode !== null || child.signalCode !== null) return;
-    const exited = new Promise((r) => child.once('exit', r));
-    child.kill('SIGKILL');
-    await exited;
-  }
-}
 
 describe('the worker SIGKILLed at random moments while remediations run', () => {
   const s = stackInfo();
