@@ -1,7 +1,8 @@
 /**
- * Blast-radius budgets (docs/policies.md, invariant I9 in docs/invariants.md): a
- * RemediationPolicy allows at most `executionsPerHour` remediations to start executing
- * in any hour across the target namespaces it covers.
+ * Blast-radius budgets (docs/policies.md, invariant I9 in docs/invariants.md): what a
+ * RemediationPolicy allows (budget-rules.ts: executions per hour, at once, as a share
+ * of a namespace's Deployments, none while too many failed) is checked and a grant
+ * written as one step.
  *
  * The grants live in one ledger per RR namespace: a coordination.k8s.io Lease named
  * `kubernaut-budget-ledger` whose annotation holds the grants of the last hour (RR
@@ -17,24 +18,32 @@
  *   same write: all have room and the grant is taken, or none is touched.
  *
  * The grant is never given back: an hour counts remediations that started executing,
- * whatever became of them. The ledger holds only the last hour, so its size is the
- * executions of one hour (about 150 bytes each; a Lease's annotations hold 256 KiB).
+ * whatever became of them; a grant whose remediation has not ended also counts as
+ * running. The ledger keeps a grant for its hour and while its remediation runs, so
+ * its size is about the executions of one hour (about 150 bytes each; a Lease's
+ * annotations hold 256 KiB).
  */
 import * as k8s from '@kubernetes/client-node';
+import { isTerminalPhase } from '../lib/domain.js';
 import { isConflict, isNotFound, kubeClients } from '../lib/kube/client.js';
+import {
+  type BudgetExhausted,
+  covers,
+  firstExhausted,
+  type Grant,
+  HOUR_MS,
+  keepGrant,
+  type Policy,
+  policyOf,
+  type Standing,
+} from './budget-rules.js';
 import type { KubeObject } from './kube-objects.js';
+
+export type { BudgetExhausted, Grant } from './budget-rules.js';
 
 export const BUDGET_LEDGER = 'kubernaut-budget-ledger';
 export const GRANTS_ANNOTATION = 'kubernaut.ai/budget-grants';
-const HOUR_MS = 3_600_000;
-
-export interface Grant {
-  uid: string;
-  name: string;
-  targetNamespace: string;
-  /** When it was granted (epoch ms). */
-  at: number;
-}
+const FAILED = ['Failed', 'TimedOut'];
 
 export interface BudgetRequest {
   /** The RR's namespace: where its policies and ledger live. */
@@ -44,32 +53,8 @@ export interface BudgetRequest {
   targetNamespace: string;
 }
 
-export interface BudgetExhausted {
-  policy: string;
-  executionsPerHour: number;
-  /** When the oldest grant counted against this policy leaves the hour. */
-  freesAt: number;
-}
-
-export interface Policy {
-  name: string;
-  namespaces: string[];
-  executionsPerHour: number;
-}
-
-function policiesOf(items: KubeObject[]): Policy[] {
-  return items.flatMap((p) => {
-    const spec = (p.spec ?? {}) as { targetNamespaces?: string[]; budget?: { executionsPerHour?: number } };
-    const limit = spec.budget?.executionsPerHour;
-    if (typeof limit !== 'number') return [];
-    return [{ name: p.metadata.name, namespaces: spec.targetNamespaces ?? [], executionsPerHour: limit }];
-  });
-}
-
-const covers = (p: Policy, ns: string) => p.namespaces.length === 0 || p.namespaces.includes(ns);
-
-/** The grants of the last hour recorded on the ledger (malformed entries are dropped). */
-export function grantsOf(lease: k8s.V1Lease | undefined, now: number): Grant[] {
+/** The grants recorded on the ledger (malformed entries are dropped). */
+export function grantsOf(lease: k8s.V1Lease | undefined): Grant[] {
   const raw = lease?.metadata?.annotations?.[GRANTS_ANNOTATION];
   if (!raw) return [];
   let parsed: unknown;
@@ -80,27 +65,16 @@ export function grantsOf(lease: k8s.V1Lease | undefined, now: number): Grant[] {
   }
   if (!Array.isArray(parsed)) return [];
   return (parsed as Grant[]).filter(
-    (g) => typeof g?.uid === 'string' && typeof g.at === 'number' && now - g.at < HOUR_MS,
+    (g) => typeof g?.uid === 'string' && typeof g.at === 'number' && typeof g.targetNamespace === 'string',
   );
 }
 
-/** The first policy covering the target whose hour is spent, given the grants. */
-export function exhaustedPolicy(
-  policies: Policy[],
-  grants: Grant[],
-  targetNamespace: string,
-): BudgetExhausted | undefined {
-  for (const p of policies.filter((q) => covers(q, targetNamespace))) {
-    const counted = grants.filter((g) => covers(p, g.targetNamespace));
-    if (counted.length < p.executionsPerHour) continue;
-    const oldest = Math.min(...counted.map((g) => g.at), Date.now());
-    return { policy: p.name, executionsPerHour: p.executionsPerHour, freesAt: oldest + HOUR_MS };
-  }
-  return undefined;
-}
+const targetNamespaceOf = (rr: KubeObject) =>
+  ((rr.spec?.targetResource as { namespace?: string } | undefined)?.namespace ?? '') as string;
 
 export function createBudgetLedger(kc: k8s.KubeConfig) {
   const { custom } = kubeClients(kc);
+  const apps = kc.makeApiClient(k8s.AppsV1Api);
   const coordination = kc.makeApiClient(k8s.CoordinationV1Api);
 
   async function readLedger(namespace: string): Promise<k8s.V1Lease | undefined> {
@@ -121,11 +95,24 @@ export function createBudgetLedger(kc: k8s.KubeConfig) {
         namespace,
         plural: 'remediationpolicies',
       })) as { items: KubeObject[] };
-      return policiesOf(list.items);
+      return list.items.flatMap((p) => policyOf(p.metadata.name, p.spec) ?? []);
     } catch (err) {
       if (isNotFound(err)) return [];
       throw err;
     }
+  }
+
+  /** Deployments per namespace, read once per pass and only for a percentage budget. */
+  function deploymentCounter() {
+    const seen = new Map<string, number>();
+    return {
+      async load(namespace: string) {
+        if (seen.has(namespace)) return;
+        const list = await apps.listNamespacedDeployment({ namespace });
+        seen.set(namespace, list.items.length);
+      },
+      count: (namespace: string) => seen.get(namespace) ?? 0,
+    };
   }
 
   /** Writes `grants` to the ledger read as `lease` (created if absent); false on a lost race. */
@@ -154,18 +141,34 @@ export function createBudgetLedger(kc: k8s.KubeConfig) {
   return {
     /**
      * Takes one unit of every budget that covers the target, or answers the first
-     * exhausted one. Idempotent (see the file comment): an RR whose grant is on the
-     * ledger proceeds; the write is conditioned on the ledger's resourceVersion.
+     * exhausted one. `rrs`: the RemediationRequests of the RR's namespace, as routing
+     * read them this pass (which have ended, which failed). Idempotent (see the file
+     * comment): an RR whose grant is on the ledger proceeds; the write is conditioned
+     * on the ledger's resourceVersion.
      */
-    async acquire(req: BudgetRequest): Promise<BudgetExhausted | undefined> {
+    async acquire(req: BudgetRequest, rrs: KubeObject[]): Promise<BudgetExhausted | undefined> {
       const policies = (await listPolicies(req.namespace)).filter((p) => covers(p, req.targetNamespace));
       if (policies.length === 0) return undefined;
+      const deployments = deploymentCounter();
+      if (policies.some((p) => p.maxConcurrentPercent !== undefined))
+        await deployments.load(req.targetNamespace);
+      const open = new Set(
+        rrs.filter((r) => !isTerminalPhase(r.status?.overallPhase as string)).map((r) => r.metadata.uid!),
+      );
+      open.add(req.uid);
       for (;;) {
-        const lease = await readLedger(req.namespace);
         const now = Date.now();
-        const grants = grantsOf(lease, now);
+        const failures = rrs.flatMap((r) => {
+          const at = Date.parse(String(r.status?.completedAt ?? ''));
+          return FAILED.includes(r.status?.overallPhase as string) && now - at < HOUR_MS
+            ? [{ targetNamespace: targetNamespaceOf(r), at }]
+            : [];
+        });
+        const lease = await readLedger(req.namespace);
+        const grants = grantsOf(lease).filter((g) => keepGrant(g, open, now));
         if (grants.some((g) => g.uid === req.uid)) return undefined;
-        const exhausted = exhaustedPolicy(policies, grants, req.targetNamespace);
+        const standing: Standing = { grants, open, failures, deployments: deployments.count };
+        const exhausted = firstExhausted(policies, standing, req.targetNamespace, now);
         if (exhausted) return exhausted;
         const mine = { uid: req.uid, name: req.name, targetNamespace: req.targetNamespace, at: now };
         if (await write(req.namespace, lease, [...grants, mine])) return undefined;

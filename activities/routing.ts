@@ -87,10 +87,9 @@ export function createRoutingActivities(kc: k8s.KubeConfig) {
   }
 
   /** The first rule that blocks, in Kubernaut's order, or null. Read-only. */
-  async function firstBlock(input: RoutingInput): Promise<RoutingBlock | null> {
+  async function firstBlock(input: RoutingInput, all: KubeObject[]): Promise<RoutingBlock | null> {
     const rules = { ...DEFAULT_ROUTING_RULES, ...input.rules };
     const now = Date.now();
-    const all = await listRemediations(input.namespace);
     const self = all.find((r) => r.metadata.uid === input.uid);
     const created = (r: KubeObject) =>
       Date.parse((r.metadata as { creationTimestamp?: string }).creationTimestamp ?? '0');
@@ -192,7 +191,8 @@ export function createRoutingActivities(kc: k8s.KubeConfig) {
      * rules changed: a wait that does not act holds no lock (I7). Otherwise read-only.
      */
     async evaluateRouting(input: RoutingInput): Promise<RoutingBlock | null> {
-      const block = await firstBlock(input);
+      const all = await listRemediations(input.namespace);
+      const block = await firstBlock(input, all);
       if (block) {
         await lock.release(input);
         return block;
@@ -200,18 +200,21 @@ export function createRoutingActivities(kc: k8s.KubeConfig) {
       const holder = await lock.acquire(input);
       if (holder) return resourceBusy(holder, input.target);
       // The budget last: a unit is spent only by a remediation that will execute (I9).
-      const exhausted = await budgets.acquire({
-        namespace: input.namespace,
-        name: input.name,
-        uid: input.uid,
-        targetNamespace: input.target.namespace ?? '',
-      });
+      const exhausted = await budgets.acquire(
+        {
+          namespace: input.namespace,
+          name: input.name,
+          uid: input.uid,
+          targetNamespace: input.target.namespace ?? '',
+        },
+        all,
+      );
       if (!exhausted) return null;
       await lock.release(input);
       return {
         reason: 'BudgetExhausted',
-        message: `RemediationPolicy ${exhausted.policy} allows ${exhausted.executionsPerHour} executions per hour and they are spent; waiting until one frees up`,
-        blockedUntil: new Date(exhausted.freesAt).toISOString(),
+        message: `RemediationPolicy ${exhausted.policy} allows ${exhausted.limit}, and that is spent; waiting ${exhausted.freesAt ? 'until it frees up' : 'for a running remediation to end'}`,
+        ...(exhausted.freesAt ? { blockedUntil: new Date(exhausted.freesAt).toISOString() } : {}),
       };
     },
 

@@ -4,8 +4,8 @@
  * orchestrator's), so only those who may write there set it; mutable, read afresh by
  * every routing pass, so a change applies to the next remediation without a restart.
  *
- * Today: a blast-radius budget — at most N executions per hour across the selected
- * namespaces (activities/budget.ts). Not a Kubernaut kind: an addition.
+ * Today: blast-radius budgets — executions per hour, at once, as a share of a
+ * namespace's Deployments, none while too many failed (activities/budget-rules.ts). Not a Kubernaut kind: an addition.
  */
 import { type CrdDefinition, int, list, obj, oneOf, str } from './schema.js';
 
@@ -18,7 +18,8 @@ export const remediationPolicy: CrdDefinition = {
   columns: [
     { name: 'Namespaces', type: 'string', jsonPath: '.spec.targetNamespaces' },
     { name: 'Executions/h', type: 'integer', jsonPath: '.spec.budget.executionsPerHour' },
-    { name: 'When Exhausted', type: 'string', jsonPath: '.spec.budget.whenExhausted' },
+    { name: 'At Once', type: 'integer', jsonPath: '.spec.budget.maxConcurrent' },
+    { name: 'Pause When Failing', type: 'integer', jsonPath: '.spec.budget.pauseWhenFailing', priority: 1 },
     { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
   ],
   spec: obj({
@@ -30,7 +31,19 @@ export const remediationPolicy: CrdDefinition = {
     budget: obj(
       {
         executionsPerHour: int(
-          'At most this many remediations start executing in any hour, across all the namespaces this policy covers',
+          'At most this many remediations start executing in any (sliding) hour, across all the namespaces this policy covers',
+          { minimum: 0 },
+        ),
+        maxConcurrent: int(
+          'At most this many remediations executing or verifying at once, across all the namespaces this policy covers',
+          { minimum: 0 },
+        ),
+        maxConcurrentPercent: int(
+          "At most this share of a namespace's Deployments under remediation at once (at least one may always run)",
+          { minimum: 0, maximum: 100 },
+        ),
+        pauseWhenFailing: int(
+          'No execution while more than this many remediations covered by the policy ended Failed or TimedOut in the last hour',
           { minimum: 0 },
         ),
         whenExhausted: oneOf(
@@ -38,7 +51,16 @@ export const remediationPolicy: CrdDefinition = {
           'Wait: the remediation stays Blocked (reason BudgetExhausted) until the budget frees up, within its global timeout',
         ),
       },
-      ['executionsPerHour'],
+      [],
+      undefined,
+      {
+        'x-kubernetes-validations': [
+          {
+            rule: 'has(self.executionsPerHour) || has(self.maxConcurrent) || has(self.maxConcurrentPercent) || has(self.pauseWhenFailing)',
+            message: 'a budget sets at least one limit',
+          },
+        ],
+      },
     ),
   }),
   status: obj({}),

@@ -234,8 +234,13 @@ describe('deploy/ RBAC: the worker as its ServiceAccount', () => {
       { verb: 'delete', group: 'coordination.k8s.io', resource: 'leases', namespace: ns },
       // The reconciler's close-out finds the locks a run left by their holder.
       { verb: 'list', group: 'coordination.k8s.io', resource: 'leases', namespace: ns },
+      // Budgets: policies are read, a percentage budget counts Deployments (docs/policies.md).
+      { verb: 'list', group: 'kubernaut.ai', resource: 'remediationpolicies', namespace: ns },
+      { verb: 'list', group: 'apps', resource: 'deployments', namespace: 'default' },
     ];
     const denials: Access[] = [
+      { verb: 'update', group: 'kubernaut.ai', resource: 'remediationpolicies', namespace: ns },
+      { verb: 'list', group: 'apps', resource: 'statefulsets', namespace: 'default' },
       { verb: 'update', group: 'apps', resource: 'deployments', namespace: 'default' },
       { verb: 'delete', group: 'apps', resource: 'deployments', namespace: 'default' },
       { verb: 'update', group: 'batch', resource: 'jobs', namespace: 'default' },

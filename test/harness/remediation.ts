@@ -27,6 +27,8 @@ export interface RemediationHarness {
   createRR(opts?: {
     annotations?: Record<string, string>;
     target?: string;
+    /** The target's namespace (default: the harness's). */
+    targetNamespace?: string;
     fingerprint?: string;
     targetKind?: string;
     signalName?: string;
@@ -117,6 +119,7 @@ export function useRemediationHarness(
     if (opts.annotations) rr.metadata.annotations = opts.annotations;
     if (opts.fingerprint) rr.spec!.signalFingerprint = opts.fingerprint;
     const spec = rr.spec as unknown as RemediationRequestSpec;
+    if (opts.targetNamespace) spec.targetResource.namespace = opts.targetNamespace;
     if (opts.targetKind) {
       spec.targetResource.kind = opts.targetKind;
       spec.targetResource.apiVersion = opts.targetKind === 'Deployment' ? 'apps/v1' : 'v1';

@@ -4,6 +4,7 @@
  * 30 different Deployments there reach routing at once, with the worker restarted
  * half way. Exactly 5 execute; the other 25 wait Blocked with reason BudgetExhausted
  * and the time the budget frees up — and a granted RR asking again takes no second unit.
+ * A second policy allows 2 at once: the others wait until a running one ends.
  */
 import * as k8s from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -23,21 +24,18 @@ describe('blast-radius budget (I9): at most N executions per hour in a scope', (
   });
   const kc = () => kube().kc;
 
-  beforeAll(async () => {
-    await kube().custom.createNamespacedCustomObject({
+  const createPolicy = (name: string, spec: Record<string, unknown>) =>
+    kube().custom.createNamespacedCustomObject({
       group: 'kubernaut.ai',
       version: 'v1alpha1',
       namespace: h.namespace,
       plural: 'remediationpolicies',
-      body: {
-        apiVersion: 'kubernaut.ai/v1alpha1',
-        kind: 'RemediationPolicy',
-        metadata: { name: 'shop-budget', namespace: h.namespace },
-        spec: {
-          targetNamespaces: [h.namespace],
-          budget: { executionsPerHour: BUDGET, whenExhausted: 'Wait' },
-        },
-      },
+      body: { apiVersion: 'kubernaut.ai/v1alpha1', kind: 'RemediationPolicy', metadata: { name }, spec },
+    });
+  beforeAll(async () => {
+    await createPolicy('shop-budget', {
+      targetNamespaces: [h.namespace],
+      budget: { executionsPerHour: BUDGET, whenExhausted: 'Wait' },
     });
   });
 
@@ -128,5 +126,45 @@ describe('blast-radius budget (I9): at most N executions per hour in a scope', (
     const waiting = items.find((r) => r.status?.overallPhase === 'Blocked')!;
     expect(await ask(waiting)).toMatchObject({ reason: 'BudgetExhausted' });
     expect(await ledger()).toHaveLength(BUDGET);
+  });
+
+  it('at most 2 at once: the third and fourth wait with no set time, and one starts when a running one ends', async () => {
+    const other = `${h.namespace}-cart`;
+    await createPolicy('two-at-once', { targetNamespaces: [other], budget: { maxConcurrent: 2 } });
+    const names = await Promise.all(
+      Array.from({ length: 4 }, (_, i) => h.createRR({ target: `cart-${i}`, targetNamespace: other })),
+    );
+    await Promise.all(names.map(toRouting));
+    const phases = async () =>
+      Promise.all(names.map(async (n) => (await h.objects.get('remediationrequests', h.namespace, n))!));
+    const split = await eventually(
+      'two to execute and two to wait',
+      async () => {
+        const rrs = await phases();
+        const executing = rrs.filter((r) => r.status?.overallPhase === 'Executing');
+        const waiting = rrs.filter((r) => r.status?.overallPhase === 'Blocked');
+        return executing.length === 2 && waiting.length === 2 ? { executing, waiting } : undefined;
+      },
+      60_000,
+    );
+    for (const r of split.waiting) {
+      const routing = r.status!.routingStatus as Record<string, string>;
+      expect(routing.blockReason).toBe('BudgetExhausted');
+      expect(routing.blockedUntil).toBeUndefined();
+      expect(routing.blockMessage).toContain('2 remediations executing at once');
+    }
+    await h.playExecutionAndVerification(split.executing[0]!.metadata.name);
+    await h.waitForPhase(split.executing[0]!.metadata.name, ['Completed']);
+    await eventually(
+      'one waiting remediation to start executing',
+      async () => {
+        const rrs = await phases();
+        const executing = rrs.filter((r) => r.status?.overallPhase === 'Executing').length;
+        const waiting = rrs.filter((r) => r.status?.overallPhase === 'Blocked').length;
+        return executing === 2 && waiting === 1;
+      },
+      60_000,
+    );
+    expect((await ledger()).filter((g) => g.targetNamespace === other)).toHaveLength(3);
   });
 });
