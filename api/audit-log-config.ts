@@ -11,7 +11,7 @@
  *                                      newline-separated
  *   AUDIT_LOG_ORIGIN                   checkpoint origin (default kubernaut.local/audit/<log id>)
  *   AUDIT_LOG_CHECKPOINT_INTERVAL_MS   at most this long between checkpoints (default 5000)
- *   AUDIT_LOG_CHECKPOINT_EVENTS        or sooner, after this many events (default 1000)
+ *   AUDIT_LOG_CHECKPOINT_EVENTS        or sooner, after this many events (default 5000)
  *   AUDIT_CHECKPOINT_FILE              publish each checkpoint to this file
  *   AUDIT_CHECKPOINT_CONFIGMAP         and/or to this ConfigMap (namespace/name)
  */
@@ -92,7 +92,7 @@ export function auditLogFromEnv(
       .filter(Boolean),
     origin: env.AUDIT_LOG_ORIGIN || undefined,
     intervalMs: positive(env.AUDIT_LOG_CHECKPOINT_INTERVAL_MS, 5000, 'AUDIT_LOG_CHECKPOINT_INTERVAL_MS'),
-    checkpointEvents: positive(env.AUDIT_LOG_CHECKPOINT_EVENTS, 1000, 'AUDIT_LOG_CHECKPOINT_EVENTS'),
+    checkpointEvents: positive(env.AUDIT_LOG_CHECKPOINT_EVENTS, 5000, 'AUDIT_LOG_CHECKPOINT_EVENTS'),
     publishers,
     log: opts.log,
   });

@@ -5,7 +5,8 @@
  * One sequencer at a time, whichever process runs it: pg_try_advisory_xact_lock, and
  * the state row locked FOR UPDATE. It takes queued events in queue order (a stable
  * order among what has committed), gives them contiguous indexes from the tree size,
- * stores their leaf hashes and the perfect subtrees they complete, and signs the new
+ * stores their leaf hashes and the perfect subtrees they complete (from
+ * STORED_FROM_LEVEL up; lower ones are hashed from the leaves), and signs the new
  * tree head.
  *
  * It never signs a tree that does not extend what it last vouched for (the anchor:
@@ -17,7 +18,7 @@
  */
 import type pg from 'pg';
 import { appendQueued } from './log-queue.js';
-import { loadNodes, MissingNodeError, type Queryable, treeRoot } from './log-store.js';
+import { loadNodes, MissingNodeError, type Queryable, STORED_FROM_LEVEL, treeRoot } from './log-store.js';
 import { CompactRange, type Hash, perfectNodes } from './merkle.js';
 import { checkpointText, type NoteSigner, signNote } from './note.js';
 
@@ -129,6 +130,7 @@ export async function sequenceOnce(pool: pg.Pool, opts: SequenceOptions): Promis
     const nodes = { level: [] as number[], idx: [] as number[], hash: [] as Buffer[] };
     for (const leaf of taken.leaves) {
       for (const n of range.append(leaf)) {
+        if (n.level < STORED_FROM_LEVEL) continue; // hashed from the leaves when needed
         nodes.level.push(n.level);
         nodes.idx.push(n.index);
         nodes.hash.push(n.hash);

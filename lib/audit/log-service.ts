@@ -110,7 +110,7 @@ export class AuditLog {
   /** Counts events written through this process; enough of them start a run early. */
   noteWritten(n: number): void {
     this.written += n;
-    if (this.written >= (this.opts.checkpointEvents ?? 1000)) this.kick();
+    if (this.written >= (this.opts.checkpointEvents ?? 5000)) this.kick();
   }
 
   private kick(): void {

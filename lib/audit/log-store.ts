@@ -1,5 +1,6 @@
 /**
- * Reads of the audit log's tables: stored tree nodes, roots and proofs at any size,
+ * Reads of the audit log's tables: tree nodes (stored, or hashed from leaves below
+ * STORED_FROM_LEVEL), roots and proofs at any size,
  * and the signed checkpoints. The sequencer (log-sequencer.ts) is the only writer.
  */
 import type pg from 'pg';
@@ -8,6 +9,7 @@ import {
   type Hash,
   inclusionRanges,
   type NodeId,
+  nodeHash,
   nodeKey,
   nodesFor,
   perfectNodes,
@@ -27,10 +29,23 @@ export class MissingNodeError extends Error {
   }
 }
 
+/**
+ * Subtrees below this level are not stored: they are hashed from their leaves (at most
+ * 2^(level-1) of them) when a root or proof needs one. Storing every level cost the
+ * sequencer one row per event, most of it for levels 1-3 (7/8 of all subtrees), while
+ * a proof needs only a few of them (docs/audit-log.md#cost). Nodes of those levels
+ * stored before are ignored: the leaves decide.
+ */
+export const STORED_FROM_LEVEL = 4;
+
+/** The leaf indexes under a perfect node. */
+const leavesUnder = (n: NodeId) => Array.from({ length: 2 ** n.level }, (_, k) => n.index * 2 ** n.level + k);
+
 /** Loads the given perfect nodes (level 0 = leaves) in one round trip. */
 export async function loadNodes(db: Queryable, ids: NodeId[]): Promise<(n: NodeId) => Hash> {
-  const leaves = ids.filter((n) => n.level === 0).map((n) => n.index);
-  const inner = ids.filter((n) => n.level > 0);
+  const computed = ids.filter((n) => n.level < STORED_FROM_LEVEL);
+  const leaves = [...new Set(computed.flatMap(leavesUnder))];
+  const inner = ids.filter((n) => n.level >= STORED_FROM_LEVEL);
   const found = new Map<string, Hash>();
   if (ids.length > 0) {
     const { rows } = await db.query<{ level: number; idx: string; hash: Buffer }>(
@@ -42,8 +57,19 @@ export async function loadNodes(db: Queryable, ids: NodeId[]): Promise<(n: NodeI
     );
     for (const r of rows) found.set(nodeKey({ level: r.level, index: Number(r.idx) }), r.hash);
   }
+  // A low subtree from its leaves, pairwise upwards; undefined when a leaf is missing.
+  const fromLeaves = (n: NodeId): Hash | undefined => {
+    let level = leavesUnder(n).map((i) => found.get(nodeKey({ level: 0, index: i })));
+    if (level.some((h) => !h)) return undefined;
+    while (level.length > 1) {
+      const up: (Hash | undefined)[] = [];
+      for (let k = 0; k < level.length; k += 2) up.push(nodeHash(level[k]!, level[k + 1]!));
+      level = up;
+    }
+    return level[0];
+  };
   return (n) => {
-    const h = found.get(nodeKey(n));
+    const h = n.level < STORED_FROM_LEVEL ? fromLeaves(n) : found.get(nodeKey(n));
     if (!h) throw new MissingNodeError(n);
     return h;
   };

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { createAuditWriter } from '../../lib/audit/index.js';
 import { eventLeafHash } from '../../lib/audit/log-entry.js';
 import { configMapPublisher } from '../../lib/audit/log-publish.js';
-import { consistencyProof, inclusionProof, treeRoot } from '../../lib/audit/log-store.js';
+import { consistencyProof, inclusionProof, STORED_FROM_LEVEL, treeRoot } from '../../lib/audit/log-store.js';
 import { CompactRange, verifyConsistency, verifyInclusion } from '../../lib/audit/merkle.js';
 import { generateSignerKey, openCheckpoint } from '../../lib/audit/note.js';
 import { type DbAuditRow, fromDb, STORED_COLUMNS } from '../../lib/audit/rows.js';
@@ -112,6 +112,49 @@ describe('audit log sequencer', async () => {
     }
     const root2 = await treeRoot(pool, 2);
     expect(verifyConsistency(2, 5, await consistencyProof(pool, 2, 5), root2, c.root_hash)).toBe(true);
+  });
+
+  it('a tree past the stored levels: roots and proofs mix stored subtrees and subtrees hashed from leaves', async () => {
+    const log = testLog(pool);
+    const low = async () =>
+      (
+        await pool.query('SELECT count(*)::int AS n FROM audit_log_nodes WHERE level < $1', [
+          STORED_FROM_LEVEL,
+        ])
+      ).rows[0].n as number;
+    const lowBefore = await low();
+    for (let w = 0; w < 6; w++) {
+      await writer.write(Array.from({ length: 25 }, () => auditEvent(newCorrelation())));
+      await log.runOnce();
+    }
+    const all = await leaves();
+    const n = all.length;
+    expect(n).toBeGreaterThan(2 ** (STORED_FROM_LEVEL + 2));
+    const range = new CompactRange();
+    const roots = new Map<number, Buffer>();
+    for (const l of all) {
+      range.append(l.leaf_hash);
+      roots.set(range.size, range.root());
+    }
+    const m = Math.floor(n / 2) + 3;
+    expect(await treeRoot(pool, n)).toEqual(roots.get(n));
+    expect(await treeRoot(pool, m)).toEqual(roots.get(m));
+    for (const l of all) {
+      const proof = await inclusionProof(pool, l.idx, n);
+      expect(verifyInclusion(l.idx, n, l.leaf_hash, proof, roots.get(n)!), `leaf ${l.idx}`).toBe(true);
+    }
+    for (const [a, b] of [
+      [1, n],
+      [16, n],
+      [m, n],
+      [17, 64],
+      [64, 65],
+    ] as const) {
+      const proof = await consistencyProof(pool, a, b);
+      expect(verifyConsistency(a, b, proof, roots.get(a)!, roots.get(b)!), `${a} → ${b}`).toBe(true);
+    }
+    // Subtrees below the stored levels are hashed from the leaves, never stored.
+    expect(await low()).toBe(lowBefore);
   });
 
   it('two sequencers racing with concurrent writers sequence every event exactly once', async () => {
