@@ -42,6 +42,8 @@ export interface ChildWatchersOptions {
 
 export function startChildWatchers(opts: ChildWatchersOptions): RunningInformer {
   let stopped = false;
+  /** Signals on their way: stop() waits for them, so none is left retrying on a closed connection. */
+  const sending = new Set<Promise<void>>();
   const watched = (Object.keys(CHILD_KINDS) as ChildKind[]).filter((k) => k !== 'NotificationRequest');
   /** Per kind: the watched value last seen of each child (namespace/name). */
   const last = new Map<ChildKind, Map<string, string | undefined>>(watched.map((k) => [k, new Map()]));
@@ -77,7 +79,8 @@ export function startChildWatchers(opts: ChildWatchersOptions): RunningInformer 
       if (!delivered && seenOf.get(key) === seen) seenOf.delete(key);
     };
     const traced = traceContextOf(child);
-    void (traced ? context.with(traced, signal) : signal());
+    const sent = (traced ? context.with(traced, signal) : signal()).finally(() => sending.delete(sent));
+    sending.add(sent);
   };
 
   const informers = watched.map((kind) =>
@@ -109,6 +112,7 @@ export function startChildWatchers(opts: ChildWatchersOptions): RunningInformer 
       stopped = true;
       await resync.stop();
       await Promise.all(informers.map((i) => i.stop()));
+      await Promise.allSettled([...sending]);
     },
   };
 }
