@@ -57,9 +57,36 @@ export async function stopChild(child: ChildProcess, graceMs = 30_000) {
   clearTimeout(timer);
 }
 
+/**
+ * CPU time a process has used so far (user + system, every thread), in seconds,
+ * from /proc/<pid>/stat (fields 14 and 15, in clock ticks).
+ */
+export function cpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // Fields after the command name, which is in parentheses and may hold spaces.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / clockTicks();
+}
+
+let ticks: number | undefined;
+function clockTicks(): number {
+  ticks ??= Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+  return ticks;
+}
+
 /** Resident set size of a process in MB, from /proc/<pid>/status (VmRSS, kB). */
 export function rssMb(pid: number): number {
   const m = /VmRSS:\s+(\d+)\s+kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   if (!m) throw new Error(`no VmRSS for pid ${pid}`);
   return Number(m[1]) / 1024;
+}
+
+/** Median RSS of a few readings a second apart: RSS moves with GC. */
+export async function settledRss(pid: number): Promise<number> {
+  const xs: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    xs.push(rssMb(pid));
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+  return xs.sort((a, b) => a - b)[2]!;
 }

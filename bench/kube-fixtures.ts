@@ -46,13 +46,21 @@ export function benchKube(kubeconfigPath: string) {
           },
         }),
       ),
-    /** One RR for a crash-looping Deployment; a fingerprint of its own, so routing never holds it back. */
-    remediationRequest(namespace: string, name: string, target: string) {
+    /**
+     * One RR for a crash-looping Deployment; a fingerprint of its own, so routing never
+     * holds it back. `annotations` may set its timeouts (`kubernaut.ai/timeout-<phase>`).
+     */
+    remediationRequest(
+      namespace: string,
+      name: string,
+      target: string,
+      annotations?: Record<string, string>,
+    ) {
       const now = new Date().toISOString();
       return objects.create('remediationrequests', namespace, {
         apiVersion: API_VERSION,
         kind: 'RemediationRequest',
-        metadata: { name, namespace },
+        metadata: { name, namespace, ...(annotations ? { annotations } : {}) },
         spec: {
           signalFingerprint: createHash('sha256').update(`${namespace}:Deployment:${target}`).digest('hex'),
           signalName: 'KubePodCrashLooping',

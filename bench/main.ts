@@ -24,6 +24,7 @@ import { auditIngest } from './audit-ingest.js';
 import { auditLatency } from './audit-latency.js';
 import type { BenchContext } from './context.js';
 import { gatewaySignals } from './gateway.js';
+import { parkedRemediations } from './parked.js';
 import { reconstruction } from './reconstruction.js';
 import { remediations } from './remediation.js';
 import type { FigureRow } from './stats.js';
@@ -38,6 +39,7 @@ const FIGURES: Record<string, (ctx: BenchContext) => Promise<FigureRow[]>> = {
   reconstruction,
   remediation: remediations,
   'worker-memory': workerMemory,
+  parked: parkedRemediations,
 };
 
 /** `--against`: the audit figures with the other Data Storage as their reference. */

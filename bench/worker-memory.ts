@@ -10,22 +10,12 @@
 import { fileURLToPath } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
 import { workflowIdFor } from '../lib/remediation-messages.js';
-import { rssMb, spawnBuilt, stopChild, waitForOutput } from './child-process.js';
+import { settledRss, spawnBuilt, stopChild, waitForOutput } from './child-process.js';
 import { type BenchContext, scale } from './context.js';
 import { benchKube, inBatches } from './kube-fixtures.js';
-import { type FigureRow, median, sleep, until } from './stats.js';
+import { type FigureRow, sleep, until } from './stats.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-
-/** Median of a few readings a second apart: RSS moves with GC. */
-async function settledRss(pid: number) {
-  const xs: number[] = [];
-  for (let i = 0; i < 5; i++) {
-    xs.push(rssMb(pid));
-    await sleep(1000);
-  }
-  return median(xs);
-}
 
 export async function workerMemory(ctx: BenchContext): Promise<FigureRow[]> {
   const n = scale(ctx, 100, 1_000);

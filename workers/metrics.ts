@@ -123,6 +123,12 @@ export const workerMetrics = {
     labelNames: ['resource'],
     registers,
   }),
+  resyncSignals: new Counter({
+    name: 'kubernaut_watch_resync_signals_total',
+    help: 'Child status changes the watch had not delivered to their workflow, signalled by the resync, by resource plural',
+    labelNames: ['resource'],
+    registers,
+  }),
   ready: new Gauge({
     name: 'kubernaut_worker_ready',
     help: 'Readiness of the worker and each dependency it checks (1 ok, 0 failing), as /readyz reports',

@@ -30,7 +30,7 @@ import { PinoTemporalLogger } from '../lib/tracing/temporal-logger.js';
 import type { RemediationInput } from '../workflows/remediation.js';
 import { type AuditMaintenanceConfig, ensureAuditMaintenanceSchedule } from './audit-maintenance.js';
 import { auditMaintenanceStarted, recordAuditMaintenance } from './audit-maintenance-metrics.js';
-import { startChildWatchers } from './child-watcher.js';
+import { DEFAULT_RESYNC_MS, startChildWatchers } from './child-watcher.js';
 import { type ControllersConfig, controllersConfigFromEnv } from './controllers/config.js';
 import { startControllers } from './controllers/index.js';
 import { startLauncher } from './launcher.js';
@@ -74,6 +74,18 @@ export interface WorkerRuntimeConfig {
    * KUBERNAUT_RECONCILE_INTERVAL_MS, else 30 s.
    */
   reconcileIntervalMs?: number;
+  /**
+   * Time between the child watchers' resyncs (workers/child-resync.ts): every child is
+   * listed again and a status change the watch did not deliver is signalled — what
+   * bounds how late a parked workflow can learn of a missed change. Default:
+   * KUBERNAUT_WATCH_RESYNC_MS, else 5 min.
+   */
+  watchResyncMs?: number;
+  /**
+   * false: run no child watchers — for a test that runs its own, to lose a signal on
+   * purpose; nothing would wake a parked workflow otherwise. Default true.
+   */
+  childWatchers?: boolean;
   /**
    * The audit maintenance schedule (workers/audit-maintenance.ts) this worker creates
    * or updates at start; default none (workers/main.ts takes it from the environment,
@@ -146,7 +158,16 @@ export async function startWorkerRuntime(cfg: WorkerRuntimeConfig): Promise<Work
       log(`audit maintenance schedule ${how} (every ${cfg.auditMaintenance.intervalMs} ms)`);
   }
   auditMaintenanceStarted(cfg.auditMaintenance?.intervalMs);
-  const watchers = startChildWatchers({ client, kc, namespace: cfg.watchNamespace, log });
+  const watchers =
+    cfg.childWatchers === false
+      ? { ready: Promise.resolve(), stop: async () => {} }
+      : startChildWatchers({
+          client,
+          kc,
+          namespace: cfg.watchNamespace,
+          log,
+          resyncMs: cfg.watchResyncMs ?? (Number(process.env.KUBERNAUT_WATCH_RESYNC_MS) || DEFAULT_RESYNC_MS),
+        });
   const reconciler = startReconciler({
     client,
     kc,

@@ -4,13 +4,7 @@
  * for a child, finish. Deterministic: time is workflow time, ids come from the
  * workflow id, run id and a sequence number.
  */
-import {
-  condition,
-  patched,
-  setCurrentDetails,
-  upsertSearchAttributes,
-  workflowInfo,
-} from '@temporalio/workflow';
+import { patched, setCurrentDetails, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { ChildSnapshot } from '../activities/remediation.js';
 import type { RoutingRules } from '../activities/routing.js';
 import type { AuditEventInput, AuditOutcome } from '../lib/audit/types.js';
@@ -20,6 +14,7 @@ import type { RemediationRequestSpec, TargetResource } from '../lib/remediation-
 import { targetDisplay } from '../lib/remediation-request.js';
 import type { RemediationView } from '../lib/remediation-view.js';
 import { acts, LOCAL_STEPS_PATCH, localActs, type StepActivities } from './activities.js';
+import { waitForChild } from './child-wait.js';
 import { type NotificationContent, notificationSpec, type Owner } from './children.js';
 import { executionStopped } from './execution-stop.js';
 import { refusalOf } from './refusal.js';
@@ -33,7 +28,11 @@ const ENDING_NOTICE_REFUSED_PATCH = 'ending-notice-refused';
 export const KUBERNAUT_SHAPES_PATCH = 'kubernaut-valid-objects';
 
 export interface Settings {
-  /** Safety-net re-read of a child while waiting for its watcher signal. */
+  /**
+   * The routing wait's safety re-check; and, in runs from before
+   * `no-periodic-child-reread` only, the re-read of a child while waiting for its
+   * watcher signal (child waits now wake on signals and their deadline alone).
+   */
   safetyRecheckMs: number;
   stabilizationWindow: string;
   dryRun: boolean;
@@ -247,30 +246,15 @@ export class Remediation {
     this.view.children[kind] = { kind, name };
   }
 
-  /**
-   * Waits until `done(status)` holds for a child, re-reading it on every watcher
-   * signal and at least every safetyRecheckMs; 'timeout' once `deadline` (workflow
-   * time, ms) passes. `orWhen` ends the wait early (e.g. an approval update).
-   */
-  async waitForChild(
+  /** Waits for a child's controller: watcher signals and the deadline wake it (child-wait.ts). */
+  waitForChild(
     kind: ChildKind,
     name: string,
     done: (status: Record<string, unknown>) => boolean,
     deadline: number,
-    orWhen: () => boolean = () => false,
+    orWhen?: () => boolean,
   ): Promise<ChildSnapshot | 'timeout' | 'interrupted'> {
-    for (;;) {
-      const seen = this.childSignals;
-      const snap = await this.steps.readChild({ kind, namespace: this.owner.namespace, name });
-      if (snap && done(snap.status)) return snap;
-      if (orWhen()) return 'interrupted';
-      const remaining = deadline - Date.now();
-      if (remaining <= 0) return 'timeout';
-      await condition(
-        () => this.childSignals !== seen || orWhen(),
-        Math.min(remaining, this.settings.safetyRecheckMs),
-      );
-    }
+    return waitForChild(this, kind, name, done, deadline, orWhen);
   }
 
   async releaseLock(): Promise<void> {

@@ -4,8 +4,8 @@
  *   Pending → Processing → Analyzing → [AwaitingApproval] → Executing → Verifying → Completed
  *
  * with Failed, TimedOut and Cancelled on the way. Each phase creates its child
- * resource, waits for the child's controller to finish it (watcher signal, plus a
- * slow safety re-read), and records the step in the RR status and the audit trail.
+ * resource, waits for the child's controller to finish it (woken by the watcher's
+ * signal or the deadline: child-wait.ts), and records the step in the RR status and the audit trail.
  */
 
 import { CancellationScope, isCancellation, patched } from '@temporalio/workflow';

@@ -65,6 +65,8 @@ export interface HarnessOptions {
   kubeconfigPath?: () => string;
   /** The worker's JSON logger (launcher lines; default: the controllers'). */
   logger?: Logger;
+  /** false: the worker runs no child watchers (the test runs its own). */
+  childWatchers?: boolean;
 }
 
 export function useRemediationHarness(
@@ -87,6 +89,7 @@ export function useRemediationHarness(
       settings: { safetyRecheckMs: 60_000, ...settings },
       maxCachedWorkflows: opts.maxCachedWorkflows,
       reconcileIntervalMs: opts.reconcileIntervalMs,
+      childWatchers: opts.childWatchers,
       log: () => {},
       logger: opts.logger,
       controllers: {

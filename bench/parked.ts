@@ -1,0 +1,149 @@
+/**
+ * What remediations parked on approval cost a worker while they wait (issue 19):
+ * 10,000 of them (--quick: 500), the worker's resident memory and its CPU over a
+ * waiting window, each against the same worker idle over a window as long. The
+ * window is at least twice the old 60 s re-read and at least one watcher resync
+ * (5 min by default), so it holds every periodic cost a parked remediation has ever
+ * had: before `no-periodic-child-reread`, a wake per minute each, each a full replay
+ * once the cache (100) is smaller than what is parked. The worker is the image's
+ * entry point (dist/workers/main.js) with its defaults, the SignalProcessing and
+ * AIAnalysis controllers, in a namespace labelled production (approval required).
+ */
+import { fileURLToPath } from 'node:url';
+import { Client, Connection } from '@temporalio/client';
+import { workflowIdFor } from '../lib/remediation-messages.js';
+import { DEFAULT_RESYNC_MS } from '../workers/child-watcher.js';
+import { cpuSeconds, settledRss, spawnBuilt, stopChild, waitForOutput } from './child-process.js';
+import { type BenchContext, scale } from './context.js';
+import { benchKube, inBatches } from './kube-fixtures.js';
+import { type FigureRow, sleep, until } from './stats.js';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+/** The re-read interval parked waits had before (workflows/remediation.ts's default). */
+const OLD_RECHECK_MS = 60_000;
+/**
+ * Long enough that none expires while the rest are being created (10,000 take over an
+ * hour here). No wake depends on it: a parked wait's only timer is its deadline.
+ */
+const TIMEOUTS = { 'kubernaut.ai/timeout-global': '6h', 'kubernaut.ai/timeout-awaitingApproval': '6h' };
+/** Workflows whose histories are read to count the window's workflow tasks. */
+const SAMPLE = 50;
+
+/** The worker's CPU over `ms`, as % of one core. */
+async function cpuPercent(pid: number, ms: number): Promise<number> {
+  const c0 = cpuSeconds(pid);
+  const t0 = performance.now();
+  await sleep(ms);
+  return ((cpuSeconds(pid) - c0) / ((performance.now() - t0) / 1000)) * 100;
+}
+
+export async function parkedRemediations(ctx: BenchContext): Promise<FigureRow[]> {
+  const n = scale(ctx, 500, 10_000);
+  const resyncMs = Number(process.env.KUBERNAUT_WATCH_RESYNC_MS) || DEFAULT_RESYNC_MS;
+  const windowMs = Math.max(2 * OLD_RECHECK_MS, resyncMs);
+  const ns = `${ctx.tag}-parked`;
+  const k = benchKube(ctx.kubeconfigPath);
+  await k.namespace(ns, 'production');
+  const names = Array.from({ length: n }, (_, i) => `app-${i}`);
+  await k.deployments(ns, names);
+  const worker = spawnBuilt(ROOT, 'dist/workers/main.js', {
+    ...ctx.env,
+    KUBERNAUT_WATCH_NAMESPACE: ns,
+    KUBERNAUT_CONTROLLERS: 'signalprocessing,aianalysis',
+    KUBERNAUT_HEALTH_PORT: '0',
+    LOG_LEVEL: 'warn',
+  });
+  const connection = await Connection.connect({ address: ctx.temporalAddress });
+  const client = new Client({ connection, namespace: ctx.temporalNamespace });
+  const common = { referenceLabel: 'idle worker', better: 'lower' as const };
+  const rss: FigureRow = {
+    ...common,
+    figure: `worker RSS, ${n} RRs parked on approval`,
+    unit: 'MB',
+    values: [],
+    reference: [],
+    target: '< 600 MB (at 10,000)',
+    met: (m) => m < 600,
+    notes: [],
+  };
+  const cpu: FigureRow = {
+    ...common,
+    figure: `worker CPU while ${n} RRs are parked`,
+    unit: '% of a core',
+    values: [],
+    reference: [],
+    target: '< 5 % (at 10,000)',
+    met: (m) => m < 5,
+    notes: [],
+  };
+  try {
+    await waitForOutput(worker, '[worker] running', 300_000);
+    await sleep(3000);
+    const pid = worker.pid!;
+    cpu.reference.push(await cpuPercent(pid, windowMs));
+    rss.reference.push(await settledRss(pid));
+
+    const t0 = Date.now();
+    await inBatches(names, 10, (name) => k.remediationRequest(ns, `rr-${name}`, name, TIMEOUTS));
+    await until(
+      `${n} remediations to reach AwaitingApproval`,
+      async () => {
+        const rrs = await k.remediationRequests(ns);
+        const other = rrs.filter((o) =>
+          ['Failed', 'Completed', 'TimedOut'].includes(o.status?.overallPhase as string),
+        );
+        if (other.length)
+          throw new Error(
+            `${other.length} RRs ended instead of waiting: ${String(other[0]!.status?.message)}`,
+          );
+        return rrs.filter((o) => o.status?.overallPhase === 'AwaitingApproval').length === n;
+      },
+      scale(ctx, 1_800_000, 6 * 3_600_000),
+      scale(ctx, 2_000, 15_000),
+    );
+    const parkSec = (Date.now() - t0) / 1000;
+    // The last ones to park finish their first workflow task (the wait's read) here.
+    await sleep(10_000);
+    const from = new Date();
+    cpu.values.push(await cpuPercent(pid, windowMs));
+    const to = new Date();
+    rss.values.push(await settledRss(pid));
+
+    const tasks = await tasksBetween(client, ns, names.slice(0, SAMPLE), from, to);
+    const span = `window ${(windowMs / 1000).toFixed(0)} s (old re-read every ${OLD_RECHECK_MS / 1000} s, watcher resync every ${(resyncMs / 1000).toFixed(0)} s)`;
+    cpu.notes!.push(
+      `one run; ${span}, idle worker measured over a window as long before the RRs were created`,
+      `${tasks} workflow tasks in the window across ${Math.min(SAMPLE, n)} parked workflows (from their histories); before the change, a parked workflow ran one a minute`,
+    );
+    rss.notes!.push(
+      `one run; ${n} RRs reached AwaitingApproval in ${parkSec.toFixed(0)} s (${(n / parkSec).toFixed(1)} RR/s); 10,000 at that rate: ${(10_000 / (n / parkSec) / 60).toFixed(0)} min`,
+      `${(((rss.values[0]! - rss.reference[0]!) * 1024) / n).toFixed(0)} kB per parked remediation; approval and global timeouts 6 h (creation outlasts the 15 min default)`,
+    );
+  } finally {
+    await stopChild(worker);
+    // Nothing should keep waiting for a decision after the bench (matters on a shared Temporal).
+    await inBatches(names, 20, (name) =>
+      client.workflow
+        .getHandle(workflowIdFor(ns, `rr-${name}`))
+        .terminate('bench finished')
+        .catch(() => {}),
+    );
+    await connection.close();
+    await k.deleteNamespace(ns);
+  }
+  return [rss, cpu];
+}
+
+/** Workflow tasks the sampled workflows completed between `from` and `to`. */
+async function tasksBetween(client: Client, ns: string, names: string[], from: Date, to: Date) {
+  let tasks = 0;
+  for (const name of names) {
+    const h = await client.workflow.getHandle(workflowIdFor(ns, `rr-${name}`)).fetchHistory();
+    for (const e of h.events ?? []) {
+      if (!e.workflowTaskCompletedEventAttributes || !e.eventTime?.seconds) continue;
+      const at = Number(e.eventTime.seconds) * 1000;
+      if (at >= from.getTime() && at <= to.getTime()) tasks++;
+    }
+  }
+  return tasks;
+}
