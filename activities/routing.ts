@@ -53,6 +53,8 @@ export interface RoutingBlock {
   duplicateOf?: string;
   blockingRemediation?: string;
   consecutiveFailureCount?: number;
+  /** BudgetExhausted under a policy with whenExhausted: Escalate — a person decides, nobody waits. */
+  escalate?: boolean;
 }
 
 export interface OriginalOutcome {
@@ -213,8 +215,11 @@ export function createRoutingActivities(kc: k8s.KubeConfig) {
       await lock.release(input);
       return {
         reason: 'BudgetExhausted',
-        message: `RemediationPolicy ${exhausted.policy} allows ${exhausted.limit}, and that is spent; waiting ${exhausted.freesAt ? 'until it frees up' : 'for a running remediation to end'}`,
+        message: exhausted.escalate
+          ? `RemediationPolicy ${exhausted.policy} allows ${exhausted.limit}, and that is spent; it says to escalate rather than wait`
+          : `RemediationPolicy ${exhausted.policy} allows ${exhausted.limit}, and that is spent; waiting ${exhausted.freesAt ? 'until it frees up' : 'for a running remediation to end'}`,
         ...(exhausted.freesAt ? { blockedUntil: new Date(exhausted.freesAt).toISOString() } : {}),
+        ...(exhausted.escalate ? { escalate: true } : {}),
       };
     },
 

@@ -64,6 +64,8 @@ export class Remediation {
   readonly notificationsRefused: string[] = [];
   /** Set while this RR holds its target's lock (released on leaving Executing or on finish). */
   lockTarget?: TargetResource;
+  /** The reason of the last routing block, for the BlockReason search attribute (routing.ts). */
+  blockReason?: string;
   /** The WorkflowExecution this RR created, until nothing it started runs: the lock stays meanwhile (I2). */
   execution?: { name: string; targetNamespace?: string };
   /**
@@ -188,6 +190,7 @@ export class Remediation {
       { key: SA.target, value: targetDisplay(this.spec.targetResource) },
       { key: SA.fingerprint, value: this.spec.signalFingerprint },
       ...(this.view.outcome ? [{ key: SA.outcome, value: this.view.outcome }] : []),
+      ...(this.blockReason ? [{ key: SA.blockReason, value: this.blockReason }] : []),
       {
         key: SA.approval,
         value:

@@ -47,8 +47,8 @@ export const remediationPolicy: CrdDefinition = {
           { minimum: 0 },
         ),
         whenExhausted: oneOf(
-          ['Wait'],
-          'Wait: the remediation stays Blocked (reason BudgetExhausted) until the budget frees up, within its global timeout',
+          ['Wait', 'Escalate'],
+          'Wait (default): the remediation stays Blocked (reason BudgetExhausted) until the budget frees up, within its global timeout. Escalate: it ends at once, Completed with outcome ManualReviewRequired, and a person is notified',
         ),
       },
       [],
