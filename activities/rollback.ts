@@ -5,7 +5,7 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import { PRIOR_STATE, SPEC_HASH_AFTER, SPEC_HASH_BEFORE } from '../lib/execution-marks.js';
 import { CHILD_KINDS } from '../lib/kinds.js';
-import { isNotFound } from '../lib/kube/client.js';
+import { isNotFound, statusOf } from '../lib/kube/client.js';
 import { kubeRequest } from '../lib/kube/raw.js';
 import {
   describeTarget,
@@ -111,6 +111,29 @@ export function createRollbackActivities(kc: KubeConfig) {
         result: 'restored',
         detail: `restored ${Object.keys(prior.spec).join(' and ')} of ${describeTarget(target)} as recorded at ${prior.recordedAt} (resourceVersion ${prior.resourceVersion})`,
       };
+    },
+
+    /**
+     * Whether the RR's CRD accepts `outcome` (RolledBack is ours, not in Kubernaut's
+     * enum): a server-side dry run of the status patch, validated and never stored, so
+     * any retry or duplicate is harmless. A refusal (422 on the enum) answers false.
+     */
+    async acceptsOutcome(input: { namespace: string; name: string; outcome: string }): Promise<boolean> {
+      const path = `/apis/kubernaut.ai/v1alpha1/namespaces/${input.namespace}/remediationrequests/${input.name}/status?dryRun=All`;
+      try {
+        await kubeRequest(
+          kc,
+          'PATCH',
+          path,
+          { status: { completionStatus: { outcome: input.outcome } } },
+          'application/merge-patch+json',
+        );
+        return true;
+      } catch (err) {
+        const code = statusOf(err);
+        if (code === 400 || code === 422 || isNotFound(err)) return false;
+        throw err;
+      }
     },
 
     /** The target's health now (read-only); absent target: not healthy. */

@@ -95,10 +95,17 @@ export async function rollbackIfIneffective(
     },
     { ending: true },
   );
+  // Kubernaut's RR CRD has no RolledBack: there the nearest outcome it has, and the message says it.
+  const ours = await acts.acceptsOutcome({
+    namespace: r.owner.namespace,
+    name: r.owner.name,
+    outcome: 'RolledBack',
+  });
+  const message = `Rolled back ${a.sel.workflowId} (${trigger}): ${restored.detail}`;
   return ended(
     await r.finish('Completed', {
-      outcome: 'RolledBack',
-      message: `Rolled back ${a.sel.workflowId} (${trigger}): ${restored.detail}`,
+      outcome: ours ? 'RolledBack' : 'Inconclusive',
+      message: ours ? message : `RolledBack: ${message}`,
     }),
   );
 }

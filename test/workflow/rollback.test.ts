@@ -8,6 +8,7 @@
  * the middle. An action that cannot be undone waits for a person at high confidence.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createRollbackActivities } from '../../activities/rollback.js';
 import { PRIOR_STATE } from '../../lib/execution-marks.js';
 import { rejectUpdate, workflowIdFor } from '../../lib/remediation-messages.js';
 import { RESTARTED_AT } from '../../workers/controllers/actions.js';
@@ -151,6 +152,17 @@ describe('rollback on an ineffective verdict (I11)', () => {
     expect(count(types, 'orchestrator.rollback.started')).toBe(1);
     expect(count(types, 'orchestrator.rollback.completed')).toBe(1);
     expect(count(types, 'orchestrator.lifecycle.completed')).toBe(1);
+  });
+
+  it("a CRD without the outcome (Kubernaut's) is found out by a dry run that stores nothing", async () => {
+    const rr = await h.createRR();
+    const rollback = createRollbackActivities(kube().kc);
+    const ask = (outcome: string) => rollback.acceptsOutcome({ namespace: h.namespace, name: rr, outcome });
+    expect(await ask('RolledBack')).toBe(true);
+    // Not in the enum: the apiserver refuses it, as Kubernaut's RR CRD refuses RolledBack.
+    expect(await ask('NotAnOutcome')).toBe(false);
+    const stored = await h.objects.get('remediationrequests', h.namespace, rr);
+    expect((stored?.status?.completionStatus as { outcome?: string } | undefined)?.outcome).toBeUndefined();
   });
 
   it('an action that cannot be undone waits for a person even at high confidence', async () => {
