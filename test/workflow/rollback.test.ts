@@ -10,6 +10,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRollbackActivities } from '../../activities/rollback.js';
 import { PRIOR_STATE } from '../../lib/execution-marks.js';
+import { kubeRequest } from '../../lib/kube/raw.js';
 import { rejectUpdate, workflowIdFor } from '../../lib/remediation-messages.js';
 import { RESTARTED_AT } from '../../workers/controllers/actions.js';
 import { recordHistories } from '../harness/histories.js';
@@ -152,6 +153,37 @@ describe('rollback on an ineffective verdict (I11)', () => {
     expect(count(types, 'orchestrator.rollback.started')).toBe(1);
     expect(count(types, 'orchestrator.rollback.completed')).toBe(1);
     expect(count(types, 'orchestrator.lifecycle.completed')).toBe(1);
+  });
+
+  it('a change a person made after the restart is never overwritten: ManualReviewRequired, TargetChanged', async () => {
+    const web = uniqueName('web');
+    const { rr } = await restartOf(web);
+    await eventually('the restart to complete', async () => {
+      const we = await h.objects.get('workflowexecutions', h.namespace, `we-${rr}`);
+      return we?.status?.phase === 'Completed';
+    });
+    // Someone scales the Deployment before the assessment is done.
+    await kubeRequest(
+      kube().kc,
+      'PATCH',
+      `/apis/apps/v1/namespaces/${h.namespace}/deployments/${web}`,
+      { spec: { replicas: 3 } },
+      'application/merge-patch+json',
+    );
+
+    const done = await h.waitForPhase(rr, ['Completed', 'Failed', 'TimedOut'], 60_000);
+    expect(done.status?.completionStatus).toMatchObject({ outcome: 'ManualReviewRequired' });
+    const d = await deployment(web);
+    expect(d.spec?.replicas).toBe(3);
+    expect(d.spec?.template.metadata?.annotations?.[RESTARTED_AT]).toBeDefined();
+    const { rows } = await h.pool.query(
+      "SELECT event_data FROM audit_events WHERE correlation_id = $1 AND event_type = 'orchestrator.rollback.failed'",
+      [rr],
+    );
+    expect(rows).toHaveLength(1);
+    expect(rows[0].event_data).toMatchObject({ reason: 'TargetChanged' });
+    expect(await h.objects.get('notificationrequests', h.namespace, `nr-manual-review-${rr}`)).not.toBeNull();
+    expect(await h.objects.get('notificationrequests', h.namespace, `nr-rollback-${rr}`)).toBeNull();
   });
 
   it("a CRD without the outcome (Kubernaut's) is found out by a dry run that stores nothing", async () => {
