@@ -51,7 +51,11 @@ export function createRollbackActivities(kc: KubeConfig) {
       execution: string;
       targetNamespace: string;
     }): Promise<RollbackPlan> {
-      const list = await objects.list('remediationpolicies', input.namespace);
+      // None where the kind is not installed (Kubernaut's CRDs alone): no rollback is asked for.
+      const list = await objects.list('remediationpolicies', input.namespace).catch((err: unknown) => {
+        if (isNotFound(err)) return [];
+        throw err;
+      });
       const on = new Set<RollbackTrigger>();
       for (const p of list)
         if (policyCovers(p.spec, input.targetNamespace))
