@@ -44,7 +44,8 @@ export function createRollbackActivities(kc: KubeConfig) {
   return {
     /**
      * The policy's rollback triggers for a target and the execution's prior-state
-     * record. Read-only, so any retry or duplicate is harmless.
+     * record. Idempotent: read-only, so a retry, a re-run after a SIGKILL or a
+     * duplicate call changes nothing.
      */
     async rollbackPlan(input: {
       namespace: string;
@@ -67,10 +68,11 @@ export function createRollbackActivities(kc: KubeConfig) {
 
     /**
      * Writes the recorded prior spec fields back over the target. Idempotent under
-     * retry, SIGKILL and duplicate input: it writes only while the target's spec hash
-     * is exactly what the execution left (spec-hash-after); a target already at
-     * spec-hash-before is reported restored without a write, so a second attempt — after
-     * a crash just past the write, or from a second run — changes nothing. The write is
+     * retry, SIGKILL and duplicate input (a second run of the workflow): it writes
+     * only while the target's spec hash is exactly what the execution left
+     * (spec-hash-after); a target already at spec-hash-before is reported restored
+     * without a write, so a second attempt — after a crash just past the write, or
+     * from a second run — changes nothing. The write is
      * a patch carrying the resourceVersion read: a change landing in between gets 409,
      * which is thrown and retried, and the retry sees the new hash ('changed-since').
      * A change someone made after the execution is never overwritten ('changed-since').
@@ -119,8 +121,9 @@ export function createRollbackActivities(kc: KubeConfig) {
 
     /**
      * Whether the RR's CRD accepts `outcome` (RolledBack is ours, not in Kubernaut's
-     * enum): a server-side dry run of the status patch, validated and never stored, so
-     * any retry or duplicate is harmless. A refusal (422 on the enum) answers false.
+     * enum): a server-side dry run of the status patch, validated and never stored.
+     * Idempotent: nothing is written, so a retry, a re-run after a SIGKILL or a
+     * duplicate call changes nothing. A refusal (400/422 on the enum) answers false.
      */
     async acceptsOutcome(input: { namespace: string; name: string; outcome: string }): Promise<boolean> {
       const path = `/apis/kubernaut.ai/v1alpha1/namespaces/${input.namespace}/remediationrequests/${input.name}/status?dryRun=All`;
@@ -140,7 +143,10 @@ export function createRollbackActivities(kc: KubeConfig) {
       }
     },
 
-    /** The target's health now (read-only); absent target: not healthy. */
+    /**
+     * The target's health now; absent target: not healthy. Idempotent: read-only
+     * (retry, SIGKILL, duplicate: nothing changes).
+     */
     async readTargetHealth(input: { target: TargetRef }): Promise<Health> {
       const obj = await readObject(kc, input.target);
       if (!obj)
