@@ -39,6 +39,8 @@ export const OUTCOMES = [
   'VerificationTimedOut',
   'Inconclusive',
   'DryRun',
+  // Not in Kubernaut's RR CRD: the action made things worse and was undone (I11).
+  'RolledBack',
 ] as const;
 export type RemediationOutcome = (typeof OUTCOMES)[number];
 

@@ -23,6 +23,7 @@ import {
   workflowExecutionSpec,
 } from './children.js';
 import { cancelExecution, EXECUTION_STOP_PATCH } from './execution-stop.js';
+import { requireApprovalIfIrreversible } from './irreversible.js';
 import { type Ended, ended, type Lifecycle } from './lifecycle.js';
 import { routeBeforeExecution } from './routing.js';
 
@@ -103,6 +104,7 @@ export async function analyzing(l: Lifecycle, sp: ChildSnapshot): Promise<Analys
     return l.fail('Analyzing', reason, !!review.needsHumanReview);
   }
   const sel = selectionOf(aa.status);
+  aa.status = requireApprovalIfIrreversible(aa.status, sel?.actionType);
   const approvalRequired =
     (aa.status.approval as { approvalRequired?: boolean } | undefined)?.approvalRequired === true;
   await r.audit('aianalysis.analysis.completed', 'success', {

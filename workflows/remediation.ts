@@ -1,7 +1,7 @@
 /**
  * The remediation workflow: one per RemediationRequest (DESIGN §5).
  *
- *   Pending → Processing → Analyzing → [AwaitingApproval] → Executing → Verifying → Completed
+ *   Pending → Processing → Analyzing → [AwaitingApproval] → Executing → Verifying → [rollback] → Completed
  *
  * with Failed, TimedOut and Cancelled on the way. Each phase creates its child
  * resource, waits for the child's controller to finish it (woken by the watcher's
@@ -21,6 +21,7 @@ import { installHandlers } from './handlers.js';
 import { isEnded, Lifecycle } from './lifecycle.js';
 import { type Analysis, analyzing, approval, executing, processing, routing, verifying } from './phases.js';
 import { refusalOf } from './refusal.js';
+import { rollbackIfIneffective } from './rollback.js';
 import { resolveTimeouts, type TimeoutConfig } from './timeouts.js';
 
 export interface RemediationInput {
@@ -114,6 +115,8 @@ async function lifecycle(r: Remediation, input: RemediationInput, hold: { l?: Li
   if (isEnded(we)) return we.ended;
   const verified = await verifying(l, analysis, we);
   if (isEnded(verified)) return verified.ended;
+  const rolledBack = await rollbackIfIneffective(l, analysis, verified.ea);
+  if (rolledBack) return rolledBack.ended;
   return complete(r, analysis, verified.ea);
 }
 

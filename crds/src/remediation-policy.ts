@@ -5,8 +5,10 @@
  * every routing pass, so a change applies to the next remediation without a restart.
  *
  * Today: blast-radius budgets — executions per hour, at once, as a share of a
- * namespace's Deployments, none while too many failed (activities/budget-rules.ts). Not a Kubernaut kind: an addition.
+ * namespace's Deployments, none while too many failed (activities/budget-rules.ts) —
+ * and rollback on an ineffective verdict (activities/rollback.ts). Not a Kubernaut kind: an addition.
  */
+import { ROLLBACK_TRIGGERS } from '../../lib/rollback/policy.js';
 import { type CrdDefinition, int, list, obj, oneOf, str } from './schema.js';
 
 export const remediationPolicy: CrdDefinition = {
@@ -61,6 +63,18 @@ export const remediationPolicy: CrdDefinition = {
           },
         ],
       },
+    ),
+    // Rollback on an ineffective verdict (docs/invariants.md I11): self-contained, read by activities/rollback.ts.
+    rollback: obj(
+      {
+        on: list(
+          oneOf(ROLLBACK_TRIGGERS),
+          'Verdicts that undo the action: Unrecoverable (neither healthy nor changed as intended), HealthWorse (health score below the one recorded just before the action)',
+          { maxItems: ROLLBACK_TRIGGERS.length },
+        ),
+      },
+      ['on'],
+      'Undo a compensable action (restart, scale, set-resources) whose assessment ends with one of these verdicts',
     ),
   }),
   status: obj({}),
