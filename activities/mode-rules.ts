@@ -47,7 +47,11 @@ const covers = (spec: Record<string, unknown> | undefined, ns: string) => {
 };
 
 /** The mode for a workflow on a target namespace under all the policies of the RRs' namespace. */
-export function decideMode(policies: PolicyObject[], targetNamespace: string, workflowId: string): ModeDecision {
+export function decideMode(
+  policies: PolicyObject[],
+  targetNamespace: string,
+  workflowId: string,
+): ModeDecision {
   let best: ModeDecision = { mode: 'Automatic' };
   // Sorted by name so that, among equally cautious policies, the one named is stable.
   for (const p of [...policies].sort((a, b) => a.name.localeCompare(b.name))) {
