@@ -2,7 +2,8 @@
  * RemediationPolicy: guardrails an operator sets for the remediations of a set of
  * target namespaces (docs/policies.md). Lives in the namespace the RRs live in (the
  * orchestrator's), so only those who may write there set it; mutable, read afresh by
- * every routing pass, so a change applies to the next remediation without a restart.
+ * every routing pass (budgets) and by every remediation once analysed (mode), so a
+ * change applies to the next remediation without a restart.
  *
  * The mode (Automatic, ApprovalRequired, Shadow; per workflow too) and blast-radius budgets — executions per hour, at once, as a share of a
  * namespace's Deployments, none while too many failed (activities/budget-rules.ts). Not a Kubernaut kind: an addition.
