@@ -5,7 +5,8 @@
  * Lease and writes no budget grant — while the audit trail holds the exact spec an
  * automatic run creates. Switching the policy to Automatic makes the next RR on the
  * same target act, with no restart; a per-workflow entry overrides the default; a
- * switch while an RR is still analysing applies to that RR (the read at decision time wins).
+ * switch while an RR is still analysing applies to that RR (the read at decision time
+ * wins), also when the worker was down as the analysis completed.
  */
 import * as k8s from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -198,5 +199,26 @@ describe('shadow mode (I12): decide everything, record it, do nothing', () => {
     });
     await h.setStatus('AIAnalysis', `ai-${rr}`, analysisOf('restart-deployment'));
     await expectShadow(rr, 'payments');
+  });
+
+  it('a worker down when the analysis completes, the policy switched meanwhile: the read after the restart decides', async () => {
+    await setPolicy({
+      mode: { default: 'Shadow' },
+      budget: { executionsPerHour: 10, whenExhausted: 'Wait' },
+    });
+    const rr = await h.createRR({ target: 'ledger' });
+    await h.waitForChild('SignalProcessing', `sp-${rr}`);
+    await h.setStatus('SignalProcessing', `sp-${rr}`, completedEnrichment);
+    await h.waitForChild('AIAnalysis', `ai-${rr}`);
+    await h.restartWorker(async () => {
+      await h.setStatus('AIAnalysis', `ai-${rr}`, analysisOf('restart-deployment'));
+      await setPolicy({
+        mode: { default: 'Automatic' },
+        budget: { executionsPerHour: 10, whenExhausted: 'Wait' },
+      });
+    });
+    await h.waitForChild('WorkflowExecution', `we-${rr}`);
+    expect(await shadowEvent(rr)).toEqual([]);
+    expect((await grants()).map((g) => g.name)).toContain(rr);
   });
 });
