@@ -65,6 +65,8 @@ async function shadow(l: Lifecycle, a: Analysis, policy: string | undefined): Pr
     workflow_id: sel.workflowId,
     action_type: sel.actionType,
     target: targetDisplay(target),
+    // The signal's target, where a later signal of the same problem is reported (the report).
+    signal_target: targetDisplay(r.spec.targetResource),
     target_namespace: target.namespace ?? '',
     signal_fingerprint: r.spec.signalFingerprint,
     would_require_approval: a.approvalRequired,

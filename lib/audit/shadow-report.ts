@@ -11,10 +11,11 @@
  *   `would_require_approval`).
  * - It is _contradicted_ when, within `window` after it, either
  *   - _a later signal_: another remediation of the same target started
- *     (`orchestrator.lifecycle.started` of another RR with the same `event_data.target`):
+ *     (`orchestrator.lifecycle.started` of another RR whose `event_data.target` is the
+ *     decision's `target` or `signal_target`):
  *     the problem came back or persisted, whatever was done instead; or
  *   - _a person acted_: an audit event with `actor_type = 'user'` naming the same target
- *     (`event_data.target`), e.g. a manual change recorded through the audit API.
+ *     (`event_data.target`, as above), e.g. a manual change recorded through the audit API.
  * - It is _open_ while its window has not closed and nothing contradicted it yet.
  */
 import type pg from 'pg';
@@ -58,7 +59,8 @@ interface Decision {
   rr: string;
   at: number;
   workflowId: string;
-  target: string;
+  /** The remediation's target and the signal's (the same unless the analysis chose another). */
+  targets: string[];
   wouldAct: boolean;
   wouldRequireApproval: boolean;
 }
@@ -87,7 +89,7 @@ export async function shadowReport(pool: pg.Pool, q: ShadowReportQuery): Promise
       rr: r.correlation_id as string,
       at: (r.event_timestamp as Date).getTime(),
       workflowId: String(d.workflow_id ?? 'unknown'),
-      target: String(d.target ?? ''),
+      targets: [...new Set([d.target, d.signal_target].filter((t): t is string => typeof t === 'string'))],
       wouldAct: verdict('routing') === 'proceed' && verdict('budget') === 'available',
       wouldRequireApproval: d.would_require_approval === true,
     };
@@ -102,10 +104,12 @@ export async function shadowReport(pool: pg.Pool, q: ShadowReportQuery): Promise
     if (d.wouldAct) s.wouldAct++;
     else s.wouldWait++;
     if (d.wouldRequireApproval) s.wouldRequireApproval++;
-    const after = (followers.get(d.target) ?? []).filter(
-      // A person's note on the shadow's own trail counts; its own start does not.
-      (f) => (f.kind === 'person' || f.rr !== d.rr) && f.at > d.at && f.at <= d.at + q.windowMs,
-    );
+    const after = d.targets
+      .flatMap((t) => followers.get(t) ?? [])
+      .filter(
+        // A person's note on the shadow's own trail counts; its own start does not.
+        (f) => (f.kind === 'person' || f.rr !== d.rr) && f.at > d.at && f.at <= d.at + q.windowMs,
+      );
     const bySignal = after.some((f) => f.kind === 'signal');
     const byPerson = after.some((f) => f.kind === 'person');
     if (bySignal) s.contradictedBySignal++;
@@ -139,7 +143,7 @@ const blank = (workflowId: string): WorkflowShadowStats => ({
 async function followersOf(pool: pg.Pool, decisions: Decision[], q: ShadowReportQuery) {
   const out = new Map<string, Follower[]>();
   if (decisions.length === 0) return out;
-  const targets = [...new Set(decisions.map((d) => d.target))];
+  const targets = [...new Set(decisions.flatMap((d) => d.targets))];
   const from = new Date(Math.min(...decisions.map((d) => d.at)));
   const to = new Date(Math.max(...decisions.map((d) => d.at)) + q.windowMs);
   const { rows } = await pool.query(

@@ -126,6 +126,8 @@ describe('shadow mode (I12): decide everything, record it, do nothing', () => {
     expect(decision).toMatchObject({
       policy: POLICY,
       workflow_id: 'restart-deployment',
+      target: `${h.namespace}/Deployment/${target}`,
+      signal_target: `${h.namespace}/Deployment/${target}`,
       target_namespace: h.namespace,
       would_require_approval: false,
       routing: { verdict: 'proceed' },
