@@ -10,7 +10,7 @@ import { isTerminalPhase } from '../lib/domain.js';
 import { isNotFound, kubeClients } from '../lib/kube/client.js';
 import type { TargetResource } from '../lib/remediation-request.js';
 import { targetDisplay } from '../lib/remediation-request.js';
-import { createBudgetLedger } from './budget.js';
+import { type BudgetExhausted, createBudgetLedger } from './budget.js';
 import type { KubeObject } from './kube-objects.js';
 import { createTargetLock } from './target-lock.js';
 
@@ -55,6 +55,12 @@ export interface RoutingBlock {
   consecutiveFailureCount?: number;
   /** BudgetExhausted under a policy with whenExhausted: Escalate — a person decides, nobody waits. */
   escalate?: boolean;
+}
+
+/** A shadow's routing verdict: what would block it, and the budget's answer (null: room). */
+export interface DryRouting {
+  block: RoutingBlock | null;
+  budget: BudgetExhausted | null;
 }
 
 export interface OriginalOutcome {
@@ -152,6 +158,8 @@ export function createRoutingActivities(kc: k8s.KubeConfig) {
       (r) =>
         r.metadata.uid !== input.uid &&
         r.status?.overallPhase === 'Completed' &&
+        // A dry run or a shadow (its CRD outcome is DryRun) remediated nothing: no cooldown.
+        (r.status?.completionStatus as { outcome?: string } | undefined)?.outcome !== 'DryRun' &&
         (r.status?.workflowSelection as { selectedWorkflowRef?: { workflowId?: string } } | undefined)
           ?.selectedWorkflowRef?.workflowId === input.workflowId &&
         targetDisplay(r.spec?.targetResource as TargetResource) === targetDisplay(input.target) &&
@@ -185,6 +193,26 @@ export function createRoutingActivities(kc: k8s.KubeConfig) {
   }
 
   return {
+    /**
+     * What evaluateRouting would decide now — the first rule that blocks, and the
+     * budget's answer — without taking the lock or a unit: a shadow's verdict (I12).
+     * Read-only (lists and reads only), so idempotent.
+     */
+    async evaluateRoutingDry(input: RoutingInput): Promise<DryRouting> {
+      const all = await listRemediations(input.namespace);
+      const block = await firstBlock(input, all);
+      const exhausted = await budgets.peek(
+        {
+          namespace: input.namespace,
+          name: input.name,
+          uid: input.uid,
+          targetNamespace: input.target.namespace ?? '',
+        },
+        all,
+      );
+      return { block, budget: exhausted ?? null };
+    },
+
     /**
      * Evaluates the routing rules and, only when none blocks, takes the target lock
      * (target-lock.ts; idempotent) and then a unit of every budget that covers the

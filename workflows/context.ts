@@ -8,7 +8,7 @@ import { patched, setCurrentDetails, upsertSearchAttributes, workflowInfo } from
 import type { ChildSnapshot } from '../activities/remediation.js';
 import type { RoutingRules } from '../activities/routing.js';
 import type { AuditEventInput, AuditOutcome } from '../lib/audit/types.js';
-import type { RemediationOutcome, RemediationPhase } from '../lib/domain.js';
+import { crdOutcome, type RemediationOutcome, type RemediationPhase } from '../lib/domain.js';
 import { type ChildKind, notificationName } from '../lib/kinds.js';
 import type { RemediationRequestSpec, TargetResource } from '../lib/remediation-request.js';
 import { targetDisplay } from '../lib/remediation-request.js';
@@ -298,6 +298,8 @@ export class Remediation {
       from_phase: from,
       final_phase: phase,
       outcome: details.outcome,
+      // Shadow is no CRD outcome: a reconstruction takes the RR's from here (I12).
+      ...(details.outcome === 'Shadow' ? { crd_outcome: crdOutcome(details.outcome) } : {}),
       failure_phase: details.failurePhase,
       failure_reason: details.failureReason,
       timeout_phase: details.timeoutPhase,

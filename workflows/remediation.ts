@@ -22,6 +22,7 @@ import { isEnded, Lifecycle } from './lifecycle.js';
 import { type Analysis, analyzing, approval, executing, processing, routing, verifying } from './phases.js';
 import { refusalOf } from './refusal.js';
 import { rollbackIfIneffective } from './rollback.js';
+import { decideMode, SHADOW_PATCH } from './shadow.js';
 import { resolveTimeouts, type TimeoutConfig } from './timeouts.js';
 
 export interface RemediationInput {
@@ -103,6 +104,10 @@ async function lifecycle(r: Remediation, input: RemediationInput, hold: { l?: Li
   if (isEnded(sp)) return sp.ended;
   const analysis = await analyzing(l, sp);
   if (isEnded(analysis)) return analysis.ended;
+  if (patched(SHADOW_PATCH)) {
+    const shadowed = await decideMode(l, analysis);
+    if (shadowed) return shadowed.ended;
+  }
   if (analysis.approvalRequired) {
     const refused = await approval(l, sp, analysis);
     if (refused) return refused.ended;

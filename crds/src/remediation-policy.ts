@@ -2,12 +2,15 @@
  * RemediationPolicy: guardrails an operator sets for the remediations of a set of
  * target namespaces (docs/policies.md). Lives in the namespace the RRs live in (the
  * orchestrator's), so only those who may write there set it; mutable, read afresh by
- * every routing pass, so a change applies to the next remediation without a restart.
+ * every routing pass (budgets) and by every remediation once analysed (mode), so a
+ * change applies to the next remediation without a restart.
  *
- * Today: blast-radius budgets — executions per hour, at once, as a share of a
- * namespace's Deployments, none while too many failed (activities/budget-rules.ts) —
- * and rollback on an ineffective verdict (activities/rollback.ts). Not a Kubernaut kind: an addition.
+ * Today: the mode (Automatic, ApprovalRequired, Shadow; per workflow too), blast-radius
+ * budgets — executions per hour, at once, as a share of a namespace's Deployments, none
+ * while too many failed (activities/budget-rules.ts) — and rollback on an ineffective
+ * verdict (activities/rollback.ts). Not a Kubernaut kind: an addition.
  */
+import { REMEDIATION_MODES as MODES } from '../../lib/domain.js';
 import { ROLLBACK_TRIGGERS } from '../../lib/rollback/policy.js';
 import { type CrdDefinition, int, list, obj, oneOf, str } from './schema.js';
 
@@ -19,6 +22,7 @@ export const remediationPolicy: CrdDefinition = {
   description: 'Guardrails for the remediations of a set of target namespaces.',
   columns: [
     { name: 'Namespaces', type: 'string', jsonPath: '.spec.targetNamespaces' },
+    { name: 'Mode', type: 'string', jsonPath: '.spec.mode.default' },
     { name: 'Executions/h', type: 'integer', jsonPath: '.spec.budget.executionsPerHour' },
     { name: 'At Once', type: 'integer', jsonPath: '.spec.budget.maxConcurrent' },
     { name: 'Pause When Failing', type: 'integer', jsonPath: '.spec.budget.pauseWhenFailing', priority: 1 },
@@ -29,6 +33,23 @@ export const remediationPolicy: CrdDefinition = {
       str(undefined, { minLength: 1, maxLength: 63 }),
       'The namespaces of the targets this policy covers; absent or empty: every namespace',
       { maxItems: 256 },
+    ),
+    // The mode (invariant I12, activities/mode-rules.ts): how far a covered remediation goes on its own.
+    mode: obj(
+      {
+        default: oneOf(
+          MODES,
+          'Automatic: approval only when the analysis asks; ApprovalRequired: a person approves every execution; Shadow: decide and record what would be done, do nothing',
+        ),
+        workflows: {
+          type: 'object',
+          description: 'Per workflow (by workflowId), a mode that overrides the default',
+          additionalProperties: oneOf(MODES),
+          maxProperties: 256,
+        },
+      },
+      [],
+      'The mode of the remediations this policy covers; with several policies, the most cautious wins (Shadow, then ApprovalRequired, then Automatic)',
     ),
     budget: obj(
       {
