@@ -31,9 +31,13 @@ export const isCompensable = (action: string): boolean => action in COMPENSATES;
 export const restorableFields = (action: string): readonly RestorableField[] => COMPENSATES[action] ?? [];
 
 /**
- * Whether an action must wait for a person whatever the analysis' confidence: a
- * built-in action declared not compensable. Bundle actions declare nothing and keep
- * the analysis' approval decision (docs/policies.md).
+ * Why an action must wait for a person whatever the analysis' confidence, or
+ * undefined when it may run on its own: only an action declared compensable may.
+ * `irreversible`: a built-in action declared not compensable (delete-pod,
+ * cordon-node). `undeclared`: anything else — a container bundle (`job`) or an action
+ * this code does not know — declares nothing, so nothing could undo it either.
  */
-export const needsApprovalAsIrreversible = (action: string): boolean =>
-  (NOT_COMPENSABLE as readonly string[]).includes(action);
+export function approvalNeededFor(action: string): 'irreversible' | 'undeclared' | undefined {
+  if (isCompensable(action)) return undefined;
+  return (NOT_COMPENSABLE as readonly string[]).includes(action) ? 'irreversible' : 'undeclared';
+}

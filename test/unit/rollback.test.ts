@@ -5,11 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { RawObject } from '../../lib/kube/target.js';
-import {
-  isCompensable,
-  NOT_COMPENSABLE,
-  needsApprovalAsIrreversible,
-} from '../../lib/rollback/compensable.js';
+import { approvalNeededFor, isCompensable, NOT_COMPENSABLE } from '../../lib/rollback/compensable.js';
 import { policyCovers, rollbackTrigger, rollbackTriggersOf } from '../../lib/rollback/policy.js';
 import {
   parsePriorState,
@@ -35,11 +31,15 @@ describe('compensable actions', () => {
     expect(isCompensable('restart')).toBe(true);
     expect(isCompensable('delete-pod')).toBe(false);
   });
-  it('only a declared-irreversible action forces approval', () => {
-    expect(needsApprovalAsIrreversible('delete-pod')).toBe(true);
-    expect(needsApprovalAsIrreversible('cordon-node')).toBe(true);
-    expect(needsApprovalAsIrreversible('restart')).toBe(false);
-    expect(needsApprovalAsIrreversible('some-bundle-action')).toBe(false);
+  it('only an action declared compensable may run without approval', () => {
+    expect(approvalNeededFor('delete-pod')).toBe('irreversible');
+    expect(approvalNeededFor('cordon-node')).toBe('irreversible');
+    expect(approvalNeededFor('restart')).toBeUndefined();
+    expect(approvalNeededFor('scale')).toBeUndefined();
+    expect(approvalNeededFor('set-resources')).toBeUndefined();
+    // A container bundle, or anything unknown, declares nothing: it cannot be undone either.
+    expect(approvalNeededFor('job')).toBe('undeclared');
+    expect(approvalNeededFor('some-bundle-action')).toBe('undeclared');
   });
 });
 

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRollbackActivities } from '../../activities/rollback.js';
 import { PRIOR_STATE } from '../../lib/execution-marks.js';
 import { kubeRequest } from '../../lib/kube/raw.js';
-import { rejectUpdate, workflowIdFor } from '../../lib/remediation-messages.js';
+import { approveUpdate, rejectUpdate, workflowIdFor } from '../../lib/remediation-messages.js';
 import { RESTARTED_AT } from '../../workers/controllers/actions.js';
 import { recordHistories } from '../harness/histories.js';
 import { eventually, kube, uniqueName } from '../harness/index.js';
@@ -222,5 +222,30 @@ describe('rollback on an ineffective verdict (I11)', () => {
     expect(
       String((done.status?.completionStatus as { failureReason?: string } | undefined)?.failureReason),
     ).toContain('Rejected by alice');
+  });
+
+  it('a container bundle declares no way to undo it: it waits for a person even at high confidence', async () => {
+    const rr = await h.createRR();
+    await h.waitForChild('SignalProcessing', `sp-${rr}`);
+    await h.setStatus('SignalProcessing', `sp-${rr}`, completedEnrichment);
+    await h.waitForChild('AIAnalysis', `ai-${rr}`);
+    const analysis = completedAnalysis(false);
+    analysis.rcaResult.selectedWorkflow = {
+      ...analysis.rcaResult.selectedWorkflow,
+      workflowId: 'flush-cache',
+      actionType: 'job',
+      executionBundle: 'busybox:1.36',
+      confidence: 0.99,
+    };
+    await h.setStatus('AIAnalysis', `ai-${rr}`, analysis);
+
+    await h.waitForPhase(rr, ['AwaitingApproval']);
+    const rar = await h.waitForChild('RemediationApprovalRequest', `rar-${rr}`);
+    expect(JSON.stringify(rar.spec)).toContain('declares no way to undo it');
+    expect(await h.objects.get('workflowexecutions', h.namespace, `we-${rr}`)).toBeNull();
+    const handle = h.runtime.client.workflow.getHandle(workflowIdFor(h.namespace, rr));
+    await handle.executeUpdate(approveUpdate, { args: [{ decidedBy: 'alice' }] });
+    const we = await h.waitForChild('WorkflowExecution', `we-${rr}`);
+    expect(JSON.stringify(we.spec)).toContain('busybox:1.36');
   });
 });
