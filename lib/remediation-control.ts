@@ -17,7 +17,8 @@ import { inIncidentTrace } from './tracing/incident.js';
 
 export class ControlError extends Error {
   constructor(
-    readonly kind: 'not-found' | 'conflict',
+    /** forbidden: an approval ladder refused the decider (I10). */
+    readonly kind: 'not-found' | 'conflict' | 'forbidden',
     message: string,
   ) {
     super(message);
@@ -52,7 +53,11 @@ export async function decide(
   } catch (err) {
     if (err instanceof WorkflowNotFoundError) return await endedBeforeDecision(handle, namespace, name);
     if (err instanceof WorkflowUpdateFailedError) {
-      throw new ControlError('conflict', (err.cause as Error | undefined)?.message ?? err.message);
+      const cause = err.cause as (Error & { type?: string }) | undefined;
+      throw new ControlError(
+        cause?.type === 'ApprovalRefused' ? 'forbidden' : 'conflict',
+        cause?.message ?? err.message,
+      );
     }
     throw err;
   }
