@@ -28,6 +28,9 @@ export class ControlError extends Error {
 const notFound = (namespace: string, name: string) =>
   new ControlError('not-found', `no remediation ${namespace}/${name}`);
 
+/** How long a decision waits for the live view before it is sent under the plain update id. */
+const LADDER_LOOKUP_MS = 2_000;
+
 export async function decide(
   client: Client,
   namespace: string,
@@ -37,6 +40,23 @@ export async function decide(
 ): Promise<RemediationView> {
   const handle = client.workflow.getHandle(workflowIdFor(namespace, name));
   try {
+    // One id per RAR, decision and decider: a retried request is the same update,
+    // applied once; someone else's same decision is a new update, refused if
+    // another was recorded first (rather than answered with that one's success).
+    // Under an approval ladder (I10) a refusal is not forever: the same person may
+    // be refused in tier 1 and an approver from tier 2 on, or be granted rights on
+    // the target — so the id also carries the tier and how often they were refused.
+    // The view is asked briefly: with no worker up the update waits for one anyway, under the plain id.
+    const ladder = (
+      await client.connection
+        .withDeadline(Date.now() + LADDER_LOOKUP_MS, () => handle.query(statusQuery))
+        .catch(() => undefined)
+    )?.approval.ladder;
+    const updateId = `rar-${name}-${decision}-${input.decidedBy}${
+      ladder
+        ? `-t${ladder.tier}-r${ladder.refusals.filter((x) => x.by === input.decidedBy).length}`
+        : ''
+    }`;
     // With tracing on, the decision shows in the incident's trace (lib/tracing/incident.ts).
     return await inIncidentTrace(
       () => handle.describe(),
@@ -44,10 +64,7 @@ export async function decide(
       () =>
         handle.executeUpdate(decision === 'approve' ? approveUpdate : rejectUpdate, {
           args: [input],
-          // One id per RAR, decision and decider: a retried request is the same update,
-          // applied once; someone else's same decision is a new update, refused if
-          // another was recorded first (rather than answered with that one's success).
-          updateId: `rar-${name}-${decision}-${input.decidedBy}`,
+          updateId,
         }),
     );
   } catch (err) {

@@ -42,6 +42,8 @@ export interface LadderState {
   approvalsNeeded: number;
   riskyBecause: string[];
   approvals: { approver: string; approvedAt: string; via: string; message?: string }[];
+  /** Decisions the ladder refused, in order (the audit trail has each one's reason). */
+  refusals: { by: string; code: string; at: string; via: string }[];
 }
 
 export interface RemediationView {

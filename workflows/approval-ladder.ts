@@ -121,6 +121,7 @@ export async function awaitLadder(
     approvalsNeeded: ladder.approvalsRequired,
     riskyBecause: ladder.riskyBecause,
     approvals: [],
+    refusals: [],
   };
   r.view.approval = { required: true, requestName: name, requiredBy, ladder: st };
   await r.createChild('RemediationApprovalRequest', name, approvalRequestSpec(r.owner, aa.name, aa.status, sel, requiredBy));
@@ -263,6 +264,7 @@ async function consider(
     if (!rights.allowed) j = { kind: 'refused', code: 'NoTargetRights', reason: rights.reason };
   }
   if (j.kind === 'refused') {
+    st.refusals = [...st.refusals, { by: p.decidedBy, code: j.code, at: r.now(), via: p.via }];
     p.verdict = {
       kind: 'refused',
       message: `${p.decision === 'Approved' ? 'approval' : 'rejection'} of ${r.owner.name} by ${p.decidedBy} refused: ${j.reason}`,
