@@ -20,7 +20,7 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KubeObject } from '../../activities/kube-objects.js';
 import { buildApp } from '../../api/app.js';
-import { CREATED_BY_ANNOTATION } from '../../lib/approval-ladder.js';
+import { CREATED_BY_ANNOTATION, REQUESTED_BY_ANNOTATION } from '../../lib/approval-ladder.js';
 import { approvalAdmissionPolicy } from '../../lib/kube/approval-admission.js';
 import { loadKubeConfig } from '../../lib/kube/client.js';
 import { type KubeHttpError, kubeRequest } from '../../lib/kube/raw.js';
@@ -156,8 +156,8 @@ describe('approval ladder with quorum (I10)', () => {
       .catch(() => {});
 
   /** An RR created (as dave says the annotation) and played to AwaitingApproval. */
-  async function awaiting(createdBy = 'dave'): Promise<string> {
-    const rr = await h.createRR({ annotations: { [CREATED_BY_ANNOTATION]: createdBy } });
+  async function awaiting(createdBy = 'dave', more: Record<string, string> = {}): Promise<string> {
+    const rr = await h.createRR({ annotations: { [CREATED_BY_ANNOTATION]: createdBy, ...more } });
     await h.waitForChild('SignalProcessing', `sp-${rr}`);
     await h.setStatus('SignalProcessing', `sp-${rr}`, completedEnrichment);
     await h.waitForChild('AIAnalysis', `ai-${rr}`);
@@ -400,6 +400,29 @@ describe('approval ladder with quorum (I10)', () => {
     expect(await auditAll(rr, 'orchestrator.approval.approved')).toHaveLength(1);
     expect(await auditAll(rr, 'orchestrator.approval.counted')).toHaveLength(2);
     expect(await auditAll(rr, 'orchestrator.approval.ignored')).toHaveLength(1);
+  });
+
+  it('a rejection by an eligible approver is final at once, even with approvals counted; the requester may not reject', async () => {
+    await usePolicy({
+      tiers: [{ approvers: { users: ['alice', 'carol'], groups: ['sre'] }, timeout: '5m' }],
+      quorum: { approvals: 2 },
+    });
+    const rr = await awaiting('dave', { [REQUESTED_BY_ANNOTATION]: 'erin' });
+    expect((await decide(rr, 'alice')).statusCode).toBe(200);
+    const requester = await decide(rr, 'erin', 'reject', 'not needed');
+    expect(requester.statusCode).toBe(403);
+    expect(requester.json().detail).toContain('erin requested this remediation and may not reject it');
+    const noRights = await decide(rr, 'mallory', 'reject');
+    expect(noRights.statusCode).toBe(403);
+    const rejected = await decide(rr, 'carol', 'reject', 'wrong fix');
+    expect(rejected.statusCode).toBe(200);
+    expect(rejected.json().approval).toMatchObject({ decision: 'Rejected', decidedBy: 'carol' });
+    const failed = await h.waitForPhase(rr, ['Failed']);
+    expect((failed.status as { completionStatus: Record<string, string> }).completionStatus.failureReason).toBe(
+      'Rejected by carol: wrong fix',
+    );
+    expect(await rarStatus(rr)).toMatchObject({ decision: 'Rejected', approvals: [{ approver: 'alice' }] });
+    expect(await h.objects.get('workflowexecutions', h.namespace, `we-${rr}`)).toBeNull();
   });
 
   it('kubectl: a response counts only in its author’s name (the admission policy), and only if its author may approve', async () => {
