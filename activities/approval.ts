@@ -11,9 +11,9 @@ import {
   applicablePolicy,
   approvalPolicyOf,
   CREATED_BY_ANNOTATION,
-  REQUESTED_BY_ANNOTATION,
   type Ladder,
   ladderFor,
+  REQUESTED_BY_ANNOTATION,
   targetResourceAttributes,
 } from '../lib/approval-ladder.js';
 import type { ApprovalDecision } from '../lib/domain.js';
@@ -21,7 +21,6 @@ import { APPROVAL_DECISIONS } from '../lib/domain.js';
 import { isConflict, isNotFound } from '../lib/kube/client.js';
 import type { TargetResource } from '../lib/remediation-request.js';
 import type { KubeObjects } from './kube-objects.js';
-
 
 /** The ladder's progress as the RAR status shows it (all absolute values). */
 export interface ApprovalProgress {
@@ -193,7 +192,13 @@ export function createApprovalActivities(objects: KubeObjects) {
         const patch: Record<string, unknown> = { ...input.progress };
         if (input.init && !Array.isArray(current.status?.responses)) patch.responses = [];
         try {
-          await objects.mergeStatus(PLURAL, input.namespace, input.name, patch, current.metadata.resourceVersion);
+          await objects.mergeStatus(
+            PLURAL,
+            input.namespace,
+            input.name,
+            patch,
+            current.metadata.resourceVersion,
+          );
           return;
         } catch (err) {
           if (isNotFound(err)) return;

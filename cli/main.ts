@@ -61,19 +61,23 @@ async function api<T>(c: CliConfig, method: string, path: string, body?: unknown
   } catch (err) {
     throw new CliError(`cannot reach the API at ${c.apiUrl}: ${(err as Error).message}`, EXIT.unavailable);
   }
-  const payload = (await res.json().catch(() => ({}))) as T & { detail?: string; title?: string; type?: string };
+  const payload = (await res.json().catch(() => ({}))) as T & {
+    detail?: string;
+    title?: string;
+    type?: string;
+  };
   if (!res.ok) {
     const code =
       // An approval ladder refused the decider (I10): a refusal, not a usage error.
       res.status === 403 && payload.type?.endsWith('/approval-refused')
         ? EXIT.refused
         : res.status === 404
-        ? EXIT.notFound
-        : res.status === 409 || res.status === 400
-          ? EXIT.refused
-          : res.status === 401 || res.status === 403
-            ? EXIT.usage
-            : EXIT.unavailable;
+          ? EXIT.notFound
+          : res.status === 409 || res.status === 400
+            ? EXIT.refused
+            : res.status === 401 || res.status === 403
+              ? EXIT.usage
+              : EXIT.unavailable;
     throw new CliError(payload.detail ?? payload.title ?? `HTTP ${res.status}`, code);
   }
   return payload;

@@ -141,7 +141,10 @@ export function approvalPolicyOf(
  * target): one naming the namespace in targetNamespaces before one covering every
  * namespace, then by name. Ladders do not combine: exactly one decides.
  */
-export function applicablePolicy(policies: ApprovalPolicy[], targetNamespace: string): ApprovalPolicy | undefined {
+export function applicablePolicy(
+  policies: ApprovalPolicy[],
+  targetNamespace: string,
+): ApprovalPolicy | undefined {
   const named = policies.filter((p) => p.namespaces.includes(targetNamespace));
   const catchAll = policies.filter((p) => p.namespaces.length === 0);
   const byName = (a: ApprovalPolicy, b: ApprovalPolicy) => a.policy.localeCompare(b.policy);
@@ -159,7 +162,10 @@ export function riskOf(
 ): string[] {
   if (!quorum) return [];
   const w = quorum.when;
-  if (!w || (w.namespaceLabels === undefined && w.targetKinds === undefined && w.confidenceBelow === undefined))
+  if (
+    !w ||
+    (w.namespaceLabels === undefined && w.targetKinds === undefined && w.confidenceBelow === undefined)
+  )
     return ['every action under this policy'];
   const why: string[] = [];
   const labels = w.namespaceLabels;
@@ -227,7 +233,10 @@ export function approversUpTo(tiers: LadderTier[], tier: number): Approvers {
 }
 
 export const describeApprovers = (a: Approvers) =>
-  [a.users.length ? `users ${a.users.join(', ')}` : '', a.groups.length ? `groups ${a.groups.join(', ')}` : '']
+  [
+    a.users.length ? `users ${a.users.join(', ')}` : '',
+    a.groups.length ? `groups ${a.groups.join(', ')}` : '',
+  ]
     .filter(Boolean)
     .join('; ');
 
@@ -253,12 +262,7 @@ export type Judgement =
  * person's second approval does not count again. (Rights on the target are the
  * SubjectAccessReview's, afterwards, for an eligible candidate only.)
  */
-export function judge(
-  ladder: Ladder,
-  tier: number,
-  approvedBy: readonly string[],
-  c: Candidate,
-): Judgement {
+export function judge(ladder: Ladder, tier: number, approvedBy: readonly string[], c: Candidate): Judgement {
   const verb = c.decision === 'Approved' ? 'approve' : 'reject';
   if (c.decidedBy === ladder.excluded.createdBy)
     return {
@@ -321,5 +325,11 @@ export function targetResourceAttributes(t: TargetResource): {
     t.apiVersion?.includes('/') ? t.apiVersion.split('/')[0]! : '',
     `${t.kind.toLowerCase()}s`,
   ];
-  return { group, resource, name: t.name, ...(t.namespace ? { namespace: t.namespace } : {}), verb: 'update' };
+  return {
+    group,
+    resource,
+    name: t.name,
+    ...(t.namespace ? { namespace: t.namespace } : {}),
+    verb: 'update',
+  };
 }

@@ -53,9 +53,7 @@ export async function decide(
         .catch(() => undefined)
     )?.approval.ladder;
     const updateId = `rar-${name}-${decision}-${input.decidedBy}${
-      ladder
-        ? `-t${ladder.tier}-r${ladder.refusals.filter((x) => x.by === input.decidedBy).length}`
-        : ''
+      ladder ? `-t${ladder.tier}-r${ladder.refusals.filter((x) => x.by === input.decidedBy).length}` : ''
     }`;
     // With tracing on, the decision shows in the incident's trace (lib/tracing/incident.ts).
     return await inIncidentTrace(

@@ -23,8 +23,9 @@
  * the current tier's deadline, and decisions are judged in the order the workflow
  * saw them.
  */
-import type { ChildSnapshot } from '../activities/remediation.js';
+
 import type { ApprovalProgress } from '../activities/approval.js';
+import type { ChildSnapshot } from '../activities/remediation.js';
 import {
   approversUpTo,
   type Candidate,
@@ -65,7 +66,9 @@ function responsesOf(status: Record<string, unknown>): (Response | undefined)[] 
     return {
       by: o.by,
       decision: o.decision,
-      ...(Array.isArray(o.groups) ? { groups: o.groups.filter((g): g is string => typeof g === 'string') } : {}),
+      ...(Array.isArray(o.groups)
+        ? { groups: o.groups.filter((g): g is string => typeof g === 'string') }
+        : {}),
       ...(typeof o.message === 'string' && o.message ? { message: o.message } : {}),
     };
   });
@@ -124,7 +127,11 @@ export async function awaitLadder(
     refusals: [],
   };
   r.view.approval = { required: true, requestName: name, requiredBy, ladder: st };
-  await r.createChild('RemediationApprovalRequest', name, approvalRequestSpec(r.owner, aa.name, aa.status, sel, requiredBy));
+  await r.createChild(
+    'RemediationApprovalRequest',
+    name,
+    approvalRequestSpec(r.owner, aa.name, aa.status, sel, requiredBy),
+  );
   // Before anyone is told of the RAR: its status says a quorum is needed (the CRD then refuses a lone Approved).
   const progress = (init = false) =>
     acts.writeApprovalProgress({ namespace: r.owner.namespace, name, progress: progressOf(st), init });
@@ -256,9 +263,14 @@ async function consider(
 ): Promise<ApprovalDecision | undefined> {
   const approvedBy = st.approvals.map((a) => a.approver);
   const c: Candidate = { decision: p.decision, decidedBy: p.decidedBy, groups: p.groups, via: p.via };
-  let j = Date.now() >= expiresAt
-    ? ({ kind: 'refused', code: 'Late', reason: `the approval window closed at ${iso(expiresAt)}` } as const)
-    : judge(ladder, tier, approvedBy, c);
+  let j =
+    Date.now() >= expiresAt
+      ? ({
+          kind: 'refused',
+          code: 'Late',
+          reason: `the approval window closed at ${iso(expiresAt)}`,
+        } as const)
+      : judge(ladder, tier, approvedBy, c);
   if (j.kind === 'eligible' && ladder.requireTargetRights) {
     const rights = await acts.checkTargetRights({ user: p.decidedBy, groups: p.groups, target });
     if (!rights.allowed) j = { kind: 'refused', code: 'NoTargetRights', reason: rights.reason };
@@ -289,7 +301,10 @@ async function consider(
     return undefined;
   }
   if (j.kind === 'duplicate') {
-    p.verdict = { kind: 'ignored', message: `approval of ${r.owner.name} by ${p.decidedBy} not counted again: ${j.reason}` };
+    p.verdict = {
+      kind: 'ignored',
+      message: `approval of ${r.owner.name} by ${p.decidedBy} not counted again: ${j.reason}`,
+    };
     await r.audit('orchestrator.approval.ignored', 'failure', {
       approval_request: r.view.approval.requestName,
       ignored_decision: p.decision,
@@ -344,12 +359,15 @@ async function consider(
   const outcome = await settle(r, r.view.approval.requestName!, {
     ...p,
     decidedBy: st.approvals.map((a) => a.approver).join(', '),
-    reason: st.approvals
-      .filter((a) => a.message)
-      .map((a) => (st.approvals.length > 1 ? `${a.approver}: ${a.message}` : a.message))
-      .join('; ') || undefined,
+    reason:
+      st.approvals
+        .filter((a) => a.message)
+        .map((a) => (st.approvals.length > 1 ? `${a.approver}: ${a.message}` : a.message))
+        .join('; ') || undefined,
   });
-  p.verdict = outcome.ours ? { kind: 'final', message: 'approved' } : { kind: 'ignored', message: lostMessage(r, p) };
+  p.verdict = outcome.ours
+    ? { kind: 'final', message: 'approved' }
+    : { kind: 'ignored', message: lostMessage(r, p) };
   if (!outcome.ours) await ignoredAfterFinal(r, p);
   return outcome.decision;
 }
@@ -381,7 +399,8 @@ async function settle(
     recorded.decidedBy === p.decidedBy &&
     recorded.decidedAt === decidedAt &&
     recorded.via === p.via;
-  const via = (['update', 'signal', 'kubectl', 'timeout'] as const).find((v) => v === recorded.via) ?? 'kubectl';
+  const via =
+    (['update', 'signal', 'kubectl', 'timeout'] as const).find((v) => v === recorded.via) ?? 'kubectl';
   r.view.approval = {
     ...r.view.approval,
     decision: recorded.decision,

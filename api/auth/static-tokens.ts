@@ -28,7 +28,10 @@ export function parseTokenSpec(spec: string): StaticToken[] {
         name,
         roles: roles.split(','),
         kind,
-        groups: groups.split(',').map((g) => g.trim()).filter(Boolean),
+        groups: groups
+          .split(',')
+          .map((g) => g.trim())
+          .filter(Boolean),
       });
     });
 }

@@ -46,7 +46,6 @@ export function remediationRequestSpec(
   };
 }
 
-
 /** requestedBy: who sent the signal (the API identity); an approval ladder never lets them approve (I10). */
 export function remediationRequestObject(
   name: string,

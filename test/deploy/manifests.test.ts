@@ -112,11 +112,15 @@ describe('deploy/ manifests', () => {
   it('the approval identity policy (I10) is the one lib/kube/approval-admission.ts builds, for the worker and the API', () => {
     const file = readDocs(join(BASE, 'admission-approval.yaml'));
     expect(file).toEqual([...approvalAdmissionPolicy(DEPLOY_APPROVAL_ADMISSION)]);
-    const accounts = byKind('ServiceAccount').map((a) => `system:serviceaccount:${a.metadata.namespace}:${a.metadata.name}`);
+    const accounts = byKind('ServiceAccount').map(
+      (a) => `system:serviceaccount:${a.metadata.namespace}:${a.metadata.name}`,
+    );
     expect([...DEPLOY_APPROVAL_ADMISSION.orchestrators].sort()).toEqual(accounts.sort());
     // The worker asks the cluster whether an approver may update the target.
     const sar = byKind('ClusterRoleBinding').find((b) => b.roleRef.name === 'kubernaut-worker-approvals');
-    expect(sar?.subjects).toEqual([{ kind: 'ServiceAccount', name: 'kubernaut-worker', namespace: 'kubernaut-system' }]);
+    expect(sar?.subjects).toEqual([
+      { kind: 'ServiceAccount', name: 'kubernaut-worker', namespace: 'kubernaut-system' },
+    ]);
     expect(named('ClusterRole', 'kubernaut-worker-approvals').rules).toEqual([
       { apiGroups: ['authorization.k8s.io'], resources: ['subjectaccessreviews'], verbs: ['create'] },
     ]);

@@ -26,7 +26,11 @@ const spec = {
     ],
     quorum: {
       approvals: 2,
-      when: { namespaceLabels: { env: 'production' }, targetKinds: ['StatefulSet', 'Node'], confidenceBelow: 0.8 },
+      when: {
+        namespaceLabels: { env: 'production' },
+        targetKinds: ['StatefulSet', 'Node'],
+        confidenceBelow: 0.8,
+      },
     },
   },
 };
@@ -42,15 +46,18 @@ describe('approval policy', () => {
     expect(p.tiers[1]!.approvers).toEqual({ users: [], groups: ['platform-leads'] });
     expect(p.quorum?.approvals).toBe(2);
     expect(p.requireTargetRights).toBe(true);
-    expect(approvalPolicyOf('x', { approval: { ...spec.approval, requireTargetRights: false } })!.requireTargetRights).toBe(
-      false,
-    );
+    expect(
+      approvalPolicyOf('x', { approval: { ...spec.approval, requireTargetRights: false } })!
+        .requireTargetRights,
+    ).toBe(false);
   });
 
   it('no approval section, no tier, a tier without approvers or with a bad timeout: no ladder', () => {
     expect(approvalPolicyOf('budget-only', { budget: { executionsPerHour: 5 } })).toBeUndefined();
     expect(approvalPolicyOf('x', { approval: { tiers: [] } })).toBeUndefined();
-    expect(approvalPolicyOf('x', { approval: { tiers: [{ approvers: {}, timeout: '5m' }] } })).toBeUndefined();
+    expect(
+      approvalPolicyOf('x', { approval: { tiers: [{ approvers: {}, timeout: '5m' }] } }),
+    ).toBeUndefined();
     expect(
       approvalPolicyOf('x', { approval: { tiers: [{ approvers: { users: ['a'] }, timeout: 'soon' }] } }),
     ).toBeUndefined();
@@ -84,7 +91,11 @@ describe('quorum', () => {
     expect(
       riskOf(
         p.quorum,
-        what({ target: { ...deployment, kind: 'StatefulSet' }, confidence: 0.7, namespaceLabels: { env: 'production' } }),
+        what({
+          target: { ...deployment, kind: 'StatefulSet' },
+          confidence: 0.7,
+          namespaceLabels: { env: 'production' },
+        }),
       ),
     ).toHaveLength(3);
   });
@@ -96,7 +107,11 @@ describe('quorum', () => {
 
   it('a ladder needs the quorum only for a risky action, and names who may not approve', () => {
     expect(ladderFor(p, what()).approvalsRequired).toBe(1);
-    const risky = ladderFor(p, { ...what({ confidence: 0.1 }), createdBy: 'dave', requestedBy: 'alertmanager' });
+    const risky = ladderFor(p, {
+      ...what({ confidence: 0.1 }),
+      createdBy: 'dave',
+      requestedBy: 'alertmanager',
+    });
     expect(risky.approvalsRequired).toBe(2);
     expect(risky.excluded).toEqual({ createdBy: 'dave', requestedBy: 'alertmanager' });
   });
@@ -130,7 +145,10 @@ describe('who may decide', () => {
   });
 
   it('the creator and the requester may neither approve nor reject, whatever tier they are in', () => {
-    expect(judge(ladder, 1, [], approve('dave', ['sre']))).toMatchObject({ kind: 'refused', code: 'SelfApproval' });
+    expect(judge(ladder, 1, [], approve('dave', ['sre']))).toMatchObject({
+      kind: 'refused',
+      code: 'SelfApproval',
+    });
     expect(judge(ladder, 1, [], { ...approve('gateway-bot', ['sre']), decision: 'Rejected' })).toMatchObject({
       kind: 'refused',
       code: 'SelfApproval',
@@ -145,7 +163,10 @@ describe('who may decide', () => {
     expect(early).toMatchObject({ kind: 'refused', code: 'NotAnApprover' });
     expect((early as { reason: string }).reason).toContain('users alice; groups sre');
     expect(judge(ladder, 1, [], approve('lead', ['platform-leads']))).toEqual({ kind: 'eligible' });
-    expect(judge(ladder, 1, [], approve('mallory'))).toMatchObject({ kind: 'refused', code: 'NotAnApprover' });
+    expect(judge(ladder, 1, [], approve('mallory'))).toMatchObject({
+      kind: 'refused',
+      code: 'NotAnApprover',
+    });
   });
 
   it("a person's second approval does not count; their rejection still may", () => {
@@ -153,7 +174,9 @@ describe('who may decide', () => {
       kind: 'duplicate',
       reason: 'alice has already approved; 1 more approval(s) needed from someone else',
     });
-    expect(judge(ladder, 0, ['alice'], { ...approve('alice'), decision: 'Rejected' })).toEqual({ kind: 'eligible' });
+    expect(judge(ladder, 0, ['alice'], { ...approve('alice'), decision: 'Rejected' })).toEqual({
+      kind: 'eligible',
+    });
   });
 });
 
@@ -173,7 +196,12 @@ describe('SubjectAccessReview attributes', () => {
       verb: 'update',
     });
     expect(
-      targetResourceAttributes({ kind: 'Rollout', name: 'r', namespace: 'x', apiVersion: 'argoproj.io/v1alpha1' }),
+      targetResourceAttributes({
+        kind: 'Rollout',
+        name: 'r',
+        namespace: 'x',
+        apiVersion: 'argoproj.io/v1alpha1',
+      }),
     ).toMatchObject({ group: 'argoproj.io', resource: 'rollouts' });
   });
 });

@@ -14,7 +14,10 @@ describe('CRD files', () => {
   );
 
   it('deploy/base/admission-approval.yaml is up to date with lib/kube/approval-admission.ts (run `npm run crds`)', () => {
-    const committed = readFileSync(new URL('../../deploy/base/admission-approval.yaml', import.meta.url), 'utf8');
+    const committed = readFileSync(
+      new URL('../../deploy/base/admission-approval.yaml', import.meta.url),
+      'utf8',
+    );
     expect(committed).toBe(renderApprovalAdmission());
   });
 

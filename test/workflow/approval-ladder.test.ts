@@ -13,7 +13,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import * as k8s from '@kubernetes/client-node';
+import type * as k8s from '@kubernetes/client-node';
 import { Client, Connection, WorkflowUpdateStage } from '@temporalio/client';
 import { encodeWorkflowUpdateStage } from '@temporalio/client/lib/workflow-update-stage.js';
 import type { FastifyInstance } from 'fastify';
@@ -97,28 +97,44 @@ describe('approval ladder with quorum (I10)', () => {
       metadata: { name: 'rar-responders' },
       rules: [
         { apiGroups: ['kubernaut.ai'], resources: ['remediationapprovalrequests'], verbs: ['get'] },
-        { apiGroups: ['kubernaut.ai'], resources: ['remediationapprovalrequests/status'], verbs: ['get', 'patch'] },
+        {
+          apiGroups: ['kubernaut.ai'],
+          resources: ['remediationapprovalrequests/status'],
+          verbs: ['get', 'patch'],
+        },
         { apiGroups: ['kubernaut.ai'], resources: ['remediationrequests'], verbs: ['create'] },
       ],
     });
     await kubeRequest(kc, 'POST', `${RBAC}/namespaces/${h.namespace}/rolebindings`, {
       metadata: { name: 'rar-responders' },
       roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'rar-responders' },
-      subjects: stackInfo().kubeUsers.map((u) => ({ kind: 'User', apiGroup: 'rbac.authorization.k8s.io', name: u.name })),
+      subjects: stackInfo().kubeUsers.map((u) => ({
+        kind: 'User',
+        apiGroup: 'rbac.authorization.k8s.io',
+        name: u.name,
+      })),
     });
     // RBAC reaches the authorizer through its informer: wait until both are in force.
     await eventually('RBAC in force', async () => {
       const sar = async (user: string, resource: string, group: string, subresource?: string) =>
         (
           (await kubeRequest(kc, 'POST', '/apis/authorization.k8s.io/v1/subjectaccessreviews', {
-            spec: { user, resourceAttributes: { namespace: h.namespace, verb: 'patch', group, resource, subresource } },
+            spec: {
+              user,
+              resourceAttributes: { namespace: h.namespace, verb: 'patch', group, resource, subresource },
+            },
           })) as { status?: { allowed?: boolean } }
         ).status?.allowed;
       const update = (
         (await kubeRequest(kc, 'POST', '/apis/authorization.k8s.io/v1/subjectaccessreviews', {
           spec: {
             user: 'carol',
-            resourceAttributes: { namespace: h.namespace, verb: 'update', group: 'apps', resource: 'deployments' },
+            resourceAttributes: {
+              namespace: h.namespace,
+              verb: 'update',
+              group: 'apps',
+              resource: 'deployments',
+            },
           },
         })) as { status?: { allowed?: boolean } }
       ).status?.allowed;
@@ -182,7 +198,8 @@ describe('approval ladder with quorum (I10)', () => {
         [rr],
       )
     ).rows;
-  const auditAll = (rr: string, type: string) => audit(rr).then((rows) => rows.filter((e) => e.event_type === type));
+  const auditAll = (rr: string, type: string) =>
+    audit(rr).then((rows) => rows.filter((e) => e.event_type === type));
   const view = (rr: string) =>
     client.workflow.getHandle(workflowIdFor(h.namespace, rr)).query(statusQuery) as Promise<RemediationView>;
 
@@ -192,7 +209,9 @@ describe('approval ladder with quorum (I10)', () => {
     const path = join(tmp, `${user}.kubeconfig`);
     const cluster = kube().kc.getCurrentCluster()!;
     const ca = stackInfo().kubeCaPem ?? Buffer.from(cluster.caData ?? '', 'base64').toString('utf8');
-    writeFileSync(path, kubeconfig(stackInfo().kubeServer ?? cluster.server, ca, user, u.token), { mode: 0o600 });
+    writeFileSync(path, kubeconfig(stackInfo().kubeServer ?? cluster.server, ca, user, u.token), {
+      mode: 0o600,
+    });
     return loadKubeConfig(path);
   }
   /** `kubectl patch rar … --subresource=status --type=json -p '[{"op":"add","path":"/status/responses/-",…}]'` */
@@ -240,7 +259,10 @@ describe('approval ladder with quorum (I10)', () => {
     const early = await decide(rr, 'carol');
     expect(early.statusCode).toBe(403);
     expect(early.headers['content-type']).toContain('application/problem+json');
-    expect(early.json()).toMatchObject({ type: 'https://kubernaut.ai/problems/approval-refused', status: 403 });
+    expect(early.json()).toMatchObject({
+      type: 'https://kubernaut.ai/problems/approval-refused',
+      status: 403,
+    });
     expect(early.json().detail).toContain('carol is not an approver of tier 1 (on-call)');
 
     // Tier 1 times out: tier 2 is notified and the escalation audited.
@@ -281,13 +303,19 @@ describe('approval ladder with quorum (I10)', () => {
     // mallory is in sre, but may not update the target: the SubjectAccessReview says no.
     const noRights = await decide(rr, 'mallory');
     expect(noRights.statusCode).toBe(403);
-    expect(noRights.json().detail).toMatch(/mallory may not update deployments\.apps\/web-\w+ in wf-\w+ \(SubjectAccessReview/);
+    expect(noRights.json().detail).toMatch(
+      /mallory may not update deployments\.apps\/web-\w+ in wf-\w+ \(SubjectAccessReview/,
+    );
 
     // alice (tier 1, still eligible) approves: 1 of 2.
     const one = await decide(rr, 'alice', 'approve', 'graphs look fine');
     expect(one.statusCode).toBe(200);
     expect(one.json().approval).toMatchObject({
-      ladder: { tier: 2, approvalsNeeded: 1, approvals: [{ approver: 'alice', via: 'update', message: 'graphs look fine' }] },
+      ladder: {
+        tier: 2,
+        approvalsNeeded: 1,
+        approvals: [{ approver: 'alice', via: 'update', message: 'graphs look fine' }],
+      },
     });
     expect(one.json().approval.decision).toBeUndefined();
     expect(await rarStatus(rr)).toMatchObject({
@@ -296,7 +324,9 @@ describe('approval ladder with quorum (I10)', () => {
     });
 
     // A second approval by alice (a signal this time) does not count.
-    await client.workflow.getHandle(workflowIdFor(h.namespace, rr)).signal(approveSignal, { decidedBy: 'alice' });
+    await client.workflow
+      .getHandle(workflowIdFor(h.namespace, rr))
+      .signal(approveSignal, { decidedBy: 'alice' });
     const [dup] = await eventually('the repeated approval ignored', async () => {
       const rows = await auditAll(rr, 'orchestrator.approval.ignored');
       return rows.length ? rows : undefined;
@@ -305,13 +335,26 @@ describe('approval ladder with quorum (I10)', () => {
     expect(String(dup!.event_data.reason)).toContain('alice has already approved');
     const live = await view(rr);
     expect(live.phase).toBe('AwaitingApproval');
-    expect(live.approval.ladder).toMatchObject({ tier: 2, tiers: 2, approvalsNeeded: 1, approvalsRequired: 2 });
+    expect(live.approval.ladder).toMatchObject({
+      tier: 2,
+      tiers: 2,
+      approvalsNeeded: 1,
+      approvalsRequired: 2,
+    });
 
     // `kubernaut pending` shows the tier, its deadline, who approved and who is still needed.
     const pending = await cliPending();
     const row = pending.json.find((p) => p.name === rr)!;
-    expect(row).toMatchObject({ tier: 2, tierName: 'sre', approvedBy: ['alice'], approvalsNeeded: 1, approvalsRequired: 2 });
-    expect(pending.table).toMatch(new RegExp(`${rr}.*2/2 sre\\s+\\S+\\s+alice\\s+1 of 2: users alice; groups sre`));
+    expect(row).toMatchObject({
+      tier: 2,
+      tierName: 'sre',
+      approvedBy: ['alice'],
+      approvalsNeeded: 1,
+      approvalsRequired: 2,
+    });
+    expect(pending.table).toMatch(
+      new RegExp(`${rr}.*2/2 sre\\s+\\S+\\s+alice\\s+1 of 2: users alice; groups sre`),
+    );
 
     // carol (sre) makes it 2 of 2: approved, once.
     const two = await decide(rr, 'carol', 'approve', 'agreed');
@@ -338,7 +381,11 @@ describe('approval ladder with quorum (I10)', () => {
     const approved = await auditAll(rr, 'orchestrator.approval.approved');
     expect(approved).toHaveLength(1);
     expect(approved[0]).toMatchObject({ actor_type: 'user', actor_id: 'carol' });
-    expect(approved[0]!.event_data).toMatchObject({ approvers: ['alice', 'carol'], approvals_required: 2, tier: 2 });
+    expect(approved[0]!.event_data).toMatchObject({
+      approvers: ['alice', 'carol'],
+      approvals_required: 2,
+      tier: 2,
+    });
   });
 
   it('expires only after the last tier, having notified each', async () => {
@@ -353,16 +400,18 @@ describe('approval ladder with quorum (I10)', () => {
     const rr = await awaiting();
     const failed = await h.waitForPhase(rr, ['Failed'], 30_000);
     expect(Date.now() - started).toBeGreaterThanOrEqual(6_000);
-    expect((failed.status as { completionStatus: Record<string, string> }).completionStatus.failureReason).toMatch(
-      /^Approval expired at .+ after 3 tier\(s\) with 0 of 1 approval\(s\)$/,
-    );
+    expect(
+      (failed.status as { completionStatus: Record<string, string> }).completionStatus.failureReason,
+    ).toMatch(/^Approval expired at .+ after 3 tier\(s\) with 0 of 1 approval\(s\)$/);
     const types = await h.auditTypes(rr);
     expect(types.filter((t) => t === 'orchestrator.approval.escalated')).toHaveLength(2);
     expect(types.indexOf('orchestrator.approval.expired')).toBeGreaterThan(
       types.lastIndexOf('orchestrator.approval.escalated'),
     );
     for (const tier of [2, 3])
-      expect(await h.objects.get('notificationrequests', h.namespace, `nr-approval-tier-${tier}-${rr}`)).not.toBeNull();
+      expect(
+        await h.objects.get('notificationrequests', h.namespace, `nr-approval-tier-${tier}-${rr}`),
+      ).not.toBeNull();
     expect(await rarStatus(rr)).toMatchObject({ decision: 'Expired', currentTier: 3, approvals: [] });
   });
 
@@ -392,7 +441,9 @@ describe('approval ladder with quorum (I10)', () => {
     expect(codes.filter((c) => c === 200)).toHaveLength(2);
     expect(codes.filter((c) => c === 409)).toHaveLength(1);
     const lost = (await answers).find((a) => a.statusCode === 409)!;
-    expect(lost.json().detail).toMatch(/was already approved by \w+, \w+ \(update\) at .+; this approval by \w+ was not recorded$/);
+    expect(lost.json().detail).toMatch(
+      /was already approved by \w+, \w+ \(update\) at .+; this approval by \w+ was not recorded$/,
+    );
     await h.waitForChild('WorkflowExecution', `we-${rr}`);
     const status = await rarStatus(rr);
     expect(status.decision).toBe('Approved');
@@ -418,16 +469,20 @@ describe('approval ladder with quorum (I10)', () => {
     expect(rejected.statusCode).toBe(200);
     expect(rejected.json().approval).toMatchObject({ decision: 'Rejected', decidedBy: 'carol' });
     const failed = await h.waitForPhase(rr, ['Failed']);
-    expect((failed.status as { completionStatus: Record<string, string> }).completionStatus.failureReason).toBe(
-      'Rejected by carol: wrong fix',
-    );
+    expect(
+      (failed.status as { completionStatus: Record<string, string> }).completionStatus.failureReason,
+    ).toBe('Rejected by carol: wrong fix');
     expect(await rarStatus(rr)).toMatchObject({ decision: 'Rejected', approvals: [{ approver: 'alice' }] });
     expect(await h.objects.get('workflowexecutions', h.namespace, `we-${rr}`)).toBeNull();
   });
 
   it('kubectl: a response counts only in its author’s name (the admission policy), and only if its author may approve', async () => {
     const name = uniqueName('approval-identity');
-    const [policy, binding] = approvalAdmissionPolicy({ orchestrators: ['admin'], namespaces: [h.namespace], name });
+    const [policy, binding] = approvalAdmissionPolicy({
+      orchestrators: ['admin'],
+      namespaces: [h.namespace],
+      name,
+    });
     await kubeRequest(kube().kc, 'POST', `${ADMISSION}/validatingadmissionpolicies`, policy);
     await kubeRequest(kube().kc, 'POST', `${ADMISSION}/validatingadmissionpolicybindings`, binding);
     cleanups.push(
@@ -438,7 +493,11 @@ describe('approval ladder with quorum (I10)', () => {
     const alice = kubectlAs('alice');
     // An RR bob creates must name him: refused without (policies load asynchronously).
     const rrBody = (annotations: Record<string, string>) => {
-      const body = sampleRemediationRequest(h.namespace, uniqueName('rr-bob'), 'web') as unknown as KubeObject;
+      const body = sampleRemediationRequest(
+        h.namespace,
+        uniqueName('rr-bob'),
+        'web',
+      ) as unknown as KubeObject;
       body.metadata.annotations = annotations;
       return body;
     };
