@@ -47,6 +47,7 @@ describe('approval ladder with quorum (I10)', () => {
   const h = useRemediationHarness();
   let client: Client;
   let app: FastifyInstance;
+  let apiUrl: string;
   const tmp = mkdtempSync(join(tmpdir(), 'ladder-'));
   let policyName: string | undefined;
   const cleanups: (() => Promise<unknown>)[] = [];
@@ -76,6 +77,7 @@ describe('approval ladder with quorum (I10)', () => {
         ],
       },
     });
+    apiUrl = await app.listen({ host: '127.0.0.1', port: 0 });
     // Update rights on Deployments in the test namespace for everyone but mallory
     // (bound by name, not by group: mallory's sre membership gives her none).
     const { kc } = kube();
@@ -560,6 +562,31 @@ describe('approval ladder with quorum (I10)', () => {
     });
   });
 
+  it('kubernaut approve through the API: a counted approval says how many more, a refused one exits 1 saying why', async () => {
+    await usePolicy({
+      tiers: [{ name: 'on-call', approvers: { users: ['alice', 'carol'], groups: ['sre'] }, timeout: '5m' }],
+      quorum: { approvals: 2 },
+    });
+    const rr = await awaiting('dave');
+    const counted = await cli(['approve', rr, '--reason', 'checked'], 'alice');
+    expect(counted.code, counted.stderr).toBe(0);
+    expect(counted.stdout).toContain(
+      `approval of ${h.namespace}/${rr} recorded (alice); 1 more needed from users alice, carol; groups sre (tier 1 of 1 until `,
+    );
+    const self = await cli(['approve', rr], 'dave');
+    expect(self.code).toBe(1);
+    expect(self.stderr).toContain('dave created this remediation and may not approve it');
+    const status = await cli(['status', rr]);
+    expect(status.stdout).toMatch(
+      new RegExp(
+        `ladder ${policyName}: tier 1 of 1 \\(on-call\\) until \\S+; approved by alice \\(update, \\S+\\); 1 of 2 still needed`,
+      ),
+    );
+    const final = await cli(['approve', rr], 'carol');
+    expect(final.code, final.stderr).toBe(0);
+    expect(final.stdout).toContain(`approved ${h.namespace}/${rr} (by alice, carol)`);
+  });
+
   it('without an approval policy, approval is as before: one approver, no ladder', async () => {
     if (policyName) await deletePolicy(policyName);
     policyName = undefined;
@@ -573,28 +600,36 @@ describe('approval ladder with quorum (I10)', () => {
     expect(ok.json().approval.ladder).toBeUndefined();
   });
 
+  /** The `kubernaut` CLI, against Temporal, or through the API with `token`'s identity. */
+  const cli = (args: string[], token?: string) =>
+    new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+      const child = spawn(process.execPath, ['cli/bin.js', ...args], {
+        cwd: new URL('../..', import.meta.url).pathname,
+        env: {
+          PATH: process.env.PATH,
+          HOME: process.env.HOME,
+          TEMPORAL_ADDRESS: stackInfo().temporalAddress,
+          TEMPORAL_NAMESPACE: stackInfo().temporalNamespace,
+          KUBERNAUT_NAMESPACE: h.namespace,
+          KUBERNAUT_CONFIG: '/nonexistent/kubernaut.yaml',
+          ...(token ? { KUBERNAUT_API_URL: apiUrl, KUBERNAUT_API_TOKEN: `${token}-token` } : {}),
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (d) => (stdout += d));
+      child.stderr.on('data', (d) => (stderr += d));
+      child.on('exit', (code) => resolve({ code, stdout, stderr }));
+    });
+
   /** `kubernaut pending`, as JSON and as the table people read. */
   async function cliPending() {
-    const run = (args: string[]) =>
-      new Promise<string>((resolve, reject) => {
-        const child = spawn(process.execPath, ['cli/bin.js', 'pending', ...args], {
-          cwd: new URL('../..', import.meta.url).pathname,
-          env: {
-            PATH: process.env.PATH,
-            HOME: process.env.HOME,
-            TEMPORAL_ADDRESS: stackInfo().temporalAddress,
-            TEMPORAL_NAMESPACE: stackInfo().temporalNamespace,
-            KUBERNAUT_NAMESPACE: h.namespace,
-            KUBERNAUT_CONFIG: '/nonexistent/kubernaut.yaml',
-          },
-          stdio: ['ignore', 'pipe', 'pipe'],
-        });
-        let out = '';
-        let err = '';
-        child.stdout.on('data', (d) => (out += d));
-        child.stderr.on('data', (d) => (err += d));
-        child.on('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(err))));
-      });
+    const run = async (args: string[]) => {
+      const r = await cli(['pending', ...args]);
+      if (r.code !== 0) throw new Error(r.stderr);
+      return r.stdout;
+    };
     return eventually('pending to list the remediation', async () => {
       const json = JSON.parse(await run(['-o', 'json'])) as (Record<string, unknown> & { name: string })[];
       if (!json.some((p) => p.tier !== undefined)) return undefined;
