@@ -198,14 +198,14 @@ export async function awaitLadder(
           reason: s.decisionMessage as string | undefined,
           via: 'kubectl',
         });
-        await dropAll(r, incoming, outcome.decision);
+        await dropAll(r, incoming);
         return outcome.decision;
       }
     }
     for (const [i, p] of incoming.entries()) {
       const final = await consider(r, ladder, st, tier, ends[last]!, target, p, progress);
       if (final) {
-        await dropAll(r, [...incoming.slice(i + 1), ...r.proposals.splice(0)], final);
+        await dropAll(r, incoming.slice(i + 1));
         return final;
       }
     }
@@ -217,7 +217,7 @@ export async function awaitLadder(
         reason: `no decision before ${requiredBy}: ${st.approvals.length} of ${st.approvalsRequired} approval(s) after ${st.tiers} tier(s)`,
         via: 'timeout',
       });
-      await dropAll(r, r.proposals.splice(0), outcome.decision);
+      await dropAll(r, []);
       return outcome.decision;
     }
     // Escalate: the next tier is told, and may decide from now on.
@@ -461,9 +461,14 @@ async function ignoredAfterFinal(r: Remediation, p: LadderProposal): Promise<voi
   });
 }
 
-/** Proposals still waiting when the decision became final: each is told, and audited as ignored. */
-async function dropAll(r: Remediation, rest: LadderProposal[], _final: ApprovalDecision): Promise<void> {
-  for (const p of rest) {
+/**
+ * Proposals still waiting when the decision became final — those given, then any
+ * queued meanwhile (an update taken while the arbiter ran): each is told, and
+ * audited as ignored. Once the view holds the decision, handlers queue no more.
+ */
+async function dropAll(r: Remediation, rest: LadderProposal[]): Promise<void> {
+  const queue = [...rest];
+  for (let p = queue.shift() ?? r.proposals.shift(); p; p = queue.shift() ?? r.proposals.shift()) {
     p.verdict = { kind: 'ignored', message: lostMessage(r, p) };
     await ignoredAfterFinal(r, p);
   }
