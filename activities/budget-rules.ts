@@ -27,6 +27,8 @@ export interface Policy {
   maxConcurrent?: number;
   maxConcurrentPercent?: number;
   pauseWhenFailing?: number;
+  /** What a remediation refused a unit does: wait (the default) or escalate to a person. */
+  whenExhausted: 'Wait' | 'Escalate';
 }
 
 export interface Standing {
@@ -45,6 +47,8 @@ export interface BudgetExhausted {
   limit: string;
   /** When it frees up by itself; undefined when it frees up as a running remediation ends. */
   freesAt?: number;
+  /** The policy says not to wait: hand the remediation to a person (whenExhausted: Escalate). */
+  escalate: boolean;
 }
 
 export const covers = (p: Policy, ns: string) => p.namespaces.length === 0 || p.namespaces.includes(ns);
@@ -65,17 +69,23 @@ export function policyOf(name: string, spec: Record<string, unknown> | undefined
     maxConcurrent: num(b.maxConcurrent),
     maxConcurrentPercent: num(b.maxConcurrentPercent),
     pauseWhenFailing: num(b.pauseWhenFailing),
+    whenExhausted: b.whenExhausted === 'Escalate' ? 'Escalate' : 'Wait',
   };
   const any = [p.executionsPerHour, p.maxConcurrent, p.maxConcurrentPercent, p.pauseWhenFailing];
   return any.some((v) => v !== undefined) ? p : undefined;
 }
 
-function checkPolicy(
+function checkPolicy(p: Policy, s: Standing, targetNamespace: string, now: number) {
+  const spent = spentLimit(p, s, targetNamespace, now);
+  return spent && { ...spent, policy: p.name, escalate: p.whenExhausted === 'Escalate' };
+}
+
+function spentLimit(
   p: Policy,
   s: Standing,
   targetNamespace: string,
   now: number,
-): BudgetExhausted | undefined {
+): { limit: string; freesAt?: number } | undefined {
   const mine = s.grants.filter((g) => covers(p, g.targetNamespace));
   if (p.executionsPerHour !== undefined) {
     const hour = mine.filter((g) => now - g.at < HOUR_MS).map((g) => g.at);
@@ -83,18 +93,17 @@ function checkPolicy(
       // Room again when enough of them leave the hour for one more.
       const sorted = hour.sort((a, b) => a - b);
       const freesAt = (sorted[hour.length - p.executionsPerHour] ?? now) + HOUR_MS;
-      return { policy: p.name, limit: `${p.executionsPerHour} executions per hour`, freesAt };
+      return { limit: `${p.executionsPerHour} executions per hour`, freesAt };
     }
   }
   if (p.maxConcurrent !== undefined && mine.filter((g) => s.open.has(g.uid)).length >= p.maxConcurrent) {
-    return { policy: p.name, limit: `${p.maxConcurrent} remediations executing at once` };
+    return { limit: `${p.maxConcurrent} remediations executing at once` };
   }
   if (p.maxConcurrentPercent !== undefined) {
     const allowed = Math.max(1, Math.floor((p.maxConcurrentPercent * s.deployments(targetNamespace)) / 100));
     const running = mine.filter((g) => g.targetNamespace === targetNamespace && s.open.has(g.uid)).length;
     if (running >= allowed) {
       return {
-        policy: p.name,
         limit: `${p.maxConcurrentPercent}% of the Deployments of ${targetNamespace} under remediation at once (${allowed})`,
       };
     }
@@ -107,7 +116,6 @@ function checkPolicy(
     if (failed.length > p.pauseWhenFailing) {
       const freesAt = failed[failed.length - p.pauseWhenFailing - 1]! + HOUR_MS;
       return {
-        policy: p.name,
         limit: `no execution while more than ${p.pauseWhenFailing} remediations failed in the last hour (${failed.length} did)`,
         freesAt,
       };

@@ -138,6 +138,40 @@ export function createBudgetLedger(kc: k8s.KubeConfig) {
     }
   }
 
+  /**
+   * The first exhausted budget covering the target, or undefined when all have room
+   * (or this RR holds its grant already); with `take`, writes the grant when there is
+   * room, retrying a lost race.
+   */
+  async function decide(req: BudgetRequest, rrs: KubeObject[], take: boolean) {
+    const policies = (await listPolicies(req.namespace)).filter((p) => covers(p, req.targetNamespace));
+    if (policies.length === 0) return undefined;
+    const deployments = deploymentCounter();
+    if (policies.some((p) => p.maxConcurrentPercent !== undefined))
+      await deployments.load(req.targetNamespace);
+    const open = new Set(
+      rrs.filter((r) => !isTerminalPhase(r.status?.overallPhase as string)).map((r) => r.metadata.uid!),
+    );
+    open.add(req.uid);
+    for (;;) {
+      const now = Date.now();
+      const failures = rrs.flatMap((r) => {
+        const at = Date.parse(String(r.status?.completedAt ?? ''));
+        return FAILED.includes(r.status?.overallPhase as string) && now - at < HOUR_MS
+          ? [{ targetNamespace: targetNamespaceOf(r), at }]
+          : [];
+      });
+      const lease = await readLedger(req.namespace);
+      const grants = grantsOf(lease).filter((g) => keepGrant(g, open, now));
+      if (grants.some((g) => g.uid === req.uid)) return undefined;
+      const standing: Standing = { grants, open, failures, deployments: deployments.count };
+      const exhausted = firstExhausted(policies, standing, req.targetNamespace, now);
+      if (exhausted || !take) return exhausted;
+      const mine = { uid: req.uid, name: req.name, targetNamespace: req.targetNamespace, at: now };
+      if (await write(req.namespace, lease, [...grants, mine])) return undefined;
+    }
+  }
+
   return {
     /**
      * Takes one unit of every budget that covers the target, or answers the first
@@ -146,33 +180,11 @@ export function createBudgetLedger(kc: k8s.KubeConfig) {
      * comment): an RR whose grant is on the ledger proceeds; the write is conditioned
      * on the ledger's resourceVersion.
      */
-    async acquire(req: BudgetRequest, rrs: KubeObject[]): Promise<BudgetExhausted | undefined> {
-      const policies = (await listPolicies(req.namespace)).filter((p) => covers(p, req.targetNamespace));
-      if (policies.length === 0) return undefined;
-      const deployments = deploymentCounter();
-      if (policies.some((p) => p.maxConcurrentPercent !== undefined))
-        await deployments.load(req.targetNamespace);
-      const open = new Set(
-        rrs.filter((r) => !isTerminalPhase(r.status?.overallPhase as string)).map((r) => r.metadata.uid!),
-      );
-      open.add(req.uid);
-      for (;;) {
-        const now = Date.now();
-        const failures = rrs.flatMap((r) => {
-          const at = Date.parse(String(r.status?.completedAt ?? ''));
-          return FAILED.includes(r.status?.overallPhase as string) && now - at < HOUR_MS
-            ? [{ targetNamespace: targetNamespaceOf(r), at }]
-            : [];
-        });
-        const lease = await readLedger(req.namespace);
-        const grants = grantsOf(lease).filter((g) => keepGrant(g, open, now));
-        if (grants.some((g) => g.uid === req.uid)) return undefined;
-        const standing: Standing = { grants, open, failures, deployments: deployments.count };
-        const exhausted = firstExhausted(policies, standing, req.targetNamespace, now);
-        if (exhausted) return exhausted;
-        const mine = { uid: req.uid, name: req.name, targetNamespace: req.targetNamespace, at: now };
-        if (await write(req.namespace, lease, [...grants, mine])) return undefined;
-      }
-    },
+    acquire: (req: BudgetRequest, rrs: KubeObject[]): Promise<BudgetExhausted | undefined> =>
+      decide(req, rrs, true),
+
+    /** What acquire would answer now, writing nothing (a shadow's verdict, I12). Read-only. */
+    peek: (req: BudgetRequest, rrs: KubeObject[]): Promise<BudgetExhausted | undefined> =>
+      decide(req, rrs, false),
   };
 }

@@ -20,6 +20,8 @@ import { traceAnnotations } from '../lib/tracing/context.js';
 import { createApprovalActivities } from './approval.js';
 import { createExecutionStopActivities } from './execution-stop.js';
 import { type KubeObject, KubeObjects } from './kube-objects.js';
+import { createRemediationModeActivities } from './remediation-mode.js';
+import { createRollbackActivities } from './rollback.js';
 import { createRoutingActivities } from './routing.js';
 
 export interface EnsureChildInput {
@@ -56,6 +58,10 @@ export function createRemediationActivities({ kc, audit }: ActivityDeps) {
 
   return {
     ...createRoutingActivities(kc),
+    // rollbackPlan, restorePriorState, readTargetHealth: the rollback step (activities/rollback.ts).
+    ...createRollbackActivities(kc),
+    // readRemediationMode: the policy's mode, read at decision time (I12).
+    ...createRemediationModeActivities(kc),
     // writeApprovalDecision: the approval arbiter (activities/approval.ts).
     ...createApprovalActivities(objects),
     // cancelExecution, executionStopped: the lock outlives the execution (I2).

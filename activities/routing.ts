@@ -10,7 +10,7 @@ import { isTerminalPhase } from '../lib/domain.js';
 import { isNotFound, kubeClients } from '../lib/kube/client.js';
 import type { TargetResource } from '../lib/remediation-request.js';
 import { targetDisplay } from '../lib/remediation-request.js';
-import { createBudgetLedger } from './budget.js';
+import { type BudgetExhausted, createBudgetLedger } from './budget.js';
 import type { KubeObject } from './kube-objects.js';
 import { createTargetLock } from './target-lock.js';
 
@@ -53,6 +53,14 @@ export interface RoutingBlock {
   duplicateOf?: string;
   blockingRemediation?: string;
   consecutiveFailureCount?: number;
+  /** BudgetExhausted under a policy with whenExhausted: Escalate — a person decides, nobody waits. */
+  escalate?: boolean;
+}
+
+/** A shadow's routing verdict: what would block it, and the budget's answer (null: room). */
+export interface DryRouting {
+  block: RoutingBlock | null;
+  budget: BudgetExhausted | null;
 }
 
 export interface OriginalOutcome {
@@ -150,6 +158,8 @@ export function createRoutingActivities(kc: k8s.KubeConfig) {
       (r) =>
         r.metadata.uid !== input.uid &&
         r.status?.overallPhase === 'Completed' &&
+        // A dry run or a shadow (its CRD outcome is DryRun) remediated nothing: no cooldown.
+        (r.status?.completionStatus as { outcome?: string } | undefined)?.outcome !== 'DryRun' &&
         (r.status?.workflowSelection as { selectedWorkflowRef?: { workflowId?: string } } | undefined)
           ?.selectedWorkflowRef?.workflowId === input.workflowId &&
         targetDisplay(r.spec?.targetResource as TargetResource) === targetDisplay(input.target) &&
@@ -184,6 +194,26 @@ export function createRoutingActivities(kc: k8s.KubeConfig) {
 
   return {
     /**
+     * What evaluateRouting would decide now — the first rule that blocks, and the
+     * budget's answer — without taking the lock or a unit: a shadow's verdict (I12).
+     * Read-only (lists and reads only), so idempotent.
+     */
+    async evaluateRoutingDry(input: RoutingInput): Promise<DryRouting> {
+      const all = await listRemediations(input.namespace);
+      const block = await firstBlock(input, all);
+      const exhausted = await budgets.peek(
+        {
+          namespace: input.namespace,
+          name: input.name,
+          uid: input.uid,
+          targetNamespace: input.target.namespace ?? '',
+        },
+        all,
+      );
+      return { block, budget: exhausted ?? null };
+    },
+
+    /**
      * Evaluates the routing rules and, only when none blocks, takes the target lock
      * (target-lock.ts; idempotent) and then a unit of every budget that covers the
      * target (budget.ts; idempotent: keyed by the RR's uid). A block releases a lock this RR still holds from
@@ -213,8 +243,11 @@ export function createRoutingActivities(kc: k8s.KubeConfig) {
       await lock.release(input);
       return {
         reason: 'BudgetExhausted',
-        message: `RemediationPolicy ${exhausted.policy} allows ${exhausted.limit}, and that is spent; waiting ${exhausted.freesAt ? 'until it frees up' : 'for a running remediation to end'}`,
+        message: exhausted.escalate
+          ? `RemediationPolicy ${exhausted.policy} allows ${exhausted.limit}, and that is spent; it says to escalate rather than wait`
+          : `RemediationPolicy ${exhausted.policy} allows ${exhausted.limit}, and that is spent; waiting ${exhausted.freesAt ? 'until it frees up' : 'for a running remediation to end'}`,
         ...(exhausted.freesAt ? { blockedUntil: new Date(exhausted.freesAt).toISOString() } : {}),
+        ...(exhausted.escalate ? { escalate: true } : {}),
       };
     },
 

@@ -37,6 +37,7 @@ import { healthRoutes } from './routes/health.js';
 import { legalHoldRoutes } from './routes/legal-hold.js';
 import { remediationHistoryRoutes } from './routes/remediation-history.js';
 import { remediationRoutes } from './routes/remediations.js';
+import { shadowReportRoutes } from './routes/shadow-report.js';
 import { kubernetesEventSignalRoutes } from './routes/signals-kubernetes-event.js';
 import { prometheusSignalRoutes } from './routes/signals-prometheus.js';
 import { sharedSchemas } from './schemas/audit.js';
@@ -128,6 +129,7 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
   await app.register(auditNotificationRoutes, { pool, writer });
   await app.register(effectivenessRoutes, { pool });
   await app.register(remediationHistoryRoutes, { pool });
+  await app.register(shadowReportRoutes, { pool });
   if (opts.temporal) await app.register(remediationRoutes, { temporal: opts.temporal });
   if (opts.gateway) {
     const { kubeConfig, config: gw } = opts.gateway;

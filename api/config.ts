@@ -30,6 +30,15 @@ const int = (v: string | undefined, dflt: number, what: string) => {
   return n;
 };
 
+/** API_PORT: 1–65535, or 0 for any free port (the address it got is printed at start). */
+const listenPort = (v: string | undefined) => {
+  if (v === undefined || v === '') return 8080;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0 || n > 65_535)
+    throw new Error(`API_PORT must be a port number (0 for any free one), got "${v}"`);
+  return n;
+};
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
   const tokens = [
     ...(env.API_TOKENS ? parseTokenSpec(env.API_TOKENS) : []),
@@ -44,7 +53,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
   }
   return {
     host: env.API_HOST || '127.0.0.1',
-    port: env.API_PORT ? int(env.API_PORT, 8080, 'API_PORT') : 8080,
+    port: listenPort(env.API_PORT),
     bodyLimit: int(env.API_BODY_LIMIT, 10 * 1024 * 1024, 'API_BODY_LIMIT'),
     maxBatchSize: int(env.AUDIT_BATCH_MAX, 500, 'AUDIT_BATCH_MAX'),
     hmacKey: env.AUDIT_HMAC_KEY || undefined,

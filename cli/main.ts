@@ -15,6 +15,7 @@ import { type CliConfig, type GlobalFlags, resolveConfig, rrRef } from './config
 import { addHistoryCommand } from './history-command.js';
 import { addLogCommands } from './log-commands.js';
 import { age, CliError, EXIT, print, printJson, table, timeLeft } from './output.js';
+import { addShadowReportCommand } from './shadow-report-command.js';
 import { verifyExportFile } from './verify-export.js';
 
 const program = new Command('kubernaut')
@@ -360,6 +361,7 @@ async function verifyLog(c: CliConfig, o: { logKey: string[]; acceptNewLog?: boo
 
 addLogCommands(program, cfg);
 addHistoryCommand(program, cfg, api);
+addShadowReportCommand(program, cfg, api);
 
 program.exitOverride((err) => {
   process.exit(err.exitCode === 0 ? 0 : EXIT.usage);

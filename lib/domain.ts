@@ -39,8 +39,22 @@ export const OUTCOMES = [
   'VerificationTimedOut',
   'Inconclusive',
   'DryRun',
+  // Not in Kubernaut's RR CRD: the action made things worse and was undone (I11).
+  'RolledBack',
 ] as const;
-export type RemediationOutcome = (typeof OUTCOMES)[number];
+/** An outcome Kubernaut's CRD accepts in status.completionStatus.outcome. */
+export type CrdOutcome = (typeof OUTCOMES)[number];
+/**
+ * The workflow's outcome: the CRD's, or Shadow (I12) — which Kubernaut's enum does not
+ * have, so the RR status says DryRun for it (crdOutcome); the search attribute and the
+ * audit trail say Shadow.
+ */
+export type RemediationOutcome = CrdOutcome | 'Shadow';
+export const crdOutcome = (o: RemediationOutcome): CrdOutcome => (o === 'Shadow' ? 'DryRun' : o);
+
+/** A RemediationPolicy's modes (activities/mode-rules.ts, invariant I12), least cautious first. */
+export const REMEDIATION_MODES = ['Automatic', 'ApprovalRequired', 'Shadow'] as const;
+export type RemediationMode = (typeof REMEDIATION_MODES)[number];
 
 export const TARGET_TYPES = ['kubernetes', 'aws', 'azure', 'gcp', 'datadog'] as const;
 

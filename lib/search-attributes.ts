@@ -12,6 +12,7 @@ export const SEARCH_ATTRIBUTE_NAMES = [
   'SignalFingerprint',
   'RemediationOutcome',
   'ApprovalState',
+  'BlockReason',
 ] as const;
 
 export type SearchAttributeName = (typeof SEARCH_ATTRIBUTE_NAMES)[number];

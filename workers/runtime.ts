@@ -37,6 +37,7 @@ import { startLauncher } from './launcher.js';
 import { reportReadiness, workerRegistry } from './metrics.js';
 import { startReconciler } from './reconciler.js';
 import { startRemediationMetrics } from './remediation-metrics.js';
+import { checkSearchAttributes } from './search-attribute-check.js';
 import { ensureWorkflowBundle } from './workflow-bundle.js';
 
 export interface WorkerRuntimeConfig {
@@ -129,6 +130,9 @@ export async function startWorkerRuntime(cfg: WorkerRuntimeConfig): Promise<Work
     partitionsAhead: cfg.auditMaintenance?.partitionsAhead,
     onRun: recordAuditMaintenance,
   });
+  const connection = await Connection.connect({ address: cfg.temporalAddress });
+  if ((await checkSearchAttributes(connection, cfg.temporalNamespace)) === 'unchecked')
+    log(`could not list the search attributes of ${cfg.temporalNamespace}; assuming they are registered`);
   const nativeConnection = await NativeConnection.connect({ address: cfg.temporalAddress });
   const worker = await Worker.create({
     connection: nativeConnection,
@@ -142,7 +146,6 @@ export async function startWorkerRuntime(cfg: WorkerRuntimeConfig): Promise<Work
   });
   const running = worker.run();
 
-  const connection = await Connection.connect({ address: cfg.temporalAddress });
   const client = new Client({
     connection,
     namespace: cfg.temporalNamespace,

@@ -59,7 +59,7 @@ const app = await buildApp({
 });
 const url = await app.listen({
   host: process.env.API_HOST ?? '127.0.0.1',
-  port: Number(process.env.API_PORT ?? 8080),
+  port: config.port,
 });
 const token = config.generatedToken;
 process.stdout.write(

@@ -9,7 +9,7 @@ import type { ChildSnapshot } from '../activities/remediation.js';
 import type { RoutingRules } from '../activities/routing.js';
 import type { Ladder } from '../lib/approval-ladder.js';
 import type { AuditEventInput, AuditOutcome } from '../lib/audit/types.js';
-import type { RemediationOutcome, RemediationPhase } from '../lib/domain.js';
+import { crdOutcome, type RemediationOutcome, type RemediationPhase } from '../lib/domain.js';
 import { type ChildKind, notificationName } from '../lib/kinds.js';
 import type { RemediationRequestSpec, TargetResource } from '../lib/remediation-request.js';
 import { targetDisplay } from '../lib/remediation-request.js';
@@ -82,6 +82,8 @@ export class Remediation {
   readonly notificationsRefused: string[] = [];
   /** Set while this RR holds its target's lock (released on leaving Executing or on finish). */
   lockTarget?: TargetResource;
+  /** The reason of the last routing block, for the BlockReason search attribute (routing.ts). */
+  blockReason?: string;
   /** The WorkflowExecution this RR created, until nothing it started runs: the lock stays meanwhile (I2). */
   execution?: { name: string; targetNamespace?: string };
   /**
@@ -214,6 +216,7 @@ export class Remediation {
       { key: SA.target, value: targetDisplay(this.spec.targetResource) },
       { key: SA.fingerprint, value: this.spec.signalFingerprint },
       ...(this.view.outcome ? [{ key: SA.outcome, value: this.view.outcome }] : []),
+      ...(this.blockReason ? [{ key: SA.blockReason, value: this.blockReason }] : []),
       {
         key: SA.approval,
         value:
@@ -321,6 +324,8 @@ export class Remediation {
       from_phase: from,
       final_phase: phase,
       outcome: details.outcome,
+      // Shadow is no CRD outcome: a reconstruction takes the RR's from here (I12).
+      ...(details.outcome === 'Shadow' ? { crd_outcome: crdOutcome(details.outcome) } : {}),
       failure_phase: details.failurePhase,
       failure_reason: details.failureReason,
       timeout_phase: details.timeoutPhase,

@@ -23,6 +23,7 @@ import {
   workflowExecutionSpec,
 } from './children.js';
 import { cancelExecution, EXECUTION_STOP_PATCH } from './execution-stop.js';
+import { requireApprovalIfIrreversible } from './irreversible.js';
 import { type Ended, ended, type Lifecycle } from './lifecycle.js';
 import { routeBeforeExecution } from './routing.js';
 
@@ -103,6 +104,7 @@ export async function analyzing(l: Lifecycle, sp: ChildSnapshot): Promise<Analys
     return l.fail('Analyzing', reason, !!review.needsHumanReview);
   }
   const sel = selectionOf(aa.status);
+  aa.status = requireApprovalIfIrreversible(aa.status, sel?.actionType);
   const approvalRequired =
     (aa.status.approval as { approvalRequired?: boolean } | undefined)?.approvalRequired === true;
   await r.audit('aianalysis.analysis.completed', 'success', {
@@ -196,6 +198,7 @@ export async function routing(l: Lifecycle, a: Analysis): Promise<Ended | undefi
     routeBeforeExecution(r, a.target, a.sel, l.globalDeadline, r.settings.safetyRecheckMs),
   );
   if (routed === 'deadline' || routed.kind === 'timeout') return l.timedOut('Blocked');
+  if (routed.kind === 'escalate') return escalated(l, routed.message);
   if (routed.kind === 'inherit') {
     const phase = (
       ['Completed', 'Failed', 'TimedOut', 'Skipped', 'Cancelled'].includes(routed.phase)
@@ -212,6 +215,26 @@ export async function routing(l: Lifecycle, a: Analysis): Promise<Ended | undefi
     );
   }
   return undefined;
+}
+
+/**
+ * A spent budget whose policy escalates: a person is told, and the RR ends Completed
+ * with outcome ManualReviewRequired — nothing was done to the target, and the next
+ * alert on it opens a new remediation (I6) that asks the budget again.
+ */
+async function escalated(l: Lifecycle, message: string): Promise<Ended> {
+  const { r } = l;
+  await r.notify(
+    'manual-review',
+    {
+      type: 'ManualReview',
+      priority: 'High',
+      subject: `Manual review needed, budget spent: ${r.spec.signalName}`,
+      body: `${r.owner.name} on ${targetDisplay(r.spec.targetResource)} was not remediated: ${message}`,
+    },
+    { ending: true },
+  );
+  return ended(await r.finish('Completed', { outcome: 'ManualReviewRequired', message }));
 }
 
 /** Executing: run the selected action, holding the target lock taken in routing. */

@@ -1,7 +1,7 @@
 /**
  * The remediation workflow: one per RemediationRequest (DESIGN §5).
  *
- *   Pending → Processing → Analyzing → [AwaitingApproval] → Executing → Verifying → Completed
+ *   Pending → Processing → Analyzing → [AwaitingApproval] → Executing → Verifying → [rollback] → Completed
  *
  * with Failed, TimedOut and Cancelled on the way. Each phase creates its child
  * resource, waits for the child's controller to finish it (woken by the watcher's
@@ -21,6 +21,8 @@ import { installHandlers } from './handlers.js';
 import { isEnded, Lifecycle } from './lifecycle.js';
 import { type Analysis, analyzing, approval, executing, processing, routing, verifying } from './phases.js';
 import { refusalOf } from './refusal.js';
+import { rollbackIfIneffective } from './rollback.js';
+import { decideMode, SHADOW_PATCH } from './shadow.js';
 import { resolveTimeouts, type TimeoutConfig } from './timeouts.js';
 
 export interface RemediationInput {
@@ -102,6 +104,10 @@ async function lifecycle(r: Remediation, input: RemediationInput, hold: { l?: Li
   if (isEnded(sp)) return sp.ended;
   const analysis = await analyzing(l, sp);
   if (isEnded(analysis)) return analysis.ended;
+  if (patched(SHADOW_PATCH)) {
+    const shadowed = await decideMode(l, analysis);
+    if (shadowed) return shadowed.ended;
+  }
   if (analysis.approvalRequired) {
     const refused = await approval(l, sp, analysis);
     if (refused) return refused.ended;
@@ -114,6 +120,8 @@ async function lifecycle(r: Remediation, input: RemediationInput, hold: { l?: Li
   if (isEnded(we)) return we.ended;
   const verified = await verifying(l, analysis, we);
   if (isEnded(verified)) return verified.ended;
+  const rolledBack = await rollbackIfIneffective(l, analysis, verified.ea);
+  if (rolledBack) return rolledBack.ended;
   return complete(r, analysis, verified.ea);
 }
 

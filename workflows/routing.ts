@@ -15,6 +15,7 @@ import type { Remediation } from './context.js';
 export type RoutingResult =
   | { kind: 'proceed' }
   | { kind: 'timeout' }
+  | { kind: 'escalate'; message: string }
   | {
       kind: 'inherit';
       from: string;
@@ -37,6 +38,16 @@ const ROUTING_PASSES_PATCH = 'routing-passes-v2';
  * inherited 'Cancelled' from it, as "remediated the same signal".
  */
 const ORIGINAL_GONE_PATCH = 'routing-duplicate-original-gone';
+
+/**
+ * A spent budget whose policy says `whenExhausted: Escalate` hands the remediation to
+ * a person instead of waiting. Runs from before this patch never saw `escalate` in a
+ * block (the activity did not return it), so only a new block can ask for it.
+ */
+const BUDGET_ESCALATE_PATCH = 'budget-escalate';
+
+/** The Web UI's BlockReason search attribute: the reason of the last routing block. */
+const BLOCK_REASON_ATTRIBUTE_PATCH = 'block-reason-search-attribute';
 
 /** The original's outcome, or 'gone' when there is none to inherit. */
 async function readOriginal(r: Remediation, dup: string) {
@@ -106,6 +117,17 @@ export async function routeBeforeExecution(
       ...(block.blockedUntil ? { blockedUntil: block.blockedUntil } : {}),
       ...(block.duplicateOf ? { duplicateOf: block.duplicateOf } : {}),
     };
+    if (patched(BLOCK_REASON_ATTRIBUTE_PATCH)) r.blockReason = block.reason;
+    if (block.escalate && patched(BUDGET_ESCALATE_PATCH)) {
+      // evaluateRouting released the lock and took no unit: nothing is held to give back.
+      await r.audit('orchestrator.routing.blocked', 'failure', {
+        block_reason: block.reason,
+        block_message: block.message,
+        blocked_until: block.blockedUntil,
+        escalated: true,
+      });
+      return { kind: 'escalate', message: block.message };
+    }
     if (block.reason !== lastReason) {
       lastReason = block.reason;
       await r.enter('Blocked', block.message);

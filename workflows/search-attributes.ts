@@ -11,4 +11,5 @@ export const SA = {
   fingerprint: kw('SignalFingerprint'),
   outcome: kw('RemediationOutcome'),
   approval: kw('ApprovalState'),
+  blockReason: kw('BlockReason'),
 };

@@ -3,7 +3,7 @@
  * writer of status, except status.deduplication which the gateway owns and which
  * this projection never contains).
  */
-import { API_VERSION, isTerminalPhase } from '../lib/domain.js';
+import { API_VERSION, crdOutcome, isTerminalPhase } from '../lib/domain.js';
 import type { RemediationRequestSpec } from '../lib/remediation-request.js';
 import { targetDisplay } from '../lib/remediation-request.js';
 import type { ChildRef, RemediationView } from '../lib/remediation-view.js';
@@ -94,7 +94,7 @@ function projectAll(
     };
   }
   const completion = clean({
-    outcome: v.outcome,
+    outcome: v.outcome && crdOutcome(v.outcome),
     failurePhase: v.failurePhase,
     failureReason: v.failureReason,
     timeoutPhase: v.timeoutPhase,

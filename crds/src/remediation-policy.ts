@@ -2,13 +2,18 @@
  * RemediationPolicy: guardrails an operator sets for the remediations of a set of
  * target namespaces (docs/policies.md). Lives in the namespace the RRs live in (the
  * orchestrator's), so only those who may write there set it; mutable, read afresh by
- * every routing pass, so a change applies to the next remediation without a restart.
+ * every routing pass (budgets) and by every remediation once analysed (mode), so a
+ * change applies to the next remediation without a restart.
  *
- * Today: blast-radius budgets — executions per hour, at once, as a share of a
- * namespace's Deployments, none while too many failed (activities/budget-rules.ts) —
- * and the approval ladder with quorum (lib/approval-ladder.ts), read once per
- * remediation when it reaches approval. Not a Kubernaut kind: an addition.
+ * Today: the mode (Automatic, ApprovalRequired, Shadow; per workflow too), blast-radius
+ * budgets — executions per hour, at once, as a share of a namespace's Deployments, none
+ * while too many failed (activities/budget-rules.ts) — and rollback on an ineffective
+ * verdict (activities/rollback.ts) — and the approval ladder with quorum
+ * (lib/approval-ladder.ts), read once per remediation when it reaches approval. Not a
+ * Kubernaut kind: an addition.
  */
+import { REMEDIATION_MODES as MODES } from '../../lib/domain.js';
+import { ROLLBACK_TRIGGERS } from '../../lib/rollback/policy.js';
 import { bool, type CrdDefinition, int, list, num, obj, oneOf, str, stringMap } from './schema.js';
 
 const names = (what: string) => list(str(undefined, { minLength: 1, maxLength: 253 }), what, { maxItems: 64 });
@@ -78,7 +83,6 @@ const approval = obj(
   'Who approves the remediations this policy covers, in tiers, and how many for a risky action',
 );
 
-
 export const remediationPolicy: CrdDefinition = {
   kind: 'RemediationPolicy',
   plural: 'remediationpolicies',
@@ -87,6 +91,7 @@ export const remediationPolicy: CrdDefinition = {
   description: 'Guardrails for the remediations of a set of target namespaces.',
   columns: [
     { name: 'Namespaces', type: 'string', jsonPath: '.spec.targetNamespaces' },
+    { name: 'Mode', type: 'string', jsonPath: '.spec.mode.default' },
     { name: 'Executions/h', type: 'integer', jsonPath: '.spec.budget.executionsPerHour' },
     { name: 'At Once', type: 'integer', jsonPath: '.spec.budget.maxConcurrent' },
     { name: 'Pause When Failing', type: 'integer', jsonPath: '.spec.budget.pauseWhenFailing', priority: 1 },
@@ -98,6 +103,23 @@ export const remediationPolicy: CrdDefinition = {
       str(undefined, { minLength: 1, maxLength: 63 }),
       'The namespaces of the targets this policy covers; absent or empty: every namespace',
       { maxItems: 256 },
+    ),
+    // The mode (invariant I12, activities/mode-rules.ts): how far a covered remediation goes on its own.
+    mode: obj(
+      {
+        default: oneOf(
+          MODES,
+          'Automatic: approval only when the analysis asks; ApprovalRequired: a person approves every execution; Shadow: decide and record what would be done, do nothing',
+        ),
+        workflows: {
+          type: 'object',
+          description: 'Per workflow (by workflowId), a mode that overrides the default',
+          additionalProperties: oneOf(MODES),
+          maxProperties: 256,
+        },
+      },
+      [],
+      'The mode of the remediations this policy covers; with several policies, the most cautious wins (Shadow, then ApprovalRequired, then Automatic)',
     ),
     budget: obj(
       {
@@ -118,8 +140,8 @@ export const remediationPolicy: CrdDefinition = {
           { minimum: 0 },
         ),
         whenExhausted: oneOf(
-          ['Wait'],
-          'Wait: the remediation stays Blocked (reason BudgetExhausted) until the budget frees up, within its global timeout',
+          ['Wait', 'Escalate'],
+          'Wait (default): the remediation stays Blocked (reason BudgetExhausted) until the budget frees up, within its global timeout. Escalate: it ends at once, Completed with outcome ManualReviewRequired, and a person is notified',
         ),
       },
       [],
@@ -133,6 +155,19 @@ export const remediationPolicy: CrdDefinition = {
         ],
       },
     ),
+    // Rollback on an ineffective verdict (docs/invariants.md I11): self-contained, read by activities/rollback.ts.
+    rollback: obj(
+      {
+        on: list(
+          oneOf(ROLLBACK_TRIGGERS),
+          'Verdicts that undo the action: Unrecoverable (neither healthy nor changed as intended), HealthWorse (health score below the one recorded just before the action)',
+          { maxItems: ROLLBACK_TRIGGERS.length },
+        ),
+      },
+      ['on'],
+      'Undo a compensable action (restart, scale, set-resources) whose assessment ends with one of these verdicts',
+    ),
+    // The approval ladder with quorum (docs/invariants.md I10, lib/approval-ladder.ts).
     approval,
   }),
   status: obj({}),

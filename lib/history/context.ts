@@ -160,7 +160,7 @@ function entryOf(uid: string, rows: HistoryRow[], currentSpecHash: string): Hist
     signalResolved:
       rrOutcome === 'Remediated'
         ? true
-        : rrOutcome === 'Inconclusive'
+        : rrOutcome === 'Inconclusive' || rrOutcome === 'RolledBack'
           ? false
           : outcome === 'Failed'
             ? false

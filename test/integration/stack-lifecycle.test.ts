@@ -4,7 +4,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { startStack } from '../../stack/index.js';
-import { freePort } from '../../stack/processes.js';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
 
@@ -51,7 +50,9 @@ async function startThenSignal(script: string, signal: NodeJS.Signals) {
   const tmp = mkdtempSync(join(tmpdir(), 'kubernaut-signal-'));
   // Like /tmp: PostgreSQL's initdb runs as the `postgres` user and must create its folder here.
   chmodSync(tmp, 0o1777);
-  const env: NodeJS.ProcessEnv = { ...process.env, TMPDIR: tmp, API_PORT: String(await freePort()) };
+  // Any free port, taken when the API listens: a port picked here could be taken by
+  // then (the stack takes seconds to start) by anything else on a busy machine.
+  const env: NodeJS.ProcessEnv = { ...process.env, TMPDIR: tmp, API_PORT: '0' };
   for (const k of ['DATABASE_URL', 'TEMPORAL_ADDRESS', 'KUBECONFIG']) delete env[k];
   let output = '';
   const child: ChildProcess = spawn('npm', ['run', '--silent', script], {

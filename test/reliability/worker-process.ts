@@ -10,10 +10,18 @@ export class WorkerProcess {
   child?: ChildProcess;
   output = '';
   starts = 0;
-  constructor(private readonly env: NodeJS.ProcessEnv) {}
+  /**
+   * `script`: the worker's entry point — workers/main.ts (the image's), or
+   * worker-on-queue.ts for a worker on a private task queue (KUBERNAUT_TEST_TASK_QUEUE),
+   * which never takes another test's tasks.
+   */
+  constructor(
+    private readonly env: NodeJS.ProcessEnv,
+    private readonly script = 'workers/main.ts',
+  ) {}
   async start() {
     this.starts++;
-    const child = spawn(process.execPath, ['--import', 'tsx', 'workers/main.ts'], {
+    const child = spawn(process.execPath, ['--import', 'tsx', this.script], {
       cwd: new URL('../..', import.meta.url).pathname,
       env: { ...process.env, ...this.env },
       stdio: ['ignore', 'pipe', 'pipe'],

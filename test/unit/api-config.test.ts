@@ -15,4 +15,12 @@ describe('API configuration', () => {
     expect(cfg.generatedToken).toBeUndefined();
     expect(cfg.tokens).toEqual([]);
   });
+
+  it('API_PORT: a port number, 0 for any free one, 8080 when unset; anything else is refused at start', () => {
+    expect(loadConfig({}).port).toBe(8080);
+    expect(loadConfig({ API_PORT: '9090' }).port).toBe(9090);
+    expect(loadConfig({ API_PORT: '0' }).port).toBe(0);
+    for (const bad of ['-1', '65536', 'http', '80.5'])
+      expect(() => loadConfig({ API_PORT: bad }), bad).toThrow(/API_PORT must be a port number/);
+  });
 });

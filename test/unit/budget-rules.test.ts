@@ -27,7 +27,12 @@ const standing = (over: Partial<Standing> = {}): Standing => ({
   deployments: () => 0,
   ...over,
 });
-const policy = (over: Partial<Policy>): Policy => ({ name: 'p', namespaces: ['shop'], ...over });
+const policy = (over: Partial<Policy>): Policy => ({
+  name: 'p',
+  namespaces: ['shop'],
+  whenExhausted: 'Wait',
+  ...over,
+});
 
 describe('RemediationPolicy budgets', () => {
   it('executions per hour: the hour is sliding, and it frees up when enough grants leave it', () => {
@@ -35,7 +40,12 @@ describe('RemediationPolicy budgets', () => {
     const grants = [grant('a', 50), grant('b', 10), grant('c', 70)]; // c left the hour
     expect(firstExhausted([p], standing({ grants: grants.slice(0, 1) }), 'shop', NOW)).toBeUndefined();
     const spent = firstExhausted([p], standing({ grants }), 'shop', NOW);
-    expect(spent).toEqual({ policy: 'p', limit: '2 executions per hour', freesAt: grants[0]!.at + HOUR_MS });
+    expect(spent).toEqual({
+      policy: 'p',
+      limit: '2 executions per hour',
+      freesAt: grants[0]!.at + HOUR_MS,
+      escalate: false,
+    });
     // With a budget of 1 and two in the hour, both must leave: the newer one decides.
     expect(
       firstExhausted([policy({ executionsPerHour: 1 })], standing({ grants }), 'shop', NOW)?.freesAt,
@@ -52,6 +62,7 @@ describe('RemediationPolicy budgets', () => {
     expect(firstExhausted([p], standing({ grants, open: new Set(['a']) }), 'shop', NOW)).toEqual({
       policy: 'p',
       limit: '1 remediations executing at once',
+      escalate: false,
     });
   });
 
@@ -107,6 +118,20 @@ describe('RemediationPolicy budgets', () => {
     expect(policyOf('p', { targetNamespaces: ['a'], budget: { maxConcurrent: 2 } })).toMatchObject({
       namespaces: ['a'],
       maxConcurrent: 2,
+      whenExhausted: 'Wait',
     });
+  });
+
+  it('whenExhausted: a spent budget of an Escalate policy says to escalate; anything else waits', () => {
+    const spec = (whenExhausted?: string) => ({ budget: { executionsPerHour: 0, whenExhausted } });
+    const spentUnder = (...ps: Policy[]) => firstExhausted(ps, standing(), 'shop', NOW);
+    expect(spentUnder({ ...policyOf('p', spec('Escalate'))!, namespaces: ['shop'] })?.escalate).toBe(true);
+    expect(spentUnder({ ...policyOf('p', spec('Wait'))!, namespaces: ['shop'] })?.escalate).toBe(false);
+    expect(spentUnder({ ...policyOf('p', spec())!, namespaces: ['shop'] })?.escalate).toBe(false);
+    expect(policyOf('p', spec('Panic'))?.whenExhausted).toBe('Wait');
+    // The spent policy decides: a roomy Escalate policy beside a spent Wait one waits.
+    const roomy = policy({ name: 'roomy', executionsPerHour: 9, whenExhausted: 'Escalate' });
+    const spent = policy({ name: 'spent', executionsPerHour: 0 });
+    expect(spentUnder(roomy, spent)).toMatchObject({ policy: 'spent', escalate: false });
   });
 });

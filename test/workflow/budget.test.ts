@@ -10,6 +10,7 @@ import * as k8s from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BUDGET_LEDGER, GRANTS_ANNOTATION, type Grant } from '../../activities/budget.js';
 import { createRoutingActivities } from '../../activities/routing.js';
+import { workflowIdFor } from '../../lib/remediation-messages.js';
 import { recordHistories } from '../harness/histories.js';
 import { eventually, kube } from '../harness/index.js';
 import { completedAnalysis, completedEnrichment, useRemediationHarness } from '../harness/remediation.js';
@@ -19,8 +20,10 @@ const BUDGET = 5;
 
 describe('blast-radius budget (I9): at most N executions per hour in a scope', () => {
   const h = useRemediationHarness({ safetyRecheckMs: 5_000 });
+  const escalatedRuns: string[] = [];
   afterAll(async () => {
     await recordHistories(h.runtime.client, 'budget', h.created.slice(0, 3));
+    await recordHistories(h.runtime.client, 'budget-escalate', escalatedRuns);
   });
   const kc = () => kube().kc;
 
@@ -166,5 +169,56 @@ describe('blast-radius budget (I9): at most N executions per hour in a scope', (
       60_000,
     );
     expect((await ledger()).filter((g) => g.targetNamespace === other)).toHaveLength(3);
+  });
+
+  it('whenExhausted: Escalate — the remediation refused a unit goes to a person at once, takes nothing, and the Web UI finds it by BlockReason', async () => {
+    const ops = `${h.namespace}-ops`;
+    await createPolicy('ops-escalate', {
+      targetNamespaces: [ops],
+      budget: { executionsPerHour: 1, whenExhausted: 'Escalate' },
+    });
+    const first = await h.createRR({ target: 'ops-0', targetNamespace: ops });
+    await toRouting(first);
+    await h.waitForPhase(first, ['Executing']);
+    const second = await h.createRR({ target: 'ops-1', targetNamespace: ops });
+    escalatedRuns.push(workflowIdFor(h.namespace, second));
+    await toRouting(second);
+
+    const rr = await h.waitForPhase(second, ['Completed']);
+    expect(rr.status?.completionStatus).toMatchObject({ outcome: 'ManualReviewRequired' });
+    expect(rr.status?.message).toContain('ops-escalate');
+    expect(rr.status?.routingStatus).toMatchObject({ blockReason: 'BudgetExhausted' });
+    // Nothing was done and nothing held: no execution, no unit, no target lock.
+    expect(await h.objects.get('workflowexecutions', h.namespace, `we-${second}`)).toBeNull();
+    expect((await ledger()).filter((g) => g.targetNamespace === ops).map((g) => g.name)).toEqual([first]);
+    const leases = await kc()
+      .makeApiClient(k8s.CoordinationV1Api)
+      .listNamespacedLease({ namespace: h.namespace, labelSelector: 'kubernaut.ai/target-lock' });
+    expect(leases.items.map((l) => l.spec?.holderIdentity)).not.toContain(second);
+    // A person is told, and the audit trail says it was escalated.
+    const nr = await h.objects.get('notificationrequests', h.namespace, `nr-manual-review-${second}`);
+    expect(nr?.spec?.type).toBe('ManualReview');
+    const { rows } = await h.pool.query(
+      "SELECT event_data FROM audit_events WHERE correlation_id = $1 AND event_type = 'orchestrator.routing.blocked'",
+      [second],
+    );
+    expect(rows.map((r) => r.event_data)).toEqual([
+      expect.objectContaining({ block_reason: 'BudgetExhausted', escalated: true }),
+    ]);
+    // Operators find budget-blocked remediations in the Web UI by search attribute.
+    const found = await eventually(
+      'the escalated run to be listed by BlockReason',
+      async () => {
+        const ids: string[] = [];
+        for await (const w of h.runtime.client.workflow.list({
+          query: `BlockReason = "BudgetExhausted" AND RemediationOutcome = "ManualReviewRequired"`,
+        })) {
+          ids.push(w.workflowId);
+        }
+        return ids.includes(workflowIdFor(h.namespace, second)) ? ids : undefined;
+      },
+      30_000,
+    );
+    expect(found).not.toContain(workflowIdFor(h.namespace, first));
   });
 });

@@ -13,7 +13,7 @@ import * as k8s from '@kubernetes/client-node';
 import { afterAll, describe, expect, it } from 'vitest';
 import { jobNameFor } from '../../lib/execution-stop.js';
 import { kubeRequest } from '../../lib/kube/raw.js';
-import { workflowIdFor } from '../../lib/remediation-messages.js';
+import { approveUpdate, workflowIdFor } from '../../lib/remediation-messages.js';
 import { fingerprintOf } from '../harness/fixtures.js';
 import { recordHistories } from '../harness/histories.js';
 import { eventually, kube, uniqueName } from '../harness/index.js';
@@ -78,6 +78,13 @@ describe('one actor per target (I2): the lock outlives the execution and its Job
     await h.setStatus('SignalProcessing', `sp-${rr}`, completedEnrichment);
     await h.waitForChild('AIAnalysis', `ai-${rr}`);
     await h.setStatus('AIAnalysis', `ai-${rr}`, opts.bundle ? bundleAnalysis() : completedAnalysis(false));
+    if (opts.bundle) {
+      // A container bundle declares no way to undo it, so a person approves it (I11).
+      await h.waitForPhase(rr, ['AwaitingApproval']);
+      await h.runtime.client.workflow
+        .getHandle(workflowIdFor(h.namespace, rr))
+        .executeUpdate(approveUpdate, { args: [{ decidedBy: 'alice' }] });
+    }
     return rr;
   }
 

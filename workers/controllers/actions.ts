@@ -3,6 +3,11 @@
  * is idempotent, so a retry after a crash or a second replica repeating it never
  * acts twice; each doc comment says why. With `dryRun` every write goes to the
  * API server with dryRun=All: validated and defaulted, never stored.
+ *
+ * Whether each can be undone — and so recorded before it acts and rolled back on an
+ * ineffective verdict, or never auto-approved — is declared in
+ * lib/rollback/compensable.ts (restart, scale, set-resources: yes; delete-pod,
+ * cordon-node: no); a unit test checks every action here has a declaration.
  */
 import type { KubeConfig } from '@kubernetes/client-node';
 import { isNotFound, statusOf } from '../../lib/kube/client.js';

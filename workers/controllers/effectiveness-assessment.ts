@@ -17,10 +17,10 @@ import type { AuditWriter } from '../../lib/audit/types.js';
 import { type AssessmentResult, assessmentEvents } from '../../lib/effectiveness/events.js';
 import { CHILD_KINDS } from '../../lib/kinds.js';
 import { describeTarget, readObject, type TargetRef, targetSpecHash } from '../../lib/kube/target.js';
+import { healthOf } from '../../lib/kube/target-health.js';
 import type { EffectivenessConfig } from './config.js';
 import type { Reconciler } from './reconcile-loop.js';
 import { nowIso, parseDuration, writeStatusIfUnchanged } from './status-write.js';
-import { healthOf } from './target-health.js';
 import { SPEC_HASH_AFTER } from './workflow-execution.js';
 
 const plural = CHILD_KINDS.EffectivenessAssessment.plural;

@@ -18,6 +18,7 @@
  */
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { KubeObject, KubeObjects } from '../../activities/kube-objects.js';
+import { DRY_RUN_DIFF, PRIOR_STATE, SPEC_HASH_AFTER, SPEC_HASH_BEFORE } from '../../lib/execution-marks.js';
 import {
   bundleJobNamespace,
   jobNameFor,
@@ -34,15 +35,15 @@ import {
   type TargetRef,
   targetSpecHash,
 } from '../../lib/kube/target.js';
+import { healthOf } from '../../lib/kube/target-health.js';
+import { priorStateOf } from '../../lib/rollback/prior-state.js';
 import { type ActionOutcome, ActionRefused, BUILTIN_ACTIONS } from './actions.js';
 import { deleteBundleJob, ensureBundleJob, isBuiltinBundle, jobState } from './job-bundle.js';
 import type { Reconciler } from './reconcile-loop.js';
 import { annotateIfUnchanged, nowIso, ownerRRName, writeStatusIfUnchanged } from './status-write.js';
 
 /** The target's spec hash before and after the action, and a dry run's diff (annotations on the WE). */
-export const SPEC_HASH_BEFORE = 'kubernaut.ai/spec-hash-before';
-export const SPEC_HASH_AFTER = 'kubernaut.ai/spec-hash-after';
-export const DRY_RUN_DIFF = 'kubernaut.ai/dry-run-diff';
+export { DRY_RUN_DIFF, SPEC_HASH_AFTER, SPEC_HASH_BEFORE };
 
 const plural = CHILD_KINDS.WorkflowExecution.plural;
 const JOB_POLL_MS = 2_000;
@@ -103,13 +104,24 @@ export function workflowExecutionReconciler(kc: KubeConfig, objects: KubeObjects
       return fail(we, plan.action, 'DeadlineExceeded', `its deadline ${plan.deadline} has passed`).then(
         () => 'failed',
       );
-    if (!(await readObject(kc, plan.target)))
+    const obj = await readObject(kc, plan.target);
+    if (!obj)
       return fail(we, plan.action, 'ConfigurationError', `${describeTarget(plan.target)} not found`).then(
         () => 'failed',
       );
     const before = await targetSpecHash(kc, plan.target);
-    // Kubernaut's WorkflowExecution status has no field for the hashes: annotations keep them.
-    const marked = before ? await annotateIfUnchanged(kc, plural, we, { [SPEC_HASH_BEFORE]: before }) : we;
+    // What a compensable action is about to change, recorded before it can (I11): the
+    // action runs only once this claim has landed, after this write.
+    const prior =
+      isBuiltinBundle(plan.bundle) && !plan.dryRun
+        ? priorStateOf(plan.action, obj, healthOf(plan.target.kind, obj), nowIso())
+        : undefined;
+    // Kubernaut's WorkflowExecution status has no field for these: annotations keep them.
+    const marks = {
+      ...(before ? { [SPEC_HASH_BEFORE]: before } : {}),
+      ...(prior ? { [PRIOR_STATE]: JSON.stringify(prior) } : {}),
+    };
+    const marked = Object.keys(marks).length ? await annotateIfUnchanged(kc, plural, we, marks) : we;
     return writeStatusIfUnchanged(kc, plural, marked, {
       phase: 'Running',
       startTime: nowIso(),

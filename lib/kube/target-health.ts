@@ -2,7 +2,7 @@
  * How healthy a workload is, from what its controllers report: a score in
  * [0, 1] and whether it counts as healthy. Read-only; pure over the object.
  */
-import type { RawObject } from '../../lib/kube/target.js';
+import type { RawObject } from './target.js';
 
 export interface Health {
   assessed: boolean;
