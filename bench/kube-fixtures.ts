@@ -9,6 +9,16 @@ import { type KubeObject, KubeObjects } from '../activities/kube-objects.js';
 import { API_VERSION } from '../lib/domain.js';
 import { kubeClients, loadKubeConfig } from '../lib/kube/client.js';
 
+/**
+ * Timeouts for RRs that must stay parked on approval while the rest are created: long
+ * enough that none expires first (1,000 take 15 min on a loaded machine, 10,000 over an
+ * hour). No wake depends on them: a parked wait's only timer is its deadline.
+ */
+export const PARKED_TIMEOUTS = {
+  'kubernaut.ai/timeout-global': '6h',
+  'kubernaut.ai/timeout-awaitingApproval': '6h',
+};
+
 export async function inBatches<T>(items: T[], width: number, f: (item: T) => Promise<unknown>) {
   for (let i = 0; i < items.length; i += width) await Promise.all(items.slice(i, i + width).map(f));
 }

@@ -15,17 +15,12 @@ import { workflowIdFor } from '../lib/remediation-messages.js';
 import { DEFAULT_RESYNC_MS } from '../workers/child-watcher.js';
 import { cpuSeconds, settledRss, spawnBuilt, stopChild, waitForOutput } from './child-process.js';
 import { type BenchContext, scale } from './context.js';
-import { benchKube, inBatches } from './kube-fixtures.js';
+import { benchKube, inBatches, PARKED_TIMEOUTS } from './kube-fixtures.js';
 import { type FigureRow, sleep, until } from './stats.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 /** The re-read interval parked waits had before (workflows/remediation.ts's default). */
 const OLD_RECHECK_MS = 60_000;
-/**
- * Long enough that none expires while the rest are being created (10,000 take over an
- * hour here). No wake depends on it: a parked wait's only timer is its deadline.
- */
-const TIMEOUTS = { 'kubernaut.ai/timeout-global': '6h', 'kubernaut.ai/timeout-awaitingApproval': '6h' };
 /** Workflows whose histories are read to count the window's workflow tasks. */
 const SAMPLE = 50;
 
@@ -84,7 +79,7 @@ export async function parkedRemediations(ctx: BenchContext): Promise<FigureRow[]
     rss.reference.push(await settledRss(pid));
 
     const t0 = Date.now();
-    await inBatches(names, 10, (name) => k.remediationRequest(ns, `rr-${name}`, name, TIMEOUTS));
+    await inBatches(names, 10, (name) => k.remediationRequest(ns, `rr-${name}`, name, PARKED_TIMEOUTS));
     await until(
       `${n} remediations to reach AwaitingApproval`,
       async () => {

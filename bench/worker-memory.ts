@@ -12,7 +12,7 @@ import { Client, Connection } from '@temporalio/client';
 import { workflowIdFor } from '../lib/remediation-messages.js';
 import { settledRss, spawnBuilt, stopChild, waitForOutput } from './child-process.js';
 import { type BenchContext, scale } from './context.js';
-import { benchKube, inBatches } from './kube-fixtures.js';
+import { benchKube, inBatches, PARKED_TIMEOUTS } from './kube-fixtures.js';
 import { type FigureRow, sleep, until } from './stats.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -46,7 +46,7 @@ export async function workerMemory(ctx: BenchContext): Promise<FigureRow[]> {
     await sleep(3000);
     const idle = await settledRss(worker.pid!);
     const t0 = Date.now();
-    await inBatches(names, 10, (name) => k.remediationRequest(ns, `rr-${name}`, name));
+    await inBatches(names, 10, (name) => k.remediationRequest(ns, `rr-${name}`, name, PARKED_TIMEOUTS));
     await until(
       `${n} remediations to reach AwaitingApproval`,
       async () => {

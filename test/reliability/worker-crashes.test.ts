@@ -28,6 +28,8 @@ const RRS = 100;
 const KILLS = 30;
 const SEED = 20_261_123;
 
+const TEST_TIMEOUT_MS = 1_200_000;
+
 type Path = 'approval' | 'direct' | 'missing-target';
 const EXPECTED_PHASE: Record<Path, string> = {
   approval: 'Completed',
@@ -131,184 +133,197 @@ describe('the worker SIGKILLed at random moments while remediations run', () => 
     await pool.end();
   });
 
-  it(`${RRS} remediations, ${KILLS} SIGKILLs: each reaches its terminal phase with no duplicate child, notification or audit row`, async () => {
-    // Targets: a rolled-out Deployment per remediation that has one.
-    const paths: Path[] = Array.from({ length: RRS }, (_, i) =>
-      i % 5 === 4 ? 'missing-target' : i % 2 ? 'approval' : 'direct',
-    );
-    const targets = paths.map((p) => ({ path: p, name: uniqueName('web') }));
-    await Promise.all(
-      targets
-        .filter((t) => t.path !== 'missing-target')
-        .map(async (t) => {
-          const ns = t.path === 'approval' ? production : staging;
-          await createDeployment(ns, t.name);
-          await rollOut(ns, t.name, 60_000);
-        }),
-    );
-
-    await worker.start();
-    for (const t of targets) {
-      const name = uniqueName('rr');
-      const rr = sampleRemediationRequest(watched, name, t.name);
-      rr.spec.targetResource.namespace = t.path === 'approval' ? production : staging;
-      const created = await objects.create('remediationrequests', watched, rr as never);
-      rrs.push({ name, path: t.path, uid: created.metadata.uid as string });
-    }
-
-    // Approver: approves every RR awaiting approval through the workflow update.
-    let approving = true;
-    const approved = new Set<string>();
-    const approver = (async () => {
-      const deadline = Date.now() + 900_000;
-      while (approving && Date.now() < deadline) {
-        for (const r of rrs.filter((x) => x.path === 'approval' && !approved.has(x.name))) {
-          const cur = await objects.get('remediationrequests', watched, r.name).catch(() => null);
-          if (cur?.status?.overallPhase !== 'AwaitingApproval') continue;
-          await temporal.workflow
-            .getHandle(workflowIdFor(watched, r.name))
-            .executeUpdate(approveUpdate, { args: [{ decidedBy: 'alice', reason: 'reliability run' }] })
-            .then(() => approved.add(r.name))
-            .catch(() => {}); // the worker may be down or killed mid-update; try again
-        }
-        await new Promise((r) => setTimeout(r, 500));
-      }
-    })();
-
-    const terminal = async () => {
-      const phases = await Promise.all(
-        rrs.map(
-          async (r) => (await objects.get('remediationrequests', watched, r.name))?.status?.overallPhase,
-        ),
+  it(
+    `${RRS} remediations, ${KILLS} SIGKILLs: each reaches its terminal phase with no duplicate child, notification or audit row`,
+    async () => {
+      // The waits below end before the test's own timeout, so a run that is too slow
+      // still says which remediations did not end, and where each stands.
+      const testEnds = Date.now() + TEST_TIMEOUT_MS - 60_000;
+      const started = Date.now();
+      // Targets: a rolled-out Deployment per remediation that has one.
+      const paths: Path[] = Array.from({ length: RRS }, (_, i) =>
+        i % 5 === 4 ? 'missing-target' : i % 2 ? 'approval' : 'direct',
       );
-      return phases.every((p) => p === 'Completed' || p === 'Failed' || p === 'TimedOut');
-    };
+      const targets = paths.map((p) => ({ path: p, name: uniqueName('web') }));
+      await Promise.all(
+        targets
+          .filter((t) => t.path !== 'missing-target')
+          .map(async (t) => {
+            const ns = t.path === 'approval' ? production : staging;
+            await createDeployment(ns, t.name);
+            await rollOut(ns, t.name, 60_000);
+          }),
+      );
 
-    try {
-      // Fault injection: kill at a seeded random moment, restart, repeat.
-      while (kills < KILLS && !(await terminal())) {
-        await new Promise((r) => setTimeout(r, 500 + Math.floor(random() * 4_500)));
-        await worker.kill();
-        kills++;
-        await worker.start();
+      await worker.start();
+      for (const t of targets) {
+        const name = uniqueName('rr');
+        const rr = sampleRemediationRequest(watched, name, t.name);
+        rr.spec.targetResource.namespace = t.path === 'approval' ? production : staging;
+        const created = await objects.create('remediationrequests', watched, rr as never);
+        rrs.push({ name, path: t.path, uid: created.metadata.uid as string });
       }
-      await eventually('every remediation to reach a terminal phase', terminal, 600_000, 2_000).catch(
-        async (err) => {
-          // Say which did not, and where they stand: a bare timeout cannot be diagnosed from CI's log.
-          const stuck: string[] = [];
-          for (const r of rrs) {
-            const s = (await objects.get('remediationrequests', watched, r.name))?.status;
-            if (!['Completed', 'Failed', 'TimedOut'].includes(s?.overallPhase as string))
-              stuck.push(`${r.name} (${r.path}): ${s?.overallPhase} — ${s?.message}`);
+
+      // Approver: approves every RR awaiting approval through the workflow update.
+      let approving = true;
+      const approved = new Set<string>();
+      const approver = (async () => {
+        const deadline = Date.now() + 900_000;
+        while (approving && Date.now() < deadline) {
+          for (const r of rrs.filter((x) => x.path === 'approval' && !approved.has(x.name))) {
+            const cur = await objects.get('remediationrequests', watched, r.name).catch(() => null);
+            if (cur?.status?.overallPhase !== 'AwaitingApproval') continue;
+            await temporal.workflow
+              .getHandle(workflowIdFor(watched, r.name))
+              .executeUpdate(approveUpdate, { args: [{ decidedBy: 'alice', reason: 'reliability run' }] })
+              .then(() => approved.add(r.name))
+              .catch(() => {}); // the worker may be down or killed mid-update; try again
           }
-          throw new Error(`${(err as Error).message}\nnot terminal (${stuck.length}):\n${stuck.join('\n')}`);
-        },
-      );
-    } finally {
-      approving = false;
-      await approver;
-    }
-    expect(kills, worker.output).toBe(KILLS);
+          await new Promise((r) => setTimeout(r, 500));
+        }
+      })();
 
-    for (const r of rrs) {
-      const cur = await objects.get('remediationrequests', watched, r.name);
-      expect(cur?.status?.overallPhase, `${r.name} (${r.path}): ${JSON.stringify(cur?.status)}`).toBe(
-        EXPECTED_PHASE[r.path],
-      );
-    }
+      const terminal = async () => {
+        const phases = await Promise.all(
+          rrs.map(
+            async (r) => (await objects.get('remediationrequests', watched, r.name))?.status?.overallPhase,
+          ),
+        );
+        return phases.every((p) => p === 'Completed' || p === 'Failed' || p === 'TimedOut');
+      };
 
-    // Exactly one of each expected child per RR (owned by it), none of the others.
-    for (const [kind, { plural }] of Object.entries(CHILD_KINDS)) {
-      const list = (await kube().custom.listNamespacedCustomObject({
+      try {
+        // Fault injection: kill at a seeded random moment, restart, repeat.
+        while (kills < KILLS && !(await terminal())) {
+          await new Promise((r) => setTimeout(r, 500 + Math.floor(random() * 4_500)));
+          await worker.kill();
+          kills++;
+          await worker.start();
+        }
+        const settleMs = Math.max(60_000, Math.min(600_000, testEnds - Date.now()));
+        await eventually('every remediation to reach a terminal phase', terminal, settleMs, 2_000).catch(
+          async (err) => {
+            // Say which did not, and where they stand: a bare timeout cannot be diagnosed from CI's log.
+            const stuck: string[] = [];
+            for (const r of rrs) {
+              const s = (await objects.get('remediationrequests', watched, r.name))?.status;
+              if (!['Completed', 'Failed', 'TimedOut'].includes(s?.overallPhase as string))
+                stuck.push(`${r.name} (${r.path}): ${s?.overallPhase} — ${s?.message}`);
+            }
+            const took = `${kills} kills and ${worker.starts} worker starts in ${Math.round((Date.now() - started) / 1000)} s`;
+            throw new Error(
+              `${(err as Error).message} (${took})\nnot terminal (${stuck.length}):\n${stuck.join('\n')}\n${worker.output.slice(-3000)}`,
+            );
+          },
+        );
+      } finally {
+        approving = false;
+        await approver;
+      }
+      expect(kills, worker.output).toBe(KILLS);
+
+      for (const r of rrs) {
+        const cur = await objects.get('remediationrequests', watched, r.name);
+        expect(cur?.status?.overallPhase, `${r.name} (${r.path}): ${JSON.stringify(cur?.status)}`).toBe(
+          EXPECTED_PHASE[r.path],
+        );
+      }
+
+      // Exactly one of each expected child per RR (owned by it), none of the others.
+      for (const [kind, { plural }] of Object.entries(CHILD_KINDS)) {
+        const list = (await kube().custom.listNamespacedCustomObject({
+          group: 'kubernaut.ai',
+          version: 'v1alpha1',
+          namespace: watched,
+          plural,
+        })) as { items: { metadata: { name: string; ownerReferences?: { uid: string }[] } }[] };
+        for (const r of rrs) {
+          const owned = list.items.filter((o) => o.metadata.ownerReferences?.some((x) => x.uid === r.uid));
+          if (kind === 'NotificationRequest') {
+            const names = owned.map((o) => o.metadata.name);
+            expect(new Set(names).size, `${r.name} notifications`).toBe(names.length);
+            if (r.path === 'approval') expect(names).toContain(`nr-approval-${r.name}`);
+            continue;
+          }
+          const want = CHILDREN[r.path].includes(kind as keyof typeof CHILD_KINDS) ? 1 : 0;
+          expect(owned.length, `${kind} of ${r.name} (${r.path})`).toBe(want);
+        }
+      }
+
+      // Every notification Sent and delivered exactly once per Idempotency-Key.
+      const nrs = (await kube().custom.listNamespacedCustomObject({
         group: 'kubernaut.ai',
         version: 'v1alpha1',
         namespace: watched,
-        plural,
-      })) as { items: { metadata: { name: string; ownerReferences?: { uid: string }[] } }[] };
-      for (const r of rrs) {
-        const owned = list.items.filter((o) => o.metadata.ownerReferences?.some((x) => x.uid === r.uid));
-        if (kind === 'NotificationRequest') {
-          const names = owned.map((o) => o.metadata.name);
-          expect(new Set(names).size, `${r.name} notifications`).toBe(names.length);
-          if (r.path === 'approval') expect(names).toContain(`nr-approval-${r.name}`);
-          continue;
-        }
-        const want = CHILDREN[r.path].includes(kind as keyof typeof CHILD_KINDS) ? 1 : 0;
-        expect(owned.length, `${kind} of ${r.name} (${r.path})`).toBe(want);
+        plural: 'notificationrequests',
+      })) as { items: { metadata: { name: string; uid: string } }[] };
+      expect(nrs.items.length).toBeGreaterThanOrEqual(rrs.filter((r) => r.path === 'approval').length);
+      await eventually(
+        'every notification to be Sent',
+        async () => {
+          const phases = await Promise.all(
+            nrs.items.map(
+              async (n) =>
+                (await objects.get('notificationrequests', watched, n.metadata.name))?.status?.phase,
+            ),
+          );
+          return phases.every((p) => p === 'Sent');
+        },
+        60_000,
+        500,
+      );
+      const perKey = new Map<string, number>();
+      for (const rcv of receiver.received) {
+        const key = String(rcv.headers['idempotency-key']);
+        perKey.set(key, (perKey.get(key) ?? 0) + 1);
       }
-    }
-
-    // Every notification Sent and delivered exactly once per Idempotency-Key.
-    const nrs = (await kube().custom.listNamespacedCustomObject({
-      group: 'kubernaut.ai',
-      version: 'v1alpha1',
-      namespace: watched,
-      plural: 'notificationrequests',
-    })) as { items: { metadata: { name: string; uid: string } }[] };
-    expect(nrs.items.length).toBeGreaterThanOrEqual(rrs.filter((r) => r.path === 'approval').length);
-    await eventually(
-      'every notification to be Sent',
-      async () => {
-        const phases = await Promise.all(
-          nrs.items.map(
-            async (n) => (await objects.get('notificationrequests', watched, n.metadata.name))?.status?.phase,
-          ),
+      // A worker killed after its POST landed but before it recorded Sent sends again
+      // with the same Idempotency-Key (at-least-once); the receiver keeps one per key.
+      // So: one key per NR, every delivery carrying a known key, and each NR delivered.
+      const keys = new Map(nrs.items.map((n) => [`${n.metadata.uid}/webhook`, n.metadata.name]));
+      for (const [key, name] of keys) {
+        expect(perKey.get(key) ?? 0, `deliveries of ${name}`).toBeGreaterThanOrEqual(1);
+        expect(receiver.distinct('/notify').filter((r) => r.headers['idempotency-key'] === key)).toHaveLength(
+          1,
         );
-        return phases.every((p) => p === 'Sent');
-      },
-      60_000,
-      500,
-    );
-    const perKey = new Map<string, number>();
-    for (const rcv of receiver.received) {
-      const key = String(rcv.headers['idempotency-key']);
-      perKey.set(key, (perKey.get(key) ?? 0) + 1);
-    }
-    // A worker killed after its POST landed but before it recorded Sent sends again
-    // with the same Idempotency-Key (at-least-once); the receiver keeps one per key.
-    // So: one key per NR, every delivery carrying a known key, and each NR delivered.
-    const keys = new Map(nrs.items.map((n) => [`${n.metadata.uid}/webhook`, n.metadata.name]));
-    for (const [key, name] of keys) {
-      expect(perKey.get(key) ?? 0, `deliveries of ${name}`).toBeGreaterThanOrEqual(1);
-      expect(receiver.distinct('/notify').filter((r) => r.headers['idempotency-key'] === key)).toHaveLength(
-        1,
-      );
-    }
-    expect(
-      [...perKey.keys()].filter((k) => !keys.has(k)),
-      'deliveries with an unknown key',
-    ).toEqual([]);
-    const resent = [...perKey.values()].reduce((a, n) => a + n - 1, 0);
-    if (resent)
-      process.stderr.write(`[worker-crashes] ${resent} re-delivery(ies) with the same Idempotency-Key\n`);
-
-    // Audit: each lifecycle event once, chains intact, no duplicate rows.
-    for (const r of rrs) {
-      const { rows } = await pool.query<{ event_type: string; event_id: string }>(
-        'SELECT event_type, event_id::text FROM audit_events WHERE correlation_id = $1',
-        [r.name],
-      );
-      const types = rows.map((x) => x.event_type);
-      for (const t of ONCE[r.path]) {
-        expect(
-          types.filter((x) => x === t),
-          `${t} of ${r.name} (${r.path}): ${types.join(', ')}`,
-        ).toHaveLength(1);
       }
-      expect(new Set(rows.map((x) => x.event_id)).size).toBe(rows.length);
-      const chain = await verifyChain(pool, r.name);
-      expect(chain.is_valid, chain.message).toBe(true);
-    }
-    reportFigures('worker-crashes', {
-      remediations: rrs.length,
-      completed: rrs.filter((r) => EXPECTED_PHASE[r.path] === 'Completed').length,
-      failedAsExpected: rrs.filter((r) => EXPECTED_PHASE[r.path] === 'Failed').length,
-      sigkills: kills,
-      duplicateChildren: 0,
-      duplicateAuditRows: 0,
-      notifications: keys.size,
-      duplicateDeliveriesAfterDedup: 0,
-      resendsSameKey: resent,
-    });
-  }, 1_200_000);
+      expect(
+        [...perKey.keys()].filter((k) => !keys.has(k)),
+        'deliveries with an unknown key',
+      ).toEqual([]);
+      const resent = [...perKey.values()].reduce((a, n) => a + n - 1, 0);
+      if (resent)
+        process.stderr.write(`[worker-crashes] ${resent} re-delivery(ies) with the same Idempotency-Key\n`);
+
+      // Audit: each lifecycle event once, chains intact, no duplicate rows.
+      for (const r of rrs) {
+        const { rows } = await pool.query<{ event_type: string; event_id: string }>(
+          'SELECT event_type, event_id::text FROM audit_events WHERE correlation_id = $1',
+          [r.name],
+        );
+        const types = rows.map((x) => x.event_type);
+        for (const t of ONCE[r.path]) {
+          expect(
+            types.filter((x) => x === t),
+            `${t} of ${r.name} (${r.path}): ${types.join(', ')}`,
+          ).toHaveLength(1);
+        }
+        expect(new Set(rows.map((x) => x.event_id)).size).toBe(rows.length);
+        const chain = await verifyChain(pool, r.name);
+        expect(chain.is_valid, chain.message).toBe(true);
+      }
+      reportFigures('worker-crashes', {
+        remediations: rrs.length,
+        completed: rrs.filter((r) => EXPECTED_PHASE[r.path] === 'Completed').length,
+        failedAsExpected: rrs.filter((r) => EXPECTED_PHASE[r.path] === 'Failed').length,
+        sigkills: kills,
+        duplicateChildren: 0,
+        duplicateAuditRows: 0,
+        notifications: keys.size,
+        duplicateDeliveriesAfterDedup: 0,
+        resendsSameKey: resent,
+      });
+    },
+    TEST_TIMEOUT_MS,
+  );
 });
