@@ -5,10 +5,36 @@
  * activity records it only when the RAR carries none, and answers with the
  * decision actually recorded — which the workflow then takes as final.
  */
+import * as k8s from '@kubernetes/client-node';
+import {
+  type ApprovalPolicy,
+  applicablePolicy,
+  approvalPolicyOf,
+  CREATED_BY_ANNOTATION,
+  type Ladder,
+  ladderFor,
+  REQUESTED_BY_ANNOTATION,
+  targetResourceAttributes,
+} from '../lib/approval-ladder.js';
 import type { ApprovalDecision } from '../lib/domain.js';
 import { APPROVAL_DECISIONS } from '../lib/domain.js';
 import { isConflict, isNotFound } from '../lib/kube/client.js';
+import type { TargetResource } from '../lib/remediation-request.js';
 import type { KubeObjects } from './kube-objects.js';
+
+/** The ladder's progress as the RAR status shows it (all absolute values). */
+export interface ApprovalProgress {
+  approvalPolicy: string;
+  currentTier: number;
+  tierName: string;
+  tiers: number;
+  tierDeadline: string;
+  eligibleApprovers: { users: string[]; groups: string[] };
+  approvalsRequired: number;
+  approvalsNeeded: number;
+  riskyBecause: string[];
+  approvals: { approver: string; approvedAt: string; via: string; message?: string }[];
+}
 
 const PLURAL = 'remediationapprovalrequests';
 /** Conflicts met in one attempt before the activity's own retry takes over. */
@@ -67,7 +93,120 @@ function recordedIn(status: Record<string, unknown>, seenAt: string): RecordedDe
 }
 
 export function createApprovalActivities(objects: KubeObjects) {
+  const core = objects.kc.makeApiClient(k8s.CoreV1Api);
+  const authz = objects.kc.makeApiClient(k8s.AuthorizationV1Api);
+
+  /** The approval policies of the RRs' namespace; none where the kind is not installed. */
+  async function approvalPolicies(namespace: string): Promise<ApprovalPolicy[]> {
+    try {
+      const items = await objects.list('remediationpolicies', namespace);
+      return items.flatMap((p) => approvalPolicyOf(p.metadata.name, p.spec) ?? []);
+    } catch (err) {
+      if (isNotFound(err)) return [];
+      throw err;
+    }
+  }
+
   return {
+    /**
+     * The approval ladder of one remediation (I10), or null when no RemediationPolicy
+     * with an `approval` section covers its target (one approver, I3, as before).
+     * Read once, when the remediation reaches approval, so a policy changed since
+     * applies from the next remediation on, with no restart. Read-only: idempotent.
+     */
+    async readApprovalLadder(input: {
+      namespace: string;
+      rrName: string;
+      target: TargetResource;
+      confidence: number;
+    }): Promise<Ladder | null> {
+      const policy = applicablePolicy(await approvalPolicies(input.namespace), input.target.namespace ?? '');
+      if (!policy) return null;
+      const rr = await objects.get('remediationrequests', input.namespace, input.rrName);
+      const annotations = rr?.metadata.annotations ?? {};
+      let namespaceLabels: Record<string, string> = {};
+      if (policy.quorum?.when?.namespaceLabels && input.target.namespace) {
+        try {
+          const ns = await core.readNamespace({ name: input.target.namespace });
+          namespaceLabels = ns.metadata?.labels ?? {};
+        } catch (err) {
+          if (!isNotFound(err)) throw err;
+        }
+      }
+      return ladderFor(policy, {
+        target: input.target,
+        namespaceLabels,
+        confidence: input.confidence,
+        createdBy: annotations[CREATED_BY_ANNOTATION],
+        requestedBy: annotations[REQUESTED_BY_ANNOTATION],
+      });
+    },
+
+    /**
+     * Whether a user (with the groups known for them) may `update` the target: a
+     * SubjectAccessReview, so the cluster's own RBAC answers. Read-only: idempotent.
+     */
+    async checkTargetRights(input: {
+      user: string;
+      groups?: string[];
+      target: TargetResource;
+    }): Promise<{ allowed: boolean; reason: string }> {
+      const attrs = targetResourceAttributes(input.target);
+      const review = await authz.createSubjectAccessReview({
+        body: {
+          apiVersion: 'authorization.k8s.io/v1',
+          kind: 'SubjectAccessReview',
+          spec: {
+            user: input.user,
+            ...(input.groups?.length ? { groups: input.groups } : {}),
+            resourceAttributes: attrs,
+          },
+        },
+      });
+      const what = `update ${attrs.group ? `${attrs.resource}.${attrs.group}` : attrs.resource}/${attrs.name}${attrs.namespace ? ` in ${attrs.namespace}` : ''}`;
+      const allowed = review.status?.allowed === true;
+      return {
+        allowed,
+        reason: allowed
+          ? `${input.user} may ${what}`
+          : `${input.user} may not ${what} (SubjectAccessReview${review.status?.reason ? `: ${review.status.reason}` : ''})`,
+      };
+    },
+
+    /**
+     * Shows the ladder's progress in the RAR status: tier, its deadline, who may
+     * decide, approvals so far and still needed. Idempotent: a merge patch of absolute
+     * values; the workflow is the only writer of these fields. `init` also starts an
+     * empty status.responses (kubectl appends to it) unless people already have.
+     * A RAR deleted meanwhile is left alone.
+     */
+    async writeApprovalProgress(input: {
+      namespace: string;
+      name: string;
+      progress: ApprovalProgress;
+      init?: boolean;
+    }): Promise<void> {
+      for (let conflicts = 0; ; ) {
+        const current = await objects.get(PLURAL, input.namespace, input.name);
+        if (!current) return;
+        const patch: Record<string, unknown> = { ...input.progress };
+        if (input.init && !Array.isArray(current.status?.responses)) patch.responses = [];
+        try {
+          await objects.mergeStatus(
+            PLURAL,
+            input.namespace,
+            input.name,
+            patch,
+            current.metadata.resourceVersion,
+          );
+          return;
+        } catch (err) {
+          if (isNotFound(err)) return;
+          if (!isConflict(err) || ++conflicts >= MAX_CONFLICTS) throw err;
+        }
+      }
+    },
+
     /**
      * Records the proposed decision in the RAR status unless a decision is already
      * there, and returns the decision recorded — the proposal, or the earlier one

@@ -6,7 +6,9 @@
 import { Client, Connection } from '@temporalio/client';
 import { Command, Option } from 'commander';
 import { stringify } from 'yaml';
+import { describeApprovers } from '../lib/approval-ladder.js';
 import { ControlError, decide, listRemediations, liveStatus } from '../lib/remediation-control.js';
+import type { LadderState } from '../lib/remediation-view.js';
 import { parseDuration } from '../workflows/timeouts.js';
 import { checkLog, LogCheckFailure, readKept, statePath } from './audit-log.js';
 import { type CliConfig, type GlobalFlags, resolveConfig, rrRef } from './config.js';
@@ -60,16 +62,23 @@ async function api<T>(c: CliConfig, method: string, path: string, body?: unknown
   } catch (err) {
     throw new CliError(`cannot reach the API at ${c.apiUrl}: ${(err as Error).message}`, EXIT.unavailable);
   }
-  const payload = (await res.json().catch(() => ({}))) as T & { detail?: string; title?: string };
+  const payload = (await res.json().catch(() => ({}))) as T & {
+    detail?: string;
+    title?: string;
+    type?: string;
+  };
   if (!res.ok) {
     const code =
-      res.status === 404
-        ? EXIT.notFound
-        : res.status === 409 || res.status === 400
-          ? EXIT.refused
-          : res.status === 401 || res.status === 403
-            ? EXIT.usage
-            : EXIT.unavailable;
+      // An approval ladder refused the decider (I10): a refusal, not a usage error.
+      res.status === 403 && payload.type?.endsWith('/approval-refused')
+        ? EXIT.refused
+        : res.status === 404
+          ? EXIT.notFound
+          : res.status === 409 || res.status === 400
+            ? EXIT.refused
+            : res.status === 401 || res.status === 403
+              ? EXIT.usage
+              : EXIT.unavailable;
     throw new CliError(payload.detail ?? payload.title ?? `HTTP ${res.status}`, code);
   }
   return payload;
@@ -114,6 +123,13 @@ for (const decision of ['approve', 'reject'] as const) {
         ({ approval, phase } = view as unknown as { approval: Record<string, unknown>; phase: string });
       }
       if (o.output === 'json') return printJson({ namespace, name, phase, approval });
+      const ladder = approval.ladder as LadderState | undefined;
+      if (!approval.decision && ladder) {
+        // An approval ladder (I10): this approval counted; more are needed.
+        return print(
+          `approval of ${namespace}/${name} recorded (${ladder.approvals.map((a) => a.approver).join(', ')}); ${ladder.approvalsNeeded} more needed from ${describeApprovers(ladder.eligible)} (tier ${ladder.tier} of ${ladder.tiers} until ${ladder.tierDeadline})`,
+        );
+      }
       print(
         `${String(approval.decision).toLowerCase()} ${namespace}/${name} (by ${approval.decidedBy}); ${
           phase !== 'AwaitingApproval'
@@ -137,15 +153,61 @@ program
     const rows = await Promise.all(
       waiting.map(async (w) => {
         const view = await liveStatus(t, w.namespace, w.name).catch(() => undefined);
-        return { ...w, requiredBy: view?.approval.requiredBy, workflow: view?.workflowSelection?.workflowId };
+        const ladder = view?.approval.ladder;
+        return {
+          ...w,
+          requiredBy: view?.approval.requiredBy,
+          workflow: view?.workflowSelection?.workflowId,
+          // An approval ladder (I10): the tier and its deadline, who approved, who is still needed.
+          ...(ladder
+            ? {
+                policy: ladder.policy,
+                tier: ladder.tier,
+                tiers: ladder.tiers,
+                tierName: ladder.tierName,
+                tierDeadline: ladder.tierDeadline,
+                approvedBy: ladder.approvals.map((a) => a.approver),
+                approvals: ladder.approvals,
+                approvalsRequired: ladder.approvalsRequired,
+                approvalsNeeded: ladder.approvalsNeeded,
+                eligible: ladder.eligible,
+              }
+            : {}),
+        };
       }),
     );
     if (o.output === 'json') return printJson(rows);
     if (!rows.length) return print('no remediations are waiting for approval');
+    const anyLadder = rows.some((r) => r.tier !== undefined);
     print(
       table(
-        ['NAMESPACE', 'NAME', 'SIGNAL', 'TARGET', 'WORKFLOW', 'TIME LEFT'],
-        rows.map((r) => [r.namespace, r.name, r.signal, r.target, r.workflow, timeLeft(r.requiredBy)]),
+        [
+          'NAMESPACE',
+          'NAME',
+          'SIGNAL',
+          'TARGET',
+          'WORKFLOW',
+          'TIME LEFT',
+          ...(anyLadder ? ['TIER', 'TIER LEFT', 'APPROVED', 'NEEDED'] : []),
+        ],
+        rows.map((r) => [
+          r.namespace,
+          r.name,
+          r.signal,
+          r.target,
+          r.workflow,
+          timeLeft(r.requiredBy),
+          ...(anyLadder
+            ? r.tier === undefined
+              ? ['-', '-', '-', '-']
+              : [
+                  `${r.tier}/${r.tiers} ${r.tierName}`,
+                  timeLeft(r.tierDeadline),
+                  r.approvedBy?.length ? r.approvedBy.join(',') : '-',
+                  `${r.approvalsNeeded} of ${r.approvalsRequired}: ${describeApprovers(r.eligible!)}`,
+                ]
+            : []),
+        ]),
       ),
     );
   });
@@ -165,6 +227,11 @@ program
       print(
         `approval: ${v.approval.decision ?? `waiting, ${timeLeft(v.approval.requiredBy)} left`}${v.approval.decidedBy ? ` by ${v.approval.decidedBy}` : ''}`,
       );
+      const l = v.approval.ladder;
+      if (l)
+        print(
+          `ladder ${l.policy}: tier ${l.tier} of ${l.tiers} (${l.tierName}) until ${l.tierDeadline}; approved by ${l.approvals.map((a) => `${a.approver} (${a.via}, ${a.approvedAt})`).join(', ') || 'nobody yet'}; ${l.approvalsNeeded} of ${l.approvalsRequired} still needed from ${describeApprovers(l.eligible)}`,
+        );
     }
     const kids = Object.values(v.children).map((k) => [k!.kind, k!.name]);
     if (kids.length)

@@ -17,7 +17,8 @@ import { inIncidentTrace } from './tracing/incident.js';
 
 export class ControlError extends Error {
   constructor(
-    readonly kind: 'not-found' | 'conflict',
+    /** forbidden: an approval ladder refused the decider (I10). */
+    readonly kind: 'not-found' | 'conflict' | 'forbidden',
     message: string,
   ) {
     super(message);
@@ -26,6 +27,9 @@ export class ControlError extends Error {
 
 const notFound = (namespace: string, name: string) =>
   new ControlError('not-found', `no remediation ${namespace}/${name}`);
+
+/** How long a decision waits for the live view before it is sent under the plain update id. */
+const LADDER_LOOKUP_MS = 2_000;
 
 export async function decide(
   client: Client,
@@ -36,6 +40,21 @@ export async function decide(
 ): Promise<RemediationView> {
   const handle = client.workflow.getHandle(workflowIdFor(namespace, name));
   try {
+    // One id per RAR, decision and decider: a retried request is the same update,
+    // applied once; someone else's same decision is a new update, refused if
+    // another was recorded first (rather than answered with that one's success).
+    // Under an approval ladder (I10) a refusal is not forever: the same person may
+    // be refused in tier 1 and an approver from tier 2 on, or be granted rights on
+    // the target — so the id also carries the tier and how often they were refused.
+    // The view is asked briefly: with no worker up the update waits for one anyway, under the plain id.
+    const ladder = (
+      await client.connection
+        .withDeadline(Date.now() + LADDER_LOOKUP_MS, () => handle.query(statusQuery))
+        .catch(() => undefined)
+    )?.approval.ladder;
+    const updateId = `rar-${name}-${decision}-${input.decidedBy}${
+      ladder ? `-t${ladder.tier}-r${ladder.refusals.filter((x) => x.by === input.decidedBy).length}` : ''
+    }`;
     // With tracing on, the decision shows in the incident's trace (lib/tracing/incident.ts).
     return await inIncidentTrace(
       () => handle.describe(),
@@ -43,16 +62,17 @@ export async function decide(
       () =>
         handle.executeUpdate(decision === 'approve' ? approveUpdate : rejectUpdate, {
           args: [input],
-          // One id per RAR, decision and decider: a retried request is the same update,
-          // applied once; someone else's same decision is a new update, refused if
-          // another was recorded first (rather than answered with that one's success).
-          updateId: `rar-${name}-${decision}-${input.decidedBy}`,
+          updateId,
         }),
     );
   } catch (err) {
     if (err instanceof WorkflowNotFoundError) return await endedBeforeDecision(handle, namespace, name);
     if (err instanceof WorkflowUpdateFailedError) {
-      throw new ControlError('conflict', (err.cause as Error | undefined)?.message ?? err.message);
+      const cause = err.cause as (Error & { type?: string }) | undefined;
+      throw new ControlError(
+        cause?.type === 'ApprovalRefused' ? 'forbidden' : 'conflict',
+        cause?.message ?? err.message,
+      );
     }
     throw err;
   }

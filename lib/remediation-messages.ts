@@ -28,6 +28,12 @@ export interface DecisionInput {
    * update` or signal without it is recorded as a claim.
    */
   authenticatedAs?: 'user' | 'service';
+  /**
+   * The decider's groups: set by the API from the authenticated identity, a claim
+   * otherwise. An approval ladder (I10) matches them against its tiers' groups and
+   * sends them with the SubjectAccessReview.
+   */
+  groups?: string[];
 }
 
 /** A child's status phase changed (sent by the child watcher; the workflow re-reads the child). */

@@ -24,6 +24,26 @@ export interface ApprovalState {
   decidedAt?: string;
   decisionMessage?: string;
   decidedVia?: 'update' | 'signal' | 'kubectl' | 'timeout';
+  /** With a RemediationPolicy's approval ladder (I10): where the ladder stands. */
+  ladder?: LadderState;
+}
+
+/** The approval ladder's progress: the RAR status shows the same (activities/approval.ts). */
+export interface LadderState {
+  policy: string;
+  /** The tier notified last, 1-based, of `tiers`. */
+  tier: number;
+  tierName: string;
+  tiers: number;
+  tierDeadline: string;
+  /** Who may decide now: the approvers of this tier and every earlier one. */
+  eligible: { users: string[]; groups: string[] };
+  approvalsRequired: number;
+  approvalsNeeded: number;
+  riskyBecause: string[];
+  approvals: { approver: string; approvedAt: string; via: string; message?: string }[];
+  /** Decisions the ladder refused, in order (the audit trail has each one's reason). */
+  refusals: { by: string; code: string; at: string; via: string }[];
 }
 
 export interface RemediationView {

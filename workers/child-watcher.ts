@@ -40,6 +40,10 @@ export interface ChildWatchersOptions {
   signalAttempts?: number;
 }
 
+/** How many kubectl responses an RAR's status holds (status.responses, I10). */
+const responseCount = (child: KubeObject) =>
+  Array.isArray(child.status?.responses) ? (child.status.responses as unknown[]).length : 0;
+
 export function startChildWatchers(opts: ChildWatchersOptions): RunningInformer {
   let stopped = false;
   /** Signals on their way: stop() waits for them, so none is left retrying on a closed connection. */
@@ -53,15 +57,19 @@ export function startChildWatchers(opts: ChildWatchersOptions): RunningInformer 
     const key = `${child.metadata.namespace}/${child.metadata.name}`;
     const value = child.status?.[CHILD_KINDS[kind].field] as string | undefined;
     // A stopped execution stays Failed; its stop (executionStatus) is news too (I2).
+    // An RAR's kubectl responses to an approval ladder (I10) are news before any decision.
+    const responses = kind === 'RemediationApprovalRequest' ? responseCount(child) : 0;
     const seen =
       kind === 'WorkflowExecution'
         ? `${value}/${(child.status?.executionStatus as { status?: string } | undefined)?.status}`
-        : value;
+        : responses > 0
+          ? `${value}/${responses}`
+          : value;
     // A resync page read just before a watch event may hold the older value: the next
     // pass then sends the newer one again — harmless, the signal carries no truth.
     if (seenOf.has(key) && seenOf.get(key) === seen) return;
     seenOf.set(key, seen);
-    if (value === undefined) return;
+    if (value === undefined && responses === 0) return;
     const owner = child.metadata.ownerReferences?.find(
       (r) => r.kind === 'RemediationRequest' && r.controller,
     );

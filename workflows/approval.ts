@@ -11,8 +11,10 @@ import type { ChildSnapshot } from '../activities/remediation.js';
 import type { AuditEventInput } from '../lib/audit/types.js';
 import type { ApprovalDecision } from '../lib/domain.js';
 import { childName } from '../lib/kinds.js';
+import type { TargetResource } from '../lib/remediation-request.js';
 import type { ApprovalState } from '../lib/remediation-view.js';
 import { acts } from './activities.js';
+import { APPROVAL_LADDER_PATCH, awaitLadder } from './approval-ladder.js';
 import { approvalPriority, approvalRequestSpec, enrichment, type Selection } from './children.js';
 import type { Remediation } from './context.js';
 
@@ -40,7 +42,18 @@ export async function awaitApproval(
   sp: Record<string, unknown>,
   sel: Selection,
   deadline: number,
+  ladderFor?: { target: TargetResource; globalDeadline: number },
 ): Promise<Decision> {
+  // A RemediationPolicy's approval ladder, read once per remediation (I10); none: one approver (I3).
+  if (ladderFor && patched(APPROVAL_LADDER_PATCH)) {
+    const ladder = await acts.readApprovalLadder({
+      namespace: r.owner.namespace,
+      rrName: r.owner.name,
+      target: ladderFor.target,
+      confidence: sel.confidence,
+    });
+    if (ladder) return awaitLadder(r, ladder, aa, sp, sel, ladderFor.target, ladderFor.globalDeadline);
+  }
   const name = childName('RemediationApprovalRequest', r.owner.name);
   const requiredBy = new Date(deadline).toISOString();
   r.view.approval = { required: true, requestName: name, requiredBy };

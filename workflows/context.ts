@@ -7,6 +7,7 @@
 import { patched, setCurrentDetails, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { ChildSnapshot } from '../activities/remediation.js';
 import type { RoutingRules } from '../activities/routing.js';
+import type { Ladder } from '../lib/approval-ladder.js';
 import type { AuditEventInput, AuditOutcome } from '../lib/audit/types.js';
 import { crdOutcome, type RemediationOutcome, type RemediationPhase } from '../lib/domain.js';
 import { type ChildKind, notificationName } from '../lib/kinds.js';
@@ -26,6 +27,23 @@ const ENDING_NOTICE_REFUSED_PATCH = 'ending-notice-refused';
 
 /** Before it, the RR status and the EA spec carried fields Kubernaut's CRDs prune (status.approval, two start times, spec.timesOutAt, …). */
 export const KUBERNAUT_SHAPES_PATCH = 'kubernaut-valid-objects';
+
+/** A decision proposed to an approval ladder, and what became of it. */
+export interface LadderProposal {
+  decision: 'Approved' | 'Rejected';
+  decidedBy: string;
+  /** The decider's groups, where known (the API's authenticated identity; a kubectl response's checked claim). */
+  groups?: string[];
+  reason?: string;
+  via: 'update' | 'signal' | 'kubectl';
+  authenticatedAs?: 'user' | 'service';
+  /**
+   * counted: an approval recorded, more needed; final: this decision is the final
+   * one; refused: not allowed to decide (self-approval, not an approver, no rights);
+   * ignored: did not count (a second approval, or another decision was final first).
+   */
+  verdict?: { kind: 'counted' | 'final' | 'refused' | 'ignored'; message: string };
+}
 
 export interface Settings {
   /**
@@ -79,6 +97,14 @@ export class Remediation {
     via: 'update' | 'signal';
     authenticatedAs?: 'user' | 'service';
   };
+  /** The approval ladder of this remediation, once read (I10); undefined: one approver (I3). */
+  ladder?: Ladder;
+  /**
+   * With a ladder: decisions from updates and signals, in arrival order, waiting to
+   * be judged by the approval step (workflows/approval-ladder.ts), which sets each
+   * one's verdict — what an update answers.
+   */
+  readonly proposals: LadderProposal[] = [];
 
   constructor(
     readonly spec: RemediationRequestSpec,

@@ -22,7 +22,33 @@ import {
   decisionRefusal,
   lostDecisionMessage,
 } from './approval.js';
-import type { Remediation } from './context.js';
+import type { LadderProposal, Remediation } from './context.js';
+
+const proposalOf = (decision: 'Approved' | 'Rejected', input: DecisionInput) => ({
+  decision,
+  decidedBy: input.decidedBy,
+  ...(input.reason ? { reason: input.reason } : {}),
+  ...(Array.isArray(input.groups) ? { groups: input.groups.filter((g) => typeof g === 'string') } : {}),
+  ...(input.authenticatedAs ? { authenticatedAs: input.authenticatedAs } : {}),
+});
+
+/**
+ * An approve/reject update under an approval ladder (I10): queued for the approval
+ * step, which judges it; answered with the view once it counted or made the final
+ * decision, failed with ApprovalRefused (the API's 403) when its decider may not
+ * decide, with DecisionLost (409) when it did not count.
+ */
+async function ladderUpdate(r: Remediation, decision: 'Approved' | 'Rejected', input: DecisionInput) {
+  if (r.view.phase !== 'AwaitingApproval' || r.view.approval.decision)
+    throw ApplicationFailure.nonRetryable(`remediation ${r.owner.name} is no longer awaiting approval`);
+  const mine: LadderProposal = { ...proposalOf(decision, input), via: 'update' };
+  r.proposals.push(mine);
+  await condition(() => mine.verdict !== undefined);
+  const v = mine.verdict!;
+  if (v.kind === 'refused') throw ApplicationFailure.nonRetryable(v.message, 'ApprovalRefused');
+  if (v.kind === 'ignored') throw ApplicationFailure.nonRetryable(v.message, 'DecisionLost');
+  return r.view;
+}
 
 export function installHandlers(r: Remediation) {
   setHandler(statusQuery, () => r.view);
@@ -48,6 +74,7 @@ export function installHandlers(r: Remediation) {
     setHandler(
       update,
       async (input) => {
+        if (r.ladder) return ladderUpdate(r, decision, input);
         if (!canDecide())
           throw ApplicationFailure.nonRetryable(`remediation ${r.owner.name} is no longer awaiting approval`);
         const mine = {
@@ -76,7 +103,10 @@ export function installHandlers(r: Remediation) {
       // Before the patch a signal that could not decide was dropped without a word.
       const arbiter = patched(APPROVAL_ARBITER_PATCH);
       const refusal = input?.decidedBy ? decisionRefusal(r, arbiter) : 'decidedBy is missing';
-      if (!refusal) {
+      if (!refusal && r.ladder) {
+        // Judged by the ladder's step in arrival order; a refusal is audited there.
+        r.proposals.push({ ...proposalOf(decision, input), via: 'signal' });
+      } else if (!refusal) {
         r.pendingDecision = { decision, decidedBy: input.decidedBy, reason: input.reason, via: 'signal' };
       } else if (arbiter) {
         await auditIgnoredDecision(r, { ...input, decision, via: 'signal' }, refusal);

@@ -161,7 +161,10 @@ export async function approval(l: Lifecycle, sp: ChildSnapshot, a: Analysis): Pr
   const { r } = l;
   l.step = 'AwaitingApproval';
   const decision = await l.within(l.globalDeadline, () =>
-    awaitApproval(r, a.aa, sp.status, a.sel, l.deadlineFor('awaitingApproval')),
+    awaitApproval(r, a.aa, sp.status, a.sel, l.deadlineFor('awaitingApproval'), {
+      target: a.target,
+      globalDeadline: l.globalDeadline,
+    }),
   );
   if (decision === 'deadline' || Date.now() >= l.globalDeadline) return l.timedOut('AwaitingApproval');
   const d = r.view.approval;
@@ -171,7 +174,12 @@ export async function approval(l: Lifecycle, sp: ChildSnapshot, a: Analysis): Pr
       `Rejected by ${d.decidedBy}${d.decisionMessage ? `: ${d.decisionMessage}` : ''}`,
     );
   if (decision === 'Expired')
-    return l.fail('Approval', `Approval expired at ${d.requiredBy} with no decision`);
+    return l.fail(
+      'Approval',
+      d.ladder
+        ? `Approval expired at ${d.requiredBy} after ${d.ladder.tiers} tier(s) with ${d.ladder.approvals.length} of ${d.ladder.approvalsRequired} approval(s)`
+        : `Approval expired at ${d.requiredBy} with no decision`,
+    );
   const analysed = a.aa.status.targetSpecHash as string | undefined;
   if (analysed && (await acts.readTargetSpecHash({ target: a.target })) !== analysed) {
     return l.fail(

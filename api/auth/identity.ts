@@ -15,6 +15,12 @@ export interface Identity {
    * actors it reports about (e.g. the orchestrator's events).
    */
   kind: 'user' | 'service';
+  /**
+   * The groups the authenticator knows for this identity (TokenReview's; a static
+   * token's configured ones). An approval ladder (I10) matches them against its tiers
+   * and sends them with the SubjectAccessReview on the target.
+   */
+  groups?: string[];
 }
 
 export interface Authenticator {

@@ -79,7 +79,12 @@ export function tokenReviewAuthenticator(kc: k8s.KubeConfig, opts: TokenReviewOp
           for (const r of checks) if (r) roles.add(r);
         }
         const service = user.username.startsWith('system:serviceaccount:');
-        id = { name: user.username, roles: [...roles], kind: service ? 'service' : 'user' };
+        id = {
+          name: user.username,
+          roles: [...roles],
+          kind: service ? 'service' : 'user',
+          ...(user.groups?.length ? { groups: user.groups } : {}),
+        };
       }
       if (cache.size > 10_000) cache.clear();
       cache.set(token, { at: Date.now(), id });

@@ -3,7 +3,9 @@
  * authenticated identity (never a claimed one) and goes to the workflow as the
  * `approve` / `reject` update, so the same validation applies as everywhere else.
  * A decision the workflow refuses — another one was recorded first (invariant I3),
- * or the approval window closed — is a 409 problem saying who decided what.
+ * or the approval window closed — is a 409 problem saying who decided what; one an
+ * approval ladder refuses (I10: the requester or creator, not an approver of the
+ * tier, no update rights on the target) is a 403 problem saying why.
  */
 import type { Client } from '@temporalio/client';
 import type { FastifyInstance } from 'fastify';
@@ -23,7 +25,9 @@ function toProblem(err: unknown): never {
   if (err instanceof ControlError) {
     throw err.kind === 'not-found'
       ? notFound(err.message)
-      : new ProblemError(409, 'conflict', 'Conflict', err.message);
+      : err.kind === 'forbidden'
+        ? new ProblemError(403, 'approval-refused', 'Approval Refused', err.message)
+        : new ProblemError(409, 'conflict', 'Conflict', err.message);
   }
   throw err;
 }
@@ -50,6 +54,7 @@ export async function remediationRoutes(app: FastifyInstance, opts: { temporal: 
         const view = await decide(opts.temporal, namespace, name, decision, {
           decidedBy: req.identity!.name,
           authenticatedAs: req.identity!.kind,
+          ...(req.identity!.groups?.length ? { groups: req.identity!.groups } : {}),
           ...(req.body?.reason ? { reason: req.body.reason } : {}),
         }).catch(toProblem);
         return { namespace, name, phase: view.phase, approval: view.approval };

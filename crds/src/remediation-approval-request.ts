@@ -20,6 +20,24 @@ const FINAL_DECISION = {
   ],
 };
 
+/**
+ * With an approval ladder (docs/policies.md, I10) the workflow writes how many
+ * distinct approvers are needed, and the decision may be Approved only once that
+ * many approvals are recorded: a kubectl `decision: Approved` by one person cannot
+ * short-cut the quorum (people append to status.responses instead).
+ */
+const QUORUM_BEFORE_APPROVED = {
+  rule: "!has(self.decision) || self.decision != 'Approved' || !has(self.approvalsRequired) || (has(self.approvals) && size(self.approvals) >= self.approvalsRequired)",
+  message:
+    'this approval needs a quorum of distinct approvers: append your approval to status.responses (kubectl patch --subresource=status --type=json) instead of setting status.decision',
+};
+
+const approvers = () =>
+  obj({
+    users: list(str(), undefined, { maxItems: 640 }),
+    groups: list(str(), undefined, { maxItems: 640 }),
+  });
+
 export const remediationApprovalRequest: CrdDefinition = {
   kind: 'RemediationApprovalRequest',
   plural: 'remediationapprovalrequests',
@@ -29,6 +47,8 @@ export const remediationApprovalRequest: CrdDefinition = {
   columns: [
     { name: 'Decision', type: 'string', jsonPath: '.status.decision' },
     { name: 'By', type: 'string', jsonPath: '.status.decidedBy' },
+    { name: 'Tier', type: 'integer', jsonPath: '.status.currentTier', priority: 1 },
+    { name: 'Needed', type: 'integer', jsonPath: '.status.approvalsNeeded', priority: 1 },
     { name: 'Workflow', type: 'string', jsonPath: '.spec.recommendedWorkflow.workflowId' },
     { name: 'Required By', type: 'date', jsonPath: '.spec.requiredBy' },
     { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
@@ -85,9 +105,44 @@ export const remediationApprovalRequest: CrdDefinition = {
       observedGeneration: int(undefined, { format: 'int64' }),
       workflowOverride: obj({ workflowName: str(), rationale: str(), parameters: stringMap() }),
       conditions: conditions(),
+      // The approval ladder (I10), written by the workflow.
+      approvalPolicy: str('The RemediationPolicy whose ladder this approval climbs'),
+      currentTier: int('The tier notified last (1 = the first)', { minimum: 1 }),
+      tierName: str(),
+      tiers: int('How many tiers the ladder has', { minimum: 1 }),
+      tierDeadline: time('When the current tier times out: the next is notified, or (last tier) the approval expires'),
+      eligibleApprovers: approvers(),
+      approvalsRequired: int('Distinct approvers needed', { minimum: 1 }),
+      approvalsNeeded: int('Approvals still needed', { minimum: 0 }),
+      riskyBecause: list(str(), 'Why a quorum applies', { maxItems: 8 }),
+      approvals: list(
+        obj({ approver: str(), approvedAt: time(), via: str('update, signal, kubectl'), message: str() }, [
+          'approver',
+        ]),
+        'The approvals counted so far, one per distinct approver (written by the workflow)',
+        { maxItems: 20 },
+      ),
+      // Written by people, never by the workflow.
+      responses: list(
+        obj(
+          {
+            by: str('Your user name; with the admission policy in deploy/, the API server checks it is yours', {
+              minLength: 1,
+            }),
+            decision: oneOf(['Approved', 'Rejected']),
+            groups: list(str(), 'Groups you decide as (a subset of yours, checked by the same policy)', {
+              maxItems: 64,
+            }),
+            message: str(undefined, { maxLength: 2000 }),
+          },
+          ['by', 'decision'],
+        ),
+        'Decisions sent by kubectl (append: --type=json, op add, path /status/responses/-); the workflow judges each',
+        { maxItems: 100 },
+      ),
     },
     [],
     undefined,
-    FINAL_DECISION,
+    { 'x-kubernetes-validations': [...FINAL_DECISION['x-kubernetes-validations'], QUORUM_BEFORE_APPROVED] },
   ),
 };

@@ -8,11 +8,80 @@
  * Today: the mode (Automatic, ApprovalRequired, Shadow; per workflow too), blast-radius
  * budgets — executions per hour, at once, as a share of a namespace's Deployments, none
  * while too many failed (activities/budget-rules.ts) — and rollback on an ineffective
- * verdict (activities/rollback.ts). Not a Kubernaut kind: an addition.
+ * verdict (activities/rollback.ts) — and the approval ladder with quorum
+ * (lib/approval-ladder.ts), read once per remediation when it reaches approval. Not a
+ * Kubernaut kind: an addition.
  */
 import { REMEDIATION_MODES as MODES } from '../../lib/domain.js';
 import { ROLLBACK_TRIGGERS } from '../../lib/rollback/policy.js';
-import { type CrdDefinition, int, list, obj, oneOf, str } from './schema.js';
+import { bool, type CrdDefinition, int, list, num, obj, oneOf, str, stringMap } from './schema.js';
+
+const names = (what: string) => list(str(undefined, { minLength: 1, maxLength: 253 }), what, { maxItems: 64 });
+
+/**
+ * The approval ladder with quorum (docs/policies.md, invariant I10): tiers of
+ * approvers, each with the time it has before the next is notified; after the last,
+ * the approval expires. A risky action needs `quorum.approvals` distinct approvers.
+ */
+const approval = obj(
+  {
+    tiers: list(
+      obj(
+        {
+          name: str('For people: "on-call", "platform leads"; default "tier N"', { maxLength: 63 }),
+          approvers: obj(
+            {
+              users: names('Users (Kubernetes or API identity names) who may decide at this tier and later'),
+              groups: names('Groups whose members may decide at this tier and later'),
+            },
+            [],
+            'Who may decide from this tier on (an approver of an earlier tier still may)',
+            {
+              'x-kubernetes-validations': [
+                {
+                  rule: '(has(self.users) && size(self.users) > 0) || (has(self.groups) && size(self.groups) > 0)',
+                  message: 'a tier names at least one user or group',
+                },
+              ],
+            },
+          ),
+          timeout: str(
+            'How long this tier has (Go duration: 10m, 1h30m) before the next tier is notified; after the last tier the approval expires',
+            { pattern: '^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$' },
+          ),
+        },
+        ['approvers', 'timeout'],
+      ),
+      'In order: tier 1 is notified when approval is requested, each next one when the previous times out',
+      { minItems: 1, maxItems: 10 },
+    ),
+    quorum: obj(
+      {
+        approvals: int('Distinct approvers a risky action needs (the RR creator and requester never count)', {
+          minimum: 1,
+          maximum: 10,
+        }),
+        when: obj(
+          {
+            namespaceLabels: stringMap("The target's namespace has all of these labels (e.g. env: production)"),
+            targetKinds: list(str(undefined, { minLength: 1 }), 'The target is one of these kinds (StatefulSet, Node)', {
+              maxItems: 32,
+            }),
+            confidenceBelow: num("The analysis' confidence is below this", { minimum: 0, maximum: 1 }),
+          },
+          [],
+          'What makes an action risky: any one condition. Absent: every action under this policy',
+        ),
+      },
+      ['approvals'],
+    ),
+    requireTargetRights: bool(
+      'An approver must hold update on the target (SubjectAccessReview) for a decision to count; default true',
+    ),
+  },
+  ['tiers'],
+  'Who approves the remediations this policy covers, in tiers, and how many for a risky action',
+);
 
 export const remediationPolicy: CrdDefinition = {
   kind: 'RemediationPolicy',
@@ -26,6 +95,7 @@ export const remediationPolicy: CrdDefinition = {
     { name: 'Executions/h', type: 'integer', jsonPath: '.spec.budget.executionsPerHour' },
     { name: 'At Once', type: 'integer', jsonPath: '.spec.budget.maxConcurrent' },
     { name: 'Pause When Failing', type: 'integer', jsonPath: '.spec.budget.pauseWhenFailing', priority: 1 },
+    { name: 'Quorum', type: 'integer', jsonPath: '.spec.approval.quorum.approvals', priority: 1 },
     { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
   ],
   spec: obj({
@@ -97,6 +167,8 @@ export const remediationPolicy: CrdDefinition = {
       ['on'],
       'Undo a compensable action (restart, scale, set-resources) whose assessment ends with one of these verdicts',
     ),
+    // The approval ladder with quorum (docs/invariants.md I10, lib/approval-ladder.ts).
+    approval,
   }),
   status: obj({}),
 };

@@ -134,7 +134,7 @@ export class Gateway {
     const receivedTime = ctx.receivedAt.toISOString();
     const spec = remediationRequestSpec(signal, resolved, fingerprint, receivedTime);
     const result = { ...base, ...about, fingerprint };
-    const build = (name: string, ns: string) => remediationRequestObject(name, ns, spec);
+    const build = (name: string, ns: string) => remediationRequestObject(name, ns, spec, ctx.submittedBy);
 
     let ended: ClaimedRR | undefined;
     for (let round = 1; ; round++) {

@@ -1,5 +1,6 @@
 /** The RemediationRequest object the gateway creates for a signal (DESIGN §4). */
 
+import { REQUESTED_BY_ANNOTATION } from '../approval-ladder.js';
 import { API_VERSION } from '../domain.js';
 import type { KubeObject } from '../kube/object.js';
 import type { RemediationRequestSpec } from '../remediation-request.js';
@@ -45,10 +46,12 @@ export function remediationRequestSpec(
   };
 }
 
+/** requestedBy: who sent the signal (the API identity); an approval ladder never lets them approve (I10). */
 export function remediationRequestObject(
   name: string,
   namespace: string,
   spec: RemediationRequestSpec,
+  requestedBy?: string,
 ): KubeObject {
   return {
     apiVersion: API_VERSION,
@@ -57,7 +60,10 @@ export function remediationRequestObject(
       name,
       namespace,
       // The gateway request's trace, which the whole remediation joins (lib/tracing/context.ts).
-      ...withAnnotations(traceAnnotations()),
+      ...withAnnotations({
+        ...traceAnnotations(),
+        ...(requestedBy ? { [REQUESTED_BY_ANNOTATION]: requestedBy } : {}),
+      }),
       labels: {
         'app.kubernetes.io/managed-by': 'kubernaut-gateway',
         'kubernaut.ai/signal-source': spec.signalSource ?? '',

@@ -7,6 +7,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { approvalAdmissionPolicy, DEPLOY_APPROVAL_ADMISSION } from '../../lib/kube/approval-admission.js';
 import { BASE, baseManifests, kustomization, type Manifest, REPO, readDocs } from './manifests.js';
 
 const all = baseManifests();
@@ -106,6 +107,23 @@ describe('deploy/ manifests', () => {
     expect(worker.ports).toContainEqual({ name: 'probes', containerPort: 8081 });
     expect(worker.livenessProbe.httpGet).toEqual({ path: '/healthz', port: 'probes' });
     expect(worker.readinessProbe.httpGet).toEqual({ path: '/readyz', port: 'probes' });
+  });
+
+  it('the approval identity policy (I10) is the one lib/kube/approval-admission.ts builds, for the worker and the API', () => {
+    const file = readDocs(join(BASE, 'admission-approval.yaml'));
+    expect(file).toEqual([...approvalAdmissionPolicy(DEPLOY_APPROVAL_ADMISSION)]);
+    const accounts = byKind('ServiceAccount').map(
+      (a) => `system:serviceaccount:${a.metadata.namespace}:${a.metadata.name}`,
+    );
+    expect([...DEPLOY_APPROVAL_ADMISSION.orchestrators].sort()).toEqual(accounts.sort());
+    // The worker asks the cluster whether an approver may update the target.
+    const sar = byKind('ClusterRoleBinding').find((b) => b.roleRef.name === 'kubernaut-worker-approvals');
+    expect(sar?.subjects).toEqual([
+      { kind: 'ServiceAccount', name: 'kubernaut-worker', namespace: 'kubernaut-system' },
+    ]);
+    expect(named('ClusterRole', 'kubernaut-worker-approvals').rules).toEqual([
+      { apiGroups: ['authorization.k8s.io'], resources: ['subjectaccessreviews'], verbs: ['create'] },
+    ]);
   });
 
   it('overlays: dev brings its own PostgreSQL and Temporal; production reads secrets from an ignored file', () => {

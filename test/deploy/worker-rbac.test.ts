@@ -237,6 +237,8 @@ describe('deploy/ RBAC: the worker as its ServiceAccount', () => {
       // Budgets: policies are read, a percentage budget counts Deployments (docs/policies.md).
       { verb: 'list', group: 'kubernaut.ai', resource: 'remediationpolicies', namespace: ns },
       { verb: 'list', group: 'apps', resource: 'deployments', namespace: 'default' },
+      // Approval ladders: an approver's rights on the target are the cluster's answer (I10).
+      { verb: 'create', group: 'authorization.k8s.io', resource: 'subjectaccessreviews' },
     ];
     const denials: Access[] = [
       { verb: 'update', group: 'kubernaut.ai', resource: 'remediationpolicies', namespace: ns },

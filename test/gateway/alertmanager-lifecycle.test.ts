@@ -71,6 +71,10 @@ describe('Alertmanager alerts become one RemediationRequest per Deployment', asy
       `Deployment/${deployment}`,
     ]);
     expect(rr.status?.deduplication).toMatchObject({ occurrenceCount: 1, firstSeenAt: rr.spec.receivedTime });
+    // Who sent it: an approval ladder never lets the requester approve (I10).
+    expect(rr.metadata.annotations?.['kubernaut.ai/requested-by']).toBe(
+      'system:serviceaccount:monitoring:alertmanager',
+    );
   });
 
   it('records the creation in the audit trail: signal.received with the exact spec, then crd.created', async () => {

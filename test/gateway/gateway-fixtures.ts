@@ -144,7 +144,13 @@ export function alertmanagerPayload(alerts: object[], common: Record<string, str
 }
 
 export type RR = {
-  metadata: { name: string; namespace: string; uid: string; resourceVersion: string };
+  metadata: {
+    name: string;
+    namespace: string;
+    uid: string;
+    resourceVersion: string;
+    annotations?: Record<string, string>;
+  };
   spec: Record<string, any>;
   status?: Record<string, any>;
 };

@@ -93,6 +93,12 @@ describe('API_TOKENS', () => {
     ]);
   });
 
+  it('takes groups after the kind (what an approval ladder matches, I10)', () => {
+    expect(parseTokenSpec('abc:carol:approver:user:sre,oncall')).toEqual([
+      { token: 'abc', name: 'carol', roles: ['approver'], kind: 'user', groups: ['sre', 'oncall'] },
+    ]);
+  });
+
   it('refuses an unknown role', () => {
     expect(() => parseTokenSpec('abc:alice:superuser')).toThrow(/unknown role/);
   });

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { crdFileName, renderCrd } from '../../crds/src/generate.js';
+import { crdFileName, renderApprovalAdmission, renderCrd } from '../../crds/src/generate.js';
 import { CATALOG_KINDS, CRD_DEFINITIONS, POLICY_KINDS } from '../../crds/src/index.js';
 
 describe('CRD files', () => {
@@ -12,6 +12,14 @@ describe('CRD files', () => {
       expect(committed).toBe(renderCrd(plural));
     },
   );
+
+  it('deploy/base/admission-approval.yaml is up to date with lib/kube/approval-admission.ts (run `npm run crds`)', () => {
+    const committed = readFileSync(
+      new URL('../../deploy/base/admission-approval.yaml', import.meta.url),
+      'utf8',
+    );
+    expect(committed).toBe(renderApprovalAdmission());
+  });
 
   it('gives RemediationRequest the short name rr, a status subresource and the printer columns', () => {
     const crd = parse(renderCrd('remediationrequests'));
