@@ -7,6 +7,8 @@
  * activities (activities/approval.ts) share them; nothing here does I/O or reads
  * a clock, so the workflow stays deterministic.
  */
+
+import { parseDuration } from './duration.js';
 import type { TargetResource } from './remediation-request.js';
 
 /** Who created an RR: set by its creator, checked by the admission policy in deploy/ (I10). */
@@ -63,21 +65,6 @@ export interface Ladder {
   excluded: { createdBy?: string; requestedBy?: string };
 }
 
-const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-
-/** Go-style duration ("90s", "1h30m") to milliseconds; undefined when malformed. */
-export function durationMs(text: string): number | undefined {
-  const re = /(\d+(?:\.\d+)?)(ms|s|m|h)/g;
-  let total = 0;
-  let consumed = 0;
-  for (const m of text.matchAll(re)) {
-    if (m.index !== consumed) return undefined;
-    total += Number(m[1]) * UNIT_MS[m[2]!]!;
-    consumed += m[0].length;
-  }
-  return consumed === text.length && consumed > 0 ? total : undefined;
-}
-
 const strings = (v: unknown): string[] =>
   Array.isArray(v) ? v.filter((s): s is string => typeof s === 'string' && s !== '') : [];
 const record = (v: unknown): Record<string, unknown> | undefined =>
@@ -99,7 +86,7 @@ export function approvalPolicyOf(
     const t = record(raw);
     const approvers = record(t?.approvers);
     const timeout = typeof t?.timeout === 'string' ? t.timeout : '';
-    const timeoutMs = durationMs(timeout);
+    const timeoutMs = parseDuration(timeout);
     const users = strings(approvers?.users);
     const groups = strings(approvers?.groups);
     if (!timeoutMs || (users.length === 0 && groups.length === 0)) return undefined;

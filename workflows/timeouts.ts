@@ -3,6 +3,9 @@
  * from status.timeoutConfig, and the rule that no phase may outlast the global one.
  * Pure code: used by the workflow and by the launcher.
  */
+import { parseDuration } from '../lib/duration.js';
+
+export { parseDuration };
 export const TIMEOUT_KEYS = [
   'global',
   'processing',
@@ -22,21 +25,6 @@ export const DEFAULT_TIMEOUTS: TimeoutConfig = {
   executing: '30m',
   verifying: '30m',
 };
-
-const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-
-/** Go-style duration ("90s", "1h30m", "250ms") to milliseconds; undefined when malformed. */
-export function parseDuration(text: string): number | undefined {
-  const re = /(\d+(?:\.\d+)?)(ms|s|m|h)/g;
-  let total = 0;
-  let consumed = 0;
-  for (const m of text.matchAll(re)) {
-    if (m.index !== consumed) return undefined;
-    total += Number(m[1]) * UNIT_MS[m[2]!]!;
-    consumed += m[0].length;
-  }
-  return consumed === text.length && consumed > 0 ? total : undefined;
-}
 
 export interface ResolvedTimeouts {
   config: TimeoutConfig;

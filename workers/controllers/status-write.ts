@@ -53,16 +53,4 @@ export const ownerRRName = (obj: KubeObject): string | undefined =>
 
 export const nowIso = () => new Date().toISOString();
 
-/** Parses a Go-style duration ("1s", "1m30s", "250ms", "2h"); undefined if malformed. */
-export function parseDuration(s: string | undefined): number | undefined {
-  if (!s) return undefined;
-  const re = /(\d+(?:\.\d+)?)(ms|s|m|h)/g;
-  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 } as const;
-  let total = 0;
-  let consumed = 0;
-  for (const m of s.matchAll(re)) {
-    total += Number(m[1]) * unit[m[2] as keyof typeof unit];
-    consumed += m[0].length;
-  }
-  return consumed === s.length && consumed > 0 ? total : undefined;
-}
+export { parseDuration } from '../../lib/duration.js';
