@@ -25,7 +25,6 @@ import {
 import { cancelExecution, EXECUTION_STOP_PATCH } from './execution-stop.js';
 import { requireApprovalIfIrreversible } from './irreversible.js';
 import { type Ended, ended, type Lifecycle } from './lifecycle.js';
-import { routeBeforeExecution } from './routing.js';
 
 export interface Analysis {
   aa: { name: string; status: Record<string, unknown> };
@@ -188,53 +187,6 @@ export async function approval(l: Lifecycle, sp: ChildSnapshot, a: Analysis): Pr
     );
   }
   return undefined;
-}
-
-/** Routing: duplicates, busy targets, failure streaks, cooldowns, backoff. */
-export async function routing(l: Lifecycle, a: Analysis): Promise<Ended | undefined> {
-  const { r } = l;
-  l.step = 'Blocked';
-  const routed = await l.within(l.globalDeadline, () =>
-    routeBeforeExecution(r, a.target, a.sel, l.globalDeadline, r.settings.safetyRecheckMs),
-  );
-  if (routed === 'deadline' || routed.kind === 'timeout') return l.timedOut('Blocked');
-  if (routed.kind === 'escalate') return escalated(l, routed.message);
-  if (routed.kind === 'inherit') {
-    const phase = (
-      ['Completed', 'Failed', 'TimedOut', 'Skipped', 'Cancelled'].includes(routed.phase)
-        ? routed.phase
-        : 'Skipped'
-    ) as 'Completed';
-    return ended(
-      await r.finish(phase, {
-        message: `Inherited the outcome of ${routed.from}, which remediated the same signal`,
-        outcome: routed.outcome as never,
-        failurePhase: routed.failurePhase,
-        failureReason: routed.failureReason,
-      }),
-    );
-  }
-  return undefined;
-}
-
-/**
- * A spent budget whose policy escalates: a person is told, and the RR ends Completed
- * with outcome ManualReviewRequired — nothing was done to the target, and the next
- * alert on it opens a new remediation (I6) that asks the budget again.
- */
-async function escalated(l: Lifecycle, message: string): Promise<Ended> {
-  const { r } = l;
-  await r.notify(
-    'manual-review',
-    {
-      type: 'ManualReview',
-      priority: 'High',
-      subject: `Manual review needed, budget spent: ${r.spec.signalName}`,
-      body: `${r.owner.name} on ${targetDisplay(r.spec.targetResource)} was not remediated: ${message}`,
-    },
-    { ending: true },
-  );
-  return ended(await r.finish('Completed', { outcome: 'ManualReviewRequired', message }));
 }
 
 /** Executing: run the selected action, holding the target lock taken in routing. */

@@ -19,9 +19,10 @@ import { Remediation, type Settings } from './context.js';
 import { cancelExecution } from './execution-stop.js';
 import { installHandlers } from './handlers.js';
 import { isEnded, Lifecycle } from './lifecycle.js';
-import { type Analysis, analyzing, approval, executing, processing, routing, verifying } from './phases.js';
+import { type Analysis, analyzing, approval, executing, processing, verifying } from './phases.js';
 import { refusalOf } from './refusal.js';
 import { rollbackIfIneffective } from './rollback.js';
+import { routing } from './routing.js';
 import { decideMode, SHADOW_PATCH } from './shadow.js';
 import { resolveTimeouts, type TimeoutConfig } from './timeouts.js';
 
