@@ -3,30 +3,11 @@
  * remediations of the object, oldest first, with outcome and spec comparison;
  * -o json for scripts; a malformed reference is a usage error.
  */
-import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../api/app.js';
+import { runCli as run } from '../harness/cli.js';
 import { auditPool } from '../integration/audit-fixtures.js';
 import { type HistoryTrails, writeHistoryTrails } from '../integration/history-fixtures.js';
-
-const run = (args: string[], env: Record<string, string>) =>
-  new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-    const child = spawn(process.execPath, ['cli/bin.js', ...args], {
-      cwd: new URL('../..', import.meta.url).pathname,
-      env: {
-        PATH: process.env.PATH,
-        HOME: process.env.HOME,
-        KUBERNAUT_CONFIG: '/nonexistent/kubernaut.yaml',
-        ...env,
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('exit', (code) => resolve({ code, stdout, stderr }));
-  });
 
 describe('kubernaut history', () => {
   const pool = auditPool();

@@ -3,20 +3,14 @@
  * trusted key and nothing else (no API reachable, no database); each tampering
  * exits 1 naming the first bad event.
  */
-import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { generateSignerKey, parseSignerKey } from '../../lib/audit/note.js';
+import { type CliRun as Run, runCli } from '../harness/cli.js';
 import { auditApp, bearer } from '../integration/audit-api-fixtures.js';
 import { auditEvent, newCorrelation } from '../integration/audit-fixtures.js';
 import { freshAuditDatabase, TEST_KEY, tempDir, testLog } from '../integration/audit-log-fixtures.js';
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
 
 describe('kubernaut verify --export: offline verification of a signed export', async () => {
   const { pool } = await freshAuditDatabase();
@@ -26,26 +20,13 @@ describe('kubernaut verify --export: offline verification of a signed export', a
   const key = parseSignerKey(TEST_KEY).verifier.text;
 
   const cli = (args: string[], env: Record<string, string> = {}): Promise<Run> =>
-    new Promise((resolve) => {
-      const child = spawn(process.execPath, ['cli/bin.js', ...args], {
-        cwd: new URL('../..', import.meta.url).pathname,
-        env: {
-          PATH: process.env.PATH,
-          HOME: dir,
-          XDG_STATE_HOME: dir,
-          KUBERNAUT_CONFIG: '/nonexistent/kubernaut.yaml',
-          // Nothing listens here, and there is no database: the check is offline.
-          KUBERNAUT_API_URL: 'http://127.0.0.1:9',
-          KUBERNAUT_AUDIT_LOG_KEYS: key,
-          ...env,
-        },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (d) => (stdout += d));
-      child.stderr.on('data', (d) => (stderr += d));
-      child.on('exit', (code) => resolve({ code, stdout, stderr }));
+    runCli(args, {
+      HOME: dir,
+      XDG_STATE_HOME: dir,
+      // Nothing listens here, and there is no database: the check is offline.
+      KUBERNAUT_API_URL: 'http://127.0.0.1:9',
+      KUBERNAUT_AUDIT_LOG_KEYS: key,
+      ...env,
     });
 
   const cid = newCorrelation();

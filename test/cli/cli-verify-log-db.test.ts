@@ -1,10 +1,10 @@
 /** `kubernaut verify-log`: an auditor with read access to the database and a kept checkpoint. */
-import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createAuditWriter } from '../../lib/audit/index.js';
 import { parseSignerKey } from '../../lib/audit/note.js';
+import { runCli } from '../harness/cli.js';
 import { auditEvent, newCorrelation } from '../integration/audit-fixtures.js';
 import {
   asSuperuser,
@@ -21,24 +21,11 @@ describe('kubernaut verify-log', async () => {
   const key = parseSignerKey(TEST_KEY).verifier.text;
 
   const cli = (args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> =>
-    new Promise((resolve) => {
-      const child = spawn(process.execPath, ['cli/bin.js', ...args], {
-        cwd: new URL('../..', import.meta.url).pathname,
-        env: {
-          PATH: process.env.PATH,
-          HOME: dir,
-          XDG_STATE_HOME: dir,
-          KUBERNAUT_CONFIG: '/nonexistent/kubernaut.yaml',
-          KUBERNAUT_AUDIT_LOG_KEYS: key,
-          DATABASE_URL: url,
-        },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (d) => (stdout += d));
-      child.stderr.on('data', (d) => (stderr += d));
-      child.on('exit', (code) => resolve({ code, stdout, stderr }));
+    runCli(args, {
+      HOME: dir,
+      XDG_STATE_HOME: dir,
+      KUBERNAUT_AUDIT_LOG_KEYS: key,
+      DATABASE_URL: url,
     });
 
   it('passes an intact log and names a deleted row by its sequence number', async () => {

@@ -3,7 +3,6 @@
  * that the log only grew; a log that shrank or was rewritten (even re-signed with
  * the real key) fails loudly, and keeps failing.
  */
-import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../api/app.js';
@@ -12,6 +11,7 @@ import { createAuditWriter } from '../../lib/audit/index.js';
 import { AuditLog } from '../../lib/audit/log-service.js';
 import { CompactRange } from '../../lib/audit/merkle.js';
 import { checkpointText, generateSignerKey, parseSignerKey, signNote } from '../../lib/audit/note.js';
+import { type CliRun as Run, runCli } from '../harness/cli.js';
 import { auditEvent, newCorrelation } from '../integration/audit-fixtures.js';
 import {
   asSuperuser,
@@ -20,12 +20,6 @@ import {
   tempDir,
   testLog,
 } from '../integration/audit-log-fixtures.js';
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
 
 describe('kubernaut verify: the audit log only grows', async () => {
   const { pool } = await freshAuditDatabase();
@@ -47,26 +41,13 @@ describe('kubernaut verify: the audit log only grows', async () => {
   const cid = newCorrelation();
 
   const cli = (args: string[], env: Record<string, string> = {}): Promise<Run> =>
-    new Promise((resolve) => {
-      const child = spawn(process.execPath, ['cli/bin.js', ...args], {
-        cwd: new URL('../..', import.meta.url).pathname,
-        env: {
-          PATH: process.env.PATH,
-          HOME: state,
-          XDG_STATE_HOME: state,
-          KUBERNAUT_CONFIG: '/nonexistent/kubernaut.yaml',
-          KUBERNAUT_API_URL: apiUrl,
-          KUBERNAUT_API_TOKEN: 'cli-reader',
-          KUBERNAUT_AUDIT_LOG_KEYS: key,
-          ...env,
-        },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (d) => (stdout += d));
-      child.stderr.on('data', (d) => (stderr += d));
-      child.on('exit', (code) => resolve({ code, stdout, stderr }));
+    runCli(args, {
+      HOME: state,
+      XDG_STATE_HOME: state,
+      KUBERNAUT_API_URL: apiUrl,
+      KUBERNAUT_API_TOKEN: 'cli-reader',
+      KUBERNAUT_AUDIT_LOG_KEYS: key,
+      ...env,
     });
   const kept = () => JSON.parse(readFileSync(statePath(apiUrl, { XDG_STATE_HOME: state }), 'utf8'));
 

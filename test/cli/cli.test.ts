@@ -1,18 +1,12 @@
-import { spawn } from 'node:child_process';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { buildApp } from '../../api/app.js';
 import { createAuditWriter } from '../../lib/audit/writer.js';
+import { type CliRun as Run, runCli } from '../harness/cli.js';
 import { eventually, stackInfo } from '../harness/index.js';
 import { useRemediationHarness } from '../harness/remediation.js';
 import { genesisEvent } from '../reconstruct/reconstruct-fixtures.js';
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
 
 describe('kubernaut CLI', () => {
   const h = useRemediationHarness();
@@ -33,26 +27,12 @@ describe('kubernaut CLI', () => {
   afterAll(() => app?.close());
 
   const cli = (args: string[], env: Record<string, string> = {}): Promise<Run> =>
-    new Promise((resolve) => {
-      const child = spawn(process.execPath, ['cli/bin.js', ...args], {
-        cwd: new URL('../..', import.meta.url).pathname,
-        env: {
-          PATH: process.env.PATH,
-          HOME: process.env.HOME,
-          TEMPORAL_ADDRESS: stackInfo().temporalAddress,
-          TEMPORAL_NAMESPACE: stackInfo().temporalNamespace,
-          KUBERNAUT_NAMESPACE: h.namespace,
-          KUBERNAUT_CONFIG: '/nonexistent/kubernaut.yaml',
-          KUBERNAUT_USER: 'cli-user',
-          ...env,
-        },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (d) => (stdout += d));
-      child.stderr.on('data', (d) => (stderr += d));
-      child.on('exit', (code) => resolve({ code, stdout, stderr }));
+    runCli(args, {
+      TEMPORAL_ADDRESS: stackInfo().temporalAddress,
+      TEMPORAL_NAMESPACE: stackInfo().temporalNamespace,
+      KUBERNAUT_NAMESPACE: h.namespace,
+      KUBERNAUT_USER: 'cli-user',
+      ...env,
     });
   const withApi = () => ({ KUBERNAUT_API_URL: apiUrl, KUBERNAUT_API_TOKEN: 'cli-approver' });
 

@@ -9,7 +9,6 @@
  * kubectl responses count only in their author's name: the admission policy of
  * deploy/ makes the name the API server's.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -27,6 +26,7 @@ import { type KubeHttpError, kubeRequest } from '../../lib/kube/raw.js';
 import { approveSignal, statusQuery, workflowIdFor } from '../../lib/remediation-messages.js';
 import type { RemediationView } from '../../lib/remediation-view.js';
 import { kubeconfig } from '../../stack/kube.js';
+import { runCli } from '../harness/cli.js';
 import { sampleRemediationRequest } from '../harness/fixtures.js';
 import { recordHistories } from '../harness/histories.js';
 import { eventually, kube, stackInfo, uniqueName } from '../harness/index.js';
@@ -602,25 +602,11 @@ describe('approval ladder with quorum (I10)', () => {
 
   /** The `kubernaut` CLI, against Temporal, or through the API with `token`'s identity. */
   const cli = (args: string[], token?: string) =>
-    new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-      const child = spawn(process.execPath, ['cli/bin.js', ...args], {
-        cwd: new URL('../..', import.meta.url).pathname,
-        env: {
-          PATH: process.env.PATH,
-          HOME: process.env.HOME,
-          TEMPORAL_ADDRESS: stackInfo().temporalAddress,
-          TEMPORAL_NAMESPACE: stackInfo().temporalNamespace,
-          KUBERNAUT_NAMESPACE: h.namespace,
-          KUBERNAUT_CONFIG: '/nonexistent/kubernaut.yaml',
-          ...(token ? { KUBERNAUT_API_URL: apiUrl, KUBERNAUT_API_TOKEN: `${token}-token` } : {}),
-        },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (d) => (stdout += d));
-      child.stderr.on('data', (d) => (stderr += d));
-      child.on('exit', (code) => resolve({ code, stdout, stderr }));
+    runCli(args, {
+      TEMPORAL_ADDRESS: stackInfo().temporalAddress,
+      TEMPORAL_NAMESPACE: stackInfo().temporalNamespace,
+      KUBERNAUT_NAMESPACE: h.namespace,
+      ...(token ? { KUBERNAUT_API_URL: apiUrl, KUBERNAUT_API_TOKEN: `${token}-token` } : {}),
     });
 
   /** `kubernaut pending`, as JSON and as the table people read. */
