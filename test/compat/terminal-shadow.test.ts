@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { workflowIdFor } from '../../lib/remediation-messages.js';
-import { kube } from '../harness/index.js';
+import { createPolicy } from '../harness/policies.js';
 import { completedAnalysis, completedEnrichment, useRemediationHarness } from '../harness/remediation.js';
 import { invalidities, kubernautCrds } from './kubernaut-crds.js';
 import { expectAllKubernautValid, statesOf } from './terminal-sweep.js';
@@ -16,18 +16,7 @@ describe('shadow mode under Kubernaut’s CRDs (children played)', () => {
   const crds = kubernautCrds();
 
   it('a shadow RR and the objects beside it are valid; its CRD outcome is DryRun, its run’s Shadow', async () => {
-    await kube().custom.createNamespacedCustomObject({
-      group: 'kubernaut.ai',
-      version: 'v1alpha1',
-      namespace: h.namespace,
-      plural: 'remediationpolicies',
-      body: {
-        apiVersion: 'kubernaut.ai/v1alpha1',
-        kind: 'RemediationPolicy',
-        metadata: { name: 'in-shadow' },
-        spec: { mode: { default: 'Shadow' } },
-      },
-    });
+    await createPolicy(h.namespace, 'in-shadow', { mode: { default: 'Shadow' } });
     const rr = await h.createRR();
     await h.waitForChild('SignalProcessing', `sp-${rr}`);
     await h.setStatus('SignalProcessing', `sp-${rr}`, completedEnrichment);

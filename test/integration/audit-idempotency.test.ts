@@ -5,7 +5,7 @@
  * once, and a step of a run is audited once whatever a retried task brings back.
  */
 import { describe, expect, it } from 'vitest';
-import { divergentEventId, writeWithDerivedId, writeWorkflowEvent } from '../../lib/audit/derived-id.js';
+import { writeWithDerivedId, writeWorkflowEvent } from '../../lib/audit/derived-id.js';
 import { AuditConflictError } from '../../lib/audit/idempotency.js';
 import { deterministicEventId } from '../../lib/audit/ids.js';
 import { type AuditWriterOptions, createAuditWriter, verifyChain } from '../../lib/audit/index.js';

@@ -18,6 +18,7 @@ import { mulberry32 as prng } from '../../bench/stats.js';
 import { loadKubeConfig } from '../../lib/kube/client.js';
 import { sampleRemediationRequest } from '../harness/fixtures.js';
 import { databaseEnv, eventually, kube, stackInfo, testNamespace, uniqueName } from '../harness/index.js';
+import { createPolicy } from '../harness/policies.js';
 import { createDeployment, labelNamespace, markPodsReady, rollOut } from '../harness/workloads.js';
 import { WorkerProcess } from './worker-process.js';
 
@@ -45,17 +46,9 @@ describe('a budget holds while the worker is SIGKILLed', () => {
         await new Promise((r) => setTimeout(r, 300));
       }
     })();
-    await kube().custom.createNamespacedCustomObject({
-      group: 'kubernaut.ai',
-      version: 'v1alpha1',
-      namespace: watched,
-      plural: 'remediationpolicies',
-      body: {
-        apiVersion: 'kubernaut.ai/v1alpha1',
-        kind: 'RemediationPolicy',
-        metadata: { name: 'shop-budget', namespace: watched },
-        spec: { targetNamespaces: [shop], budget: { executionsPerHour: BUDGET } },
-      },
+    await createPolicy(watched, 'shop-budget', {
+      targetNamespaces: [shop],
+      budget: { executionsPerHour: BUDGET },
     });
     worker = new WorkerProcess(
       {

@@ -13,6 +13,7 @@ import { createRoutingActivities } from '../../activities/routing.js';
 import { workflowIdFor } from '../../lib/remediation-messages.js';
 import { recordHistories } from '../harness/histories.js';
 import { eventually, kube } from '../harness/index.js';
+import { createPolicy as createPolicyIn } from '../harness/policies.js';
 import { completedAnalysis, completedEnrichment, useRemediationHarness } from '../harness/remediation.js';
 
 const RRS = 30;
@@ -28,13 +29,7 @@ describe('blast-radius budget (I9): at most N executions per hour in a scope', (
   const kc = () => kube().kc;
 
   const createPolicy = (name: string, spec: Record<string, unknown>) =>
-    kube().custom.createNamespacedCustomObject({
-      group: 'kubernaut.ai',
-      version: 'v1alpha1',
-      namespace: h.namespace,
-      plural: 'remediationpolicies',
-      body: { apiVersion: 'kubernaut.ai/v1alpha1', kind: 'RemediationPolicy', metadata: { name }, spec },
-    });
+    createPolicyIn(h.namespace, name, spec);
   beforeAll(async () => {
     await createPolicy('shop-budget', {
       targetNamespaces: [h.namespace],

@@ -15,6 +15,7 @@ import { approveUpdate, rejectUpdate, workflowIdFor } from '../../lib/remediatio
 import { RESTARTED_AT } from '../../workers/controllers/actions.js';
 import { recordHistories } from '../harness/histories.js';
 import { eventually, kube, uniqueName } from '../harness/index.js';
+import { createPolicy } from '../harness/policies.js';
 import { completedAnalysis, completedEnrichment, useRemediationHarness } from '../harness/remediation.js';
 import { createDeployment, playKubelet, rollOut } from '../harness/workloads.js';
 
@@ -32,17 +33,9 @@ describe('rollback on an ineffective verdict (I11)', () => {
     await recordHistories(h.runtime.client, 'rollback', h.created);
   });
   beforeAll(async () => {
-    await kube().custom.createNamespacedCustomObject({
-      group: 'kubernaut.ai',
-      version: 'v1alpha1',
-      namespace: h.namespace,
-      plural: 'remediationpolicies',
-      body: {
-        apiVersion: 'kubernaut.ai/v1alpha1',
-        kind: 'RemediationPolicy',
-        metadata: { name: 'undo-what-hurts' },
-        spec: { targetNamespaces: [h.namespace], rollback: { on: ['HealthWorse'] } },
-      },
+    await createPolicy(h.namespace, 'undo-what-hurts', {
+      targetNamespaces: [h.namespace],
+      rollback: { on: ['HealthWorse'] },
     });
   });
 

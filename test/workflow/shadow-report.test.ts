@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../api/app.js';
 import type { StaticToken } from '../../api/auth/static-tokens.js';
 import type { ShadowReport, WorkflowShadowStats } from '../../lib/audit/shadow-report.js';
-import { kube } from '../harness/index.js';
+import { createPolicy } from '../harness/policies.js';
 import { completedAnalysis, completedEnrichment, useRemediationHarness } from '../harness/remediation.js';
 
 const TOKENS = {
@@ -39,17 +39,9 @@ describe('shadow report: a simulated week', () => {
   const t0 = Date.now();
   beforeAll(async () => {
     app = await buildApp({ pool: h.pool, config: { tokens, maxBatchSize: 10, bodyLimit: 1024 * 1024 } });
-    await kube().custom.createNamespacedCustomObject({
-      group: 'kubernaut.ai',
-      version: 'v1alpha1',
-      namespace: h.namespace,
-      plural: 'remediationpolicies',
-      body: {
-        apiVersion: 'kubernaut.ai/v1alpha1',
-        kind: 'RemediationPolicy',
-        metadata: { name: 'week-in-shadow' },
-        spec: { targetNamespaces: [h.namespace], mode: { default: 'Shadow' } },
-      },
+    await createPolicy(h.namespace, 'week-in-shadow', {
+      targetNamespaces: [h.namespace],
+      mode: { default: 'Shadow' },
     });
   });
   afterAll(async () => app?.close());
