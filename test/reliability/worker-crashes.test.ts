@@ -8,6 +8,7 @@
  * Idempotency-Key) exactly once.
  */
 import { Client, Connection } from '@temporalio/client';
+import { temporal as proto } from '@temporalio/proto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KubeObjects } from '../../activities/kube-objects.js';
@@ -29,6 +30,7 @@ const KILLS = 30;
 const SEED = 20_261_123;
 
 const TEST_TIMEOUT_MS = 1_200_000;
+const EventType = proto.api.enums.v1.EventType;
 
 type Path = 'approval' | 'direct' | 'missing-target';
 const EXPECTED_PHASE: Record<Path, string> = {
@@ -168,8 +170,7 @@ describe('the worker SIGKILLed at random moments while remediations run', () => 
       let approving = true;
       const approved = new Set<string>();
       const approver = (async () => {
-        const deadline = Date.now() + 900_000;
-        while (approving && Date.now() < deadline) {
+        while (approving && Date.now() < testEnds) {
           for (const r of rrs.filter((x) => x.path === 'approval' && !approved.has(x.name))) {
             const cur = await objects.get('remediationrequests', watched, r.name).catch(() => null);
             if (cur?.status?.overallPhase !== 'AwaitingApproval') continue;
@@ -183,6 +184,18 @@ describe('the worker SIGKILLed at random moments while remediations run', () => 
         }
       })();
 
+      /** Where a run stands in Temporal: its status and the last events of its history. */
+      const runOf = async (rr: string) => {
+        try {
+          const handle = temporal.workflow.getHandle(workflowIdFor(watched, rr));
+          const d = await handle.describe();
+          const events = (await handle.fetchHistory()).events ?? [];
+          const last = events.slice(-8).map((e) => `${e.eventId} ${EventType[e.eventType ?? 0]}`);
+          return `run ${d.status.name}, ${events.length} events, last: ${last.join(', ')}`;
+        } catch (err) {
+          return `run: ${(err as Error).message}`;
+        }
+      };
       const terminal = async () => {
         const phases = await Promise.all(
           rrs.map(
@@ -208,7 +221,9 @@ describe('the worker SIGKILLed at random moments while remediations run', () => 
             for (const r of rrs) {
               const s = (await objects.get('remediationrequests', watched, r.name))?.status;
               if (!['Completed', 'Failed', 'TimedOut'].includes(s?.overallPhase as string))
-                stuck.push(`${r.name} (${r.path}): ${s?.overallPhase} — ${s?.message}`);
+                stuck.push(
+                  `${r.name} (${r.path}): ${s?.overallPhase} — ${s?.message}\n  ${await runOf(r.name)}`,
+                );
             }
             const took = `${kills} kills and ${worker.starts} worker starts in ${Math.round((Date.now() - started) / 1000)} s`;
             throw new Error(
