@@ -79,6 +79,14 @@ const resourceBusy = (holder: string, target: TargetResource): RoutingBlock => (
 
 const FAILED = ['Failed', 'TimedOut'];
 
+/** The budget ledger's request for this RR: keyed by its uid, counted in its target's namespace. */
+const budgetRequest = (input: RoutingInput) => ({
+  namespace: input.namespace,
+  name: input.name,
+  uid: input.uid,
+  targetNamespace: input.target.namespace ?? '',
+});
+
 export function createRoutingActivities(kc: k8s.KubeConfig) {
   const { custom } = kubeClients(kc);
   const lock = createTargetLock(kc);
@@ -201,15 +209,7 @@ export function createRoutingActivities(kc: k8s.KubeConfig) {
     async evaluateRoutingDry(input: RoutingInput): Promise<DryRouting> {
       const all = await listRemediations(input.namespace);
       const block = await firstBlock(input, all);
-      const exhausted = await budgets.peek(
-        {
-          namespace: input.namespace,
-          name: input.name,
-          uid: input.uid,
-          targetNamespace: input.target.namespace ?? '',
-        },
-        all,
-      );
+      const exhausted = await budgets.peek(budgetRequest(input), all);
       return { block, budget: exhausted ?? null };
     },
 
@@ -230,15 +230,7 @@ export function createRoutingActivities(kc: k8s.KubeConfig) {
       const holder = await lock.acquire(input);
       if (holder) return resourceBusy(holder, input.target);
       // The budget last: a unit is spent only by a remediation that will execute (I9).
-      const exhausted = await budgets.acquire(
-        {
-          namespace: input.namespace,
-          name: input.name,
-          uid: input.uid,
-          targetNamespace: input.target.namespace ?? '',
-        },
-        all,
-      );
+      const exhausted = await budgets.acquire(budgetRequest(input), all);
       if (!exhausted) return null;
       await lock.release(input);
       return {

@@ -6,6 +6,7 @@
  * RR was deleted or cancelled, having remediated nothing.
  */
 import { condition, patched } from '@temporalio/workflow';
+import type { RoutingInput } from '../activities/routing.js';
 import { isTerminalPhase } from '../lib/domain.js';
 import type { TargetResource } from '../lib/remediation-request.js';
 import { targetDisplay } from '../lib/remediation-request.js';
@@ -59,6 +60,19 @@ async function readOriginal(r: Remediation, dup: string) {
   return patched(ORIGINAL_GONE_PATCH) ? ('gone' as const) : { phase: 'Cancelled' };
 }
 
+/** What routing is asked about this RR (evaluateRouting, and a shadow's dry evaluation). */
+export function routingInput(r: Remediation, target: TargetResource, sel: Selection): RoutingInput {
+  return {
+    namespace: r.owner.namespace,
+    name: r.owner.name,
+    uid: r.owner.uid,
+    fingerprint: r.spec.signalFingerprint,
+    target,
+    workflowId: sel.workflowId,
+    ...(r.settings.routingRules ? { rules: r.settings.routingRules } : {}),
+  };
+}
+
 export async function routeBeforeExecution(
   r: Remediation,
   target: TargetResource,
@@ -85,15 +99,7 @@ export async function routeBeforeExecution(
       if (o === 'gone') forgetOriginal();
       else if (isTerminalPhase(o.phase)) return { kind: 'inherit', from: dup, ...o, phase: o.phase! };
     }
-    const block = await acts.evaluateRouting({
-      namespace: r.owner.namespace,
-      name: r.owner.name,
-      uid: r.owner.uid,
-      fingerprint: r.spec.signalFingerprint,
-      target,
-      workflowId: sel.workflowId,
-      ...(r.settings.routingRules ? { rules: r.settings.routingRules } : {}),
-    });
+    const block = await acts.evaluateRouting(routingInput(r, target, sel));
     if (v2 && dup && block?.duplicateOf !== dup) {
       // The original was still open at the read above, and evaluateRouting no longer
       // counts it as open: it finished (or went away) between the two reads. If it

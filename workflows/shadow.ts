@@ -11,6 +11,7 @@ import { acts } from './activities.js';
 import { workflowExecutionSpec } from './children.js';
 import { type Ended, ended, type Lifecycle } from './lifecycle.js';
 import type { Analysis } from './phases.js';
+import { routingInput } from './routing.js';
 
 /** Runs started before shadow mode existed never read a mode. */
 export const SHADOW_PATCH = 'shadow-mode';
@@ -50,15 +51,7 @@ async function shadow(l: Lifecycle, a: Analysis, policy: string | undefined): Pr
     new Date(l.deadlineFor('executing')).toISOString(),
     false,
   );
-  const verdict = await acts.evaluateRoutingDry({
-    namespace: r.owner.namespace,
-    name: r.owner.name,
-    uid: r.owner.uid,
-    fingerprint: r.spec.signalFingerprint,
-    target,
-    workflowId: sel.workflowId,
-    ...(r.settings.routingRules ? { rules: r.settings.routingRules } : {}),
-  });
+  const verdict = await acts.evaluateRoutingDry(routingInput(r, target, sel));
   const { block, budget } = verdict;
   await r.audit('orchestrator.shadow.decided', 'success', {
     policy,
