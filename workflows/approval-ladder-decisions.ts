@@ -11,6 +11,7 @@ import type { ApprovalDecision } from '../lib/domain.js';
 import type { TargetResource } from '../lib/remediation-request.js';
 import type { LadderState } from '../lib/remediation-view.js';
 import { acts } from './activities.js';
+import { proposeDecision } from './approval.js';
 import type { LadderProposal, Remediation } from './context.js';
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -159,31 +160,12 @@ export async function settle(
     via: LadderProposal['via'] | 'timeout';
   },
 ): Promise<{ decision: ApprovalDecision; ours: boolean }> {
-  const decidedAt = r.now();
-  const recorded = await acts.writeApprovalDecision({
-    namespace: r.owner.namespace,
-    name,
+  const { recorded, ours } = await proposeDecision(r, name, {
     decision: p.decision,
     decidedBy: p.decidedBy,
-    decidedAt,
-    decidedVia: p.via,
-    ...(p.reason ? { decisionMessage: p.reason } : {}),
+    ...(p.reason ? { message: p.reason } : {}),
+    via: p.via,
   });
-  const ours =
-    recorded.decision === p.decision &&
-    recorded.decidedBy === p.decidedBy &&
-    recorded.decidedAt === decidedAt &&
-    recorded.via === p.via;
-  const via =
-    (['update', 'signal', 'kubectl', 'timeout'] as const).find((v) => v === recorded.via) ?? 'kubectl';
-  r.view.approval = {
-    ...r.view.approval,
-    decision: recorded.decision,
-    decidedBy: recorded.decidedBy,
-    decidedAt: recorded.decidedAt,
-    decisionMessage: recorded.message,
-    decidedVia: ours ? p.via : via,
-  };
   const st = r.view.approval.ladder;
   const actor: Partial<AuditEventInput> =
     ours && p.via === 'timeout'

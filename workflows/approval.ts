@@ -28,7 +28,7 @@ type Pending = NonNullable<Remediation['pendingDecision']>;
  */
 export const APPROVAL_ARBITER_PATCH = 'approval-arbiter';
 
-interface Proposal {
+export interface Proposal {
   decision: Decision;
   decidedBy: string;
   message?: string;
@@ -106,30 +106,8 @@ export async function awaitApproval(
           message: `no decision before ${requiredBy}`,
           via: 'timeout',
         };
-  const decidedAt = r.now();
-  const recorded = await acts.writeApprovalDecision({
-    namespace: r.owner.namespace,
-    name,
-    decision: proposal.decision,
-    decidedBy: proposal.decidedBy,
-    decidedAt,
-    decidedVia: proposal.via,
-    ...(proposal.message ? { decisionMessage: proposal.message } : {}),
-  });
-  // The arbiter returns the proposal itself when it recorded it (or had, before a retry).
-  const ours =
-    recorded.decision === proposal.decision &&
-    recorded.decidedBy === proposal.decidedBy &&
-    recorded.decidedAt === decidedAt &&
-    recorded.via === proposal.via;
-  r.view.approval = {
-    ...r.view.approval,
-    decision: recorded.decision,
-    decidedBy: recorded.decidedBy,
-    decidedAt: recorded.decidedAt,
-    decisionMessage: recorded.message,
-    decidedVia: ours ? proposal.via : knownVia(recorded.via),
-  };
+  const { recorded, ours } = await proposeDecision(r, name, proposal);
+
   // A pending decision that is not the one recorded lost — including one taken
   // while the arbiter ran. Dropped in the same step as the decision above, so a
   // waiting update handler sees either its own decision pending (it won) or none.
@@ -165,6 +143,39 @@ function actorOf(ours: Proposal | undefined): Partial<AuditEventInput> {
   if (ours?.via === 'timeout') return { actor_type: 'service', actor_id: 'system' };
   if (ours?.authenticatedAs) return { actor_type: ours.authenticatedAs, actor_id: ours.decidedBy };
   return {};
+}
+
+/**
+ * Proposes a decision to the arbiter (activities/approval.ts) and puts in the view what
+ * the RAR recorded: the first decision recorded anywhere is final (I3). `ours`: the RAR
+ * holds this proposal (the arbiter returns it itself when it recorded it, or had, before
+ * a retry), not an earlier one.
+ */
+export async function proposeDecision(r: Remediation, name: string, proposal: Proposal) {
+  const decidedAt = r.now();
+  const recorded = await acts.writeApprovalDecision({
+    namespace: r.owner.namespace,
+    name,
+    decision: proposal.decision,
+    decidedBy: proposal.decidedBy,
+    decidedAt,
+    decidedVia: proposal.via,
+    ...(proposal.message ? { decisionMessage: proposal.message } : {}),
+  });
+  const ours =
+    recorded.decision === proposal.decision &&
+    recorded.decidedBy === proposal.decidedBy &&
+    recorded.decidedAt === decidedAt &&
+    recorded.via === proposal.via;
+  r.view.approval = {
+    ...r.view.approval,
+    decision: recorded.decision,
+    decidedBy: recorded.decidedBy,
+    decidedAt: recorded.decidedAt,
+    decisionMessage: recorded.message,
+    decidedVia: ours ? proposal.via : knownVia(recorded.via),
+  };
+  return { recorded, ours };
 }
 
 function knownVia(via: string): Via {
