@@ -190,22 +190,26 @@ describe('rollback on an ineffective verdict (I11)', () => {
     expect((stored?.status?.completionStatus as { outcome?: string } | undefined)?.outcome).toBeUndefined();
   });
 
-  it('an action that cannot be undone waits for a person even at high confidence', async () => {
+  /** An RR whose analysis selects this workflow with no approval asked; answered once it waits for one. */
+  async function analysedAs(selected: Record<string, unknown>) {
     const rr = await h.createRR();
     await h.waitForChild('SignalProcessing', `sp-${rr}`);
     await h.setStatus('SignalProcessing', `sp-${rr}`, completedEnrichment);
     await h.waitForChild('AIAnalysis', `ai-${rr}`);
     const analysis = completedAnalysis(false);
-    analysis.rcaResult.selectedWorkflow = {
-      ...analysis.rcaResult.selectedWorkflow,
+    analysis.rcaResult.selectedWorkflow = { ...analysis.rcaResult.selectedWorkflow, ...selected };
+    await h.setStatus('AIAnalysis', `ai-${rr}`, analysis);
+    await h.waitForPhase(rr, ['AwaitingApproval']);
+    return rr;
+  }
+
+  it('an action that cannot be undone waits for a person even at high confidence', async () => {
+    const rr = await analysedAs({
       workflowId: 'delete-stuck-pod',
       actionType: 'delete-pod',
       executionBundle: 'builtin:delete-pod',
       confidence: 0.97,
-    };
-    await h.setStatus('AIAnalysis', `ai-${rr}`, analysis);
-
-    await h.waitForPhase(rr, ['AwaitingApproval']);
+    });
     const rar = await h.waitForChild('RemediationApprovalRequest', `rar-${rr}`);
     expect(JSON.stringify(rar.spec)).toContain('cannot be undone');
     expect(await h.objects.get('workflowexecutions', h.namespace, `we-${rr}`)).toBeNull();
@@ -218,21 +222,12 @@ describe('rollback on an ineffective verdict (I11)', () => {
   });
 
   it('a container bundle declares no way to undo it: it waits for a person even at high confidence', async () => {
-    const rr = await h.createRR();
-    await h.waitForChild('SignalProcessing', `sp-${rr}`);
-    await h.setStatus('SignalProcessing', `sp-${rr}`, completedEnrichment);
-    await h.waitForChild('AIAnalysis', `ai-${rr}`);
-    const analysis = completedAnalysis(false);
-    analysis.rcaResult.selectedWorkflow = {
-      ...analysis.rcaResult.selectedWorkflow,
+    const rr = await analysedAs({
       workflowId: 'flush-cache',
       actionType: 'job',
       executionBundle: 'busybox:1.36',
       confidence: 0.99,
-    };
-    await h.setStatus('AIAnalysis', `ai-${rr}`, analysis);
-
-    await h.waitForPhase(rr, ['AwaitingApproval']);
+    });
     const rar = await h.waitForChild('RemediationApprovalRequest', `rar-${rr}`);
     expect(JSON.stringify(rar.spec)).toContain('declares no way to undo it');
     expect(await h.objects.get('workflowexecutions', h.namespace, `we-${rr}`)).toBeNull();
