@@ -2,28 +2,28 @@
  * One remediation's working state inside the workflow: the live view, and the
  * steps every phase uses — enter a phase, write the RR status, audit, notify, wait
  * for a child, finish. Deterministic: time is workflow time, ids come from the
- * workflow id, run id and a sequence number.
+ * workflow id, run id and a sequence number. The class holds the state; the
+ * bodies of the longer steps live in their own files (audit-event.ts,
+ * status-publication.ts, child-creation.ts, child-wait.ts, execution-stop.ts,
+ * finish.ts), each taking the Remediation.
  */
-import { patched, setCurrentDetails, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { patched } from '@temporalio/workflow';
 import type { ChildSnapshot } from '../activities/remediation.js';
 import type { RoutingRules } from '../activities/routing.js';
 import type { Ladder } from '../lib/approval-ladder.js';
 import type { AuditEventInput, AuditOutcome } from '../lib/audit/types.js';
-import { crdOutcome, type RemediationOutcome, type RemediationPhase } from '../lib/domain.js';
-import { type ChildKind, notificationName } from '../lib/kinds.js';
+import type { RemediationPhase } from '../lib/domain.js';
+import type { ChildKind } from '../lib/kinds.js';
 import type { RemediationRequestSpec, TargetResource } from '../lib/remediation-request.js';
-import { targetDisplay } from '../lib/remediation-request.js';
 import type { RemediationView } from '../lib/remediation-view.js';
 import { acts, LOCAL_STEPS_PATCH, localActs, type StepActivities } from './activities.js';
+import { recordAudit } from './audit-event.js';
+import { createChild, notify } from './child-creation.js';
 import { waitForChild } from './child-wait.js';
-import { type NotificationContent, notificationSpec, type Owner } from './children.js';
-import { executionStopped } from './execution-stop.js';
-import { refusalOf } from './refusal.js';
-import { SA } from './search-attributes.js';
-import { projectStatus } from './status-projection.js';
-
-/** Histories from before a refused notification of an ending was tolerated (I1) failed the run there. */
-const ENDING_NOTICE_REFUSED_PATCH = 'ending-notice-refused';
+import type { NotificationContent, Owner } from './children.js';
+import { releaseLock } from './execution-stop.js';
+import { type FinalPhase, type FinishDetails, finish } from './finish.js';
+import { writeStatus } from './status-publication.js';
 
 /** Before it, the RR status and the EA spec carried fields Kubernaut's CRDs prune (status.approval, two start times, spec.timesOutAt, …). */
 export const KUBERNAUT_SHAPES_PATCH = 'kubernaut-valid-objects';
@@ -134,43 +134,14 @@ export class Remediation {
     return new Date().toISOString();
   }
 
-  async audit(
+  /** Records an audit event, numbered in this run's sequence (audit-event.ts). */
+  audit(
     type: string,
     outcome: AuditOutcome,
     data: Record<string, unknown>,
     extra: Partial<AuditEventInput> = {},
   ): Promise<void> {
-    const [service, , action] = type.split('.');
-    const category = CATEGORY[service!] ?? 'orchestration';
-    const info = workflowInfo();
-    await this.steps.recordAuditEvent({
-      workflowId: info.workflowId,
-      runId: info.runId,
-      seq: ++this.auditSeq,
-      event: {
-        version: '1.0',
-        event_type: type,
-        event_timestamp: this.now(),
-        event_category: category,
-        event_action: action ?? 'unknown',
-        event_outcome: outcome,
-        actor_type: 'service',
-        actor_id: 'remediation-orchestrator',
-        resource_type: 'RemediationRequest',
-        resource_id: this.owner.name,
-        correlation_id: this.owner.name,
-        namespace: this.owner.namespace,
-        ...(this.spec.clusterID ? { cluster_id: this.spec.clusterID } : {}),
-        severity: this.spec.severity,
-        event_data: {
-          event_type: type,
-          rr_name: this.owner.name,
-          rr_namespace: this.owner.namespace,
-          ...data,
-        },
-        ...extra,
-      },
-    });
+    return recordAudit(this, ++this.auditSeq, type, outcome, data, extra);
   }
 
   /** Moves to a phase: status, search attributes, UI details, audit. */
@@ -197,82 +168,19 @@ export class Remediation {
     ]);
   }
 
-  async writeStatus(): Promise<void> {
-    this.publish();
-    await this.steps.writeRemediationStatus({
-      namespace: this.owner.namespace,
-      name: this.owner.name,
-      uid: this.owner.uid,
-      status: projectStatus(this.view, this.spec, { forPatch: true, kubernaut: this.kubernautShapes }),
-    });
+  /** Writes the RR status and publishes the view (status-publication.ts). */
+  writeStatus(): Promise<void> {
+    return writeStatus(this);
   }
 
-  /** Search attributes and the Web UI's details line. */
-  publish(): void {
-    upsertSearchAttributes([
-      { key: SA.phase, value: this.view.phase },
-      { key: SA.signalName, value: this.spec.signalName },
-      { key: SA.severity, value: this.spec.severity },
-      { key: SA.target, value: targetDisplay(this.spec.targetResource) },
-      { key: SA.fingerprint, value: this.spec.signalFingerprint },
-      ...(this.view.outcome ? [{ key: SA.outcome, value: this.view.outcome }] : []),
-      ...(this.blockReason ? [{ key: SA.blockReason, value: this.blockReason }] : []),
-      {
-        key: SA.approval,
-        value:
-          this.view.approval.decision ??
-          (this.view.phase === 'AwaitingApproval'
-            ? 'Pending'
-            : this.view.approval.required
-              ? 'Required'
-              : 'NotRequired'),
-      },
-    ]);
-    setCurrentDetails(
-      `**${this.view.phase}** — ${this.view.message}\n\n${this.spec.signalName} (${this.spec.severity}) on ${targetDisplay(this.spec.targetResource)}`,
-    );
+  /** Creates a NotificationRequest once per type (deterministic name; child-creation.ts). */
+  notify(slug: string, content: NotificationContent, opts: { ending?: boolean } = {}): Promise<void> {
+    return notify(this, slug, content, opts);
   }
 
-  /** Creates a NotificationRequest once per type (deterministic name). */
-  /**
-   * Creates the notification `nr-<slug>-<rr>` (deterministic: a retry never sends
-   * twice). One that goes with an ending (`ending`) and is refused for good does not
-   * keep the RR from ending (I1, docs/invariants.md): the refusal is kept for the
-   * ending's audit event instead. Histories from before the patch failed the run there.
-   */
-  async notify(slug: string, content: NotificationContent, opts: { ending?: boolean } = {}): Promise<void> {
-    const name = notificationName(slug, this.owner.name);
-    try {
-      await this.steps.ensureChild({
-        kind: 'NotificationRequest',
-        namespace: this.owner.namespace,
-        name,
-        owner: { name: this.owner.name, uid: this.owner.uid },
-        spec: notificationSpec(this.owner, this.spec, this.view.phase, content),
-      });
-    } catch (err) {
-      const refusal = refusalOf(err);
-      if (!opts.ending || !refusal || !patched(ENDING_NOTICE_REFUSED_PATCH)) throw err;
-      this.notificationsRefused.push(`${name}: ${refusal}`);
-      return;
-    }
-    if (!this.view.notifications.some((n) => n.name === name))
-      this.view.notifications.push({ kind: 'NotificationRequest', name });
-  }
-
-  async createChild(
-    kind: Exclude<ChildKind, 'NotificationRequest'>,
-    name: string,
-    spec: Record<string, unknown>,
-  ) {
-    await this.steps.ensureChild({
-      kind,
-      namespace: this.owner.namespace,
-      name,
-      owner: { name: this.owner.name, uid: this.owner.uid },
-      spec,
-    });
-    this.view.children[kind] = { kind, name };
+  /** Creates a child resource owned by the RR and records it in the view (child-creation.ts). */
+  createChild(kind: Exclude<ChildKind, 'NotificationRequest'>, name: string, spec: Record<string, unknown>) {
+    return createChild(this, kind, name, spec);
   }
 
   /** Waits for a child's controller: watcher signals and the deadline wake it (child-wait.ts). */
@@ -286,83 +194,13 @@ export class Remediation {
     return waitForChild(this, kind, name, done, deadline, orWhen);
   }
 
-  async releaseLock(): Promise<void> {
-    if (!this.lockTarget) return;
-    if (!(await executionStopped(this))) return; // kept, for the next taker to find stale (I2)
-    await this.steps.releaseTargetLock({
-      namespace: this.owner.namespace,
-      name: this.owner.name,
-      target: this.lockTarget,
-    });
-    this.lockTarget = undefined;
+  /** Releases the target lock once nothing the execution started runs (execution-stop.ts, I2). */
+  releaseLock(): Promise<void> {
+    return releaseLock(this);
   }
 
-  /** Ends the remediation in a terminal phase and records why. */
-  async finish(
-    phase: 'Completed' | 'Failed' | 'TimedOut' | 'Skipped' | 'Cancelled',
-    details: {
-      message: string;
-      outcome?: RemediationOutcome;
-      failurePhase?: string;
-      failureReason?: string;
-      timeoutPhase?: RemediationPhase;
-    },
-  ): Promise<RemediationView> {
-    await this.releaseLock();
-    const from = this.view.phase;
-    Object.assign(this.view, {
-      outcome: details.outcome,
-      failurePhase: details.failurePhase,
-      failureReason: details.failureReason,
-      timeoutPhase: details.timeoutPhase,
-      ...(details.timeoutPhase ? { timeoutTime: this.now() } : {}),
-    });
-    this.view.completedAt = this.now();
-    await this.enter(phase, details.message);
-    const durationMs = Date.parse(this.view.completedAt) - Date.parse(this.view.startTime);
-    const data = {
-      from_phase: from,
-      final_phase: phase,
-      outcome: details.outcome,
-      // Shadow is no CRD outcome: a reconstruction takes the RR's from here (I12).
-      ...(details.outcome === 'Shadow' ? { crd_outcome: crdOutcome(details.outcome) } : {}),
-      failure_phase: details.failurePhase,
-      failure_reason: details.failureReason,
-      timeout_phase: details.timeoutPhase,
-      timeout_time: this.view.timeoutTime,
-      completed_at: this.view.completedAt,
-      message: details.message,
-      // The RR status as the workflow wrote it last: a reconstruction of a finished
-      // remediation can be checked against it field by field.
-      rr_status: projectStatus(this.view, this.spec),
-      ...(this.notificationsRefused.length > 0
-        ? { notifications_refused: [...this.notificationsRefused] }
-        : {}),
-    };
-    if (phase === 'Completed') {
-      await this.audit('orchestrator.lifecycle.completed', 'success', data, { duration_ms: durationMs });
-    } else {
-      await this.audit('orchestrator.lifecycle.failed', 'failure', data, {
-        duration_ms: durationMs,
-        error_code:
-          phase === 'TimedOut'
-            ? 'Timeout'
-            : phase === 'Cancelled'
-              ? 'Cancelled'
-              : (details.failurePhase ?? 'Failed'),
-        error_message: details.failureReason ?? details.message,
-      });
-    }
-    return this.view;
+  /** Ends the remediation in a terminal phase and records why (finish.ts). */
+  finish(phase: FinalPhase, details: FinishDetails): Promise<RemediationView> {
+    return finish(this, phase, details);
   }
 }
-
-const CATEGORY: Record<string, string> = {
-  orchestrator: 'orchestration',
-  gateway: 'gateway',
-  signalprocessing: 'signalprocessing',
-  aianalysis: 'analysis',
-  workflowexecution: 'workflowexecution',
-  notification: 'notification',
-  effectiveness: 'effectiveness',
-};

@@ -79,3 +79,18 @@ export async function executionStopped(r: Remediation): Promise<boolean> {
   r.execution = undefined;
   return true;
 }
+
+/**
+ * Releases the target lock this RR holds (on leaving Executing, and on finish) —
+ * only once nothing its execution started still runs.
+ */
+export async function releaseLock(r: Remediation): Promise<void> {
+  if (!r.lockTarget) return;
+  if (!(await executionStopped(r))) return; // kept, for the next taker to find stale (I2)
+  await r.steps.releaseTargetLock({
+    namespace: r.owner.namespace,
+    name: r.owner.name,
+    target: r.lockTarget,
+  });
+  r.lockTarget = undefined;
+}

@@ -1,7 +1,7 @@
 /**
  * Step 2: audit rows → typed events. One parser per event type (parsers.ts); they
  * define what reconstruction relies on in each event_data, in both dialects: ours
- * (workflows/context.ts, approval.ts, routing.ts, remediation.ts and
+ * (workflows/context.ts, finish.ts, approval.ts, routing.ts, remediation.ts and
  * lib/gateway/audit-events.ts write them) and Kubernaut's (its services' payload
  * schemas, kubernaut-vocabulary.ts). A row whose required fields are missing or
  * mistyped is skipped with a warning; a type nobody parses is ignored with a warning;
