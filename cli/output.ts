@@ -1,4 +1,6 @@
-/** Human tables and JSON for the CLI, and the exit codes scripts rely on. */
+/** Human tables and JSON for the CLI (and the -o option that picks one), and the exit codes scripts rely on. */
+import { Option } from 'commander';
+
 export const EXIT = { ok: 0, refused: 1, usage: 2, notFound: 3, unavailable: 4 } as const;
 
 export class CliError extends Error {
@@ -43,3 +45,7 @@ export function print(text: string): void {
 export function printJson(value: unknown): void {
   print(JSON.stringify(value, null, 2));
 }
+
+/** The `-o table|json` option most commands take. */
+export const outputOption = () =>
+  new Option('-o, --output <format>', 'output format').choices(['table', 'json']).default('table');
