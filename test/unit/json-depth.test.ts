@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { jsonTextNestsDeeperThan } from '../../api/json-depth.js';
 
@@ -20,5 +21,34 @@ describe('the JSON body depth ceiling', () => {
     const text = `${'['.repeat(500_000)}${']'.repeat(500_000)}`;
     expect(jsonTextNestsDeeperThan(text, 64)).toBe(true);
     expect(jsonTextNestsDeeperThan(text, 500_000)).toBe(false);
+  });
+
+  it('answers as a scan of every character would, on any mix of quotes, backslashes and brackets', () => {
+    // The definition the jump over string content must agree with: inside a string a
+    // backslash escapes the next character and an unescaped quote ends it.
+    const reference = (text: string, limit: number) => {
+      let depth = 0;
+      let inString = false;
+      for (let i = 0; i < text.length; i++) {
+        const c = text[i];
+        if (inString) {
+          if (c === '\\') i++;
+          else if (c === '"') inString = false;
+        } else if (c === '"') inString = true;
+        else if (c === '[' || c === '{') {
+          if (++depth > limit) return true;
+        } else if (c === ']' || c === '}') depth--;
+      }
+      return false;
+    };
+    const text = fc
+      .array(fc.constantFrom('"', '\\', '[', ']', '{', '}', 'a', ',', ':'), { maxLength: 60 })
+      .map((cs) => cs.join(''));
+    fc.assert(
+      fc.property(text, fc.integer({ min: 0, max: 6 }), (t, limit) => {
+        expect(jsonTextNestsDeeperThan(t, limit)).toBe(reference(t, limit));
+      }),
+      { numRuns: 5000 },
+    );
   });
 });
