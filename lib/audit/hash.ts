@@ -81,12 +81,26 @@ export const CORE_FIELDS = [
   'chain_position',
 ] as const satisfies readonly (keyof AuditRow)[];
 
+/** The core fields in the order canonical JSON lists them (sorted), each with its key's text. */
+const SORTED_CORE = [...CORE_FIELDS].sort();
+const KEY_TEXT = SORTED_CORE.map((f, i) => `${i ? ',' : '{'}"${f}":`);
+
+/**
+ * Canonical JSON of the core fields: the text `stringify(core)` gives for the object
+ * of these fields, written field by field in sorted order, so the top level is not
+ * built and sorted again for every event (the writer's profile under ingest: a tenth
+ * of the API's CPU was this function). Field names are plain ASCII, so their JSON
+ * text is the name in quotes; each value goes through the same stringify.
+ */
 export function canonicalCore(row: AuditRow): string {
-  const core: Record<string, unknown> = {};
-  for (const f of CORE_FIELDS) core[f] = row[f] ?? null;
-  // chain_position arrives from PostgreSQL's bigint as a string; hash it as a number.
-  core.chain_position = Number(row.chain_position);
-  return stringify(core) as string;
+  let text = '';
+  for (let i = 0; i < SORTED_CORE.length; i++) {
+    const f = SORTED_CORE[i]!;
+    // chain_position arrives from PostgreSQL's bigint as a string; hash it as a number.
+    const value = f === 'chain_position' ? Number(row.chain_position) : (row[f] ?? null);
+    text += KEY_TEXT[i] + (stringify(value) as string);
+  }
+  return `${text}}`;
 }
 
 export function algorithmFor(hmacKey?: string): HashAlgorithm {

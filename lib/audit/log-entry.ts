@@ -14,8 +14,9 @@
  * and queues it with the row (migrations/0007); verification recomputes it from the
  * stored row.
  */
+import { createHash } from 'node:crypto';
 import { type AuditRow, canonicalCore } from './hash.js';
-import { type Hash, leafHash } from './merkle.js';
+import { type Hash, LEAF_PREFIX, leafHash } from './merkle.js';
 
 export interface ChainedRow extends AuditRow {
   event_hash: string;
@@ -25,6 +26,18 @@ export interface ChainedRow extends AuditRow {
 
 export function logEntryOf(core: string, eventHash: string, previousHash: string, algorithm: string): Buffer {
   return Buffer.from(`${core}\n${eventHash}\n${previousHash}\n${algorithm}`);
+}
+
+/**
+ * leafHash(logEntryOf(...)) without building the entry's bytes: the hash takes the
+ * same bytes piece by piece (strings as UTF-8, as Buffer.from writes them).
+ */
+export function leafHashOf(core: string, eventHash: string, previousHash: string, algorithm: string): Hash {
+  return createHash('sha256')
+    .update(LEAF_PREFIX)
+    .update(core)
+    .update(`\n${eventHash}\n${previousHash}\n${algorithm}`)
+    .digest();
 }
 
 export function logEntry(row: ChainedRow): Buffer {

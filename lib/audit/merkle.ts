@@ -25,8 +25,11 @@ export const HASH_SIZE = 32;
 /** MTH of the empty tree: SHA-256 of nothing. */
 export const EMPTY_ROOT: Hash = createHash('sha256').digest();
 
+/** The byte a leaf's hash starts with (RFC 6962: 0x00 for leaves, 0x01 for nodes). */
+export const LEAF_PREFIX = Buffer.of(0);
+
 export function leafHash(entry: Uint8Array): Hash {
-  return createHash('sha256').update(Buffer.of(0)).update(entry).digest();
+  return createHash('sha256').update(LEAF_PREFIX).update(entry).digest();
 }
 
 export function nodeHash(left: Hash, right: Hash): Hash {

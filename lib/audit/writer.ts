@@ -38,8 +38,7 @@ import {
   linkHash,
 } from './hash.js';
 import { AuditConflictError, checkStoredContent, dedupeBatch } from './idempotency.js';
-import { logEntryOf } from './log-entry.js';
-import { leafHash } from './merkle.js';
+import { leafHashOf } from './log-entry.js';
 import { toRow } from './rows.js';
 import type { AuditEventInput, AuditWriteResult, AuditWriter } from './types.js';
 import { APPEND_SQL, INSERT_SQL, LOOKUP_SQL } from './writer-sql.js';
@@ -102,7 +101,7 @@ function link(
     out.toInsert.push({ ...row, event_hash: hash, previous_event_hash: previous, hash_algorithm: algorithm });
     out.ids.push(r.event_id);
     // The log leaf, from the same canonical bytes, before the database holds the row.
-    out.leaves.push(leafHash(logEntryOf(core, hash, previous, algorithm)));
+    out.leaves.push(leafHashOf(core, hash, previous, algorithm));
     out.after.set(r.correlation_id, { position: row.chain_position, hash });
   }
   return out;
