@@ -37,8 +37,8 @@ export async function workerMemory(ctx: BenchContext): Promise<FigureRow[]> {
     reference: [],
     referenceLabel: 'idle worker',
     better: 'lower',
-    target: '< 500 MB',
-    met: (m) => m < 500,
+    target: '< 400 MB',
+    met: (m) => m < 400,
     notes: [],
   };
   try {
@@ -61,7 +61,8 @@ export async function workerMemory(ctx: BenchContext): Promise<FigureRow[]> {
           );
         return waiting === n;
       },
-      scale(ctx, 300_000, 1_200_000),
+      // About 1.5 RR/s on a quiet 2-core machine; a loaded one needs far longer.
+      scale(ctx, 300_000, 2_700_000),
       2000,
     );
     const reachSec = (Date.now() - t0) / 1000;

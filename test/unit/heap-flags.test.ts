@@ -1,0 +1,28 @@
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_SEMI_SPACE_MB, semiSpaceFlag } from '../../workers/heap-flags.js';
+
+describe("the worker's young-generation cap", () => {
+  it('is 2 MB per semi-space by default', () => {
+    expect(semiSpaceFlag({}, [])).toBe(`--max-semi-space-size=${DEFAULT_SEMI_SPACE_MB}`);
+    expect(DEFAULT_SEMI_SPACE_MB).toBe(2);
+  });
+
+  it('follows KUBERNAUT_WORKER_SEMI_SPACE_MB, and 0 keeps V8 default', () => {
+    expect(semiSpaceFlag({ KUBERNAUT_WORKER_SEMI_SPACE_MB: '8' }, [])).toBe('--max-semi-space-size=8');
+    expect(semiSpaceFlag({ KUBERNAUT_WORKER_SEMI_SPACE_MB: '0' }, [])).toBeUndefined();
+  });
+
+  it('leaves a --max-semi-space-size given on the command line or in NODE_OPTIONS alone', () => {
+    expect(semiSpaceFlag({}, ['--max-semi-space-size=16'])).toBeUndefined();
+    expect(
+      semiSpaceFlag({ NODE_OPTIONS: '--enable-source-maps --max-semi-space-size=4' }, []),
+    ).toBeUndefined();
+  });
+
+  it('refuses a value that is not a whole number of MB, naming the setting', () => {
+    for (const bad of ['-1', '1.5', 'two'])
+      expect(() => semiSpaceFlag({ KUBERNAUT_WORKER_SEMI_SPACE_MB: bad }, [])).toThrow(
+        /KUBERNAUT_WORKER_SEMI_SPACE_MB must be a whole number/,
+      );
+  });
+});
