@@ -13,9 +13,14 @@ export function spawnTs(script: string, env: Record<string, string>): ChildProce
  * The process as the image runs it: `npm run build` (esbuild, well under a second),
  * then plain node on the bundle — without tsx's loader thread (~110 MB).
  */
-export function spawnBuilt(root: string, bundle: string, env: Record<string, string>): ChildProcess {
+export function spawnBuilt(
+  root: string,
+  bundle: string,
+  env: Record<string, string>,
+  nodeArgs: readonly string[] = [],
+): ChildProcess {
   execFileSync('npm', ['run', 'build'], { cwd: root, stdio: 'pipe' });
-  return spawn(process.execPath, [bundle], {
+  return spawn(process.execPath, [...nodeArgs, bundle], {
     cwd: root,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

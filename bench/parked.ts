@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
 import { workflowIdFor } from '../lib/remediation-messages.js';
 import { DEFAULT_RESYNC_MS } from '../workers/child-watcher.js';
+import { workerNodeArgs } from '../workers/heap-flags.js';
 import { cpuSeconds, settledRss, spawnBuilt, stopChild, waitForOutput } from './child-process.js';
 import { type BenchContext, scale } from './context.js';
 import { benchKube, inBatches, PARKED_TIMEOUTS } from './kube-fixtures.js';
@@ -41,13 +42,18 @@ export async function parkedRemediations(ctx: BenchContext): Promise<FigureRow[]
   await k.namespace(ns, 'production');
   const names = Array.from({ length: n }, (_, i) => `app-${i}`);
   await k.deployments(ns, names);
-  const worker = spawnBuilt(ROOT, 'dist/workers/main.js', {
-    ...ctx.env,
-    KUBERNAUT_WATCH_NAMESPACE: ns,
-    KUBERNAUT_CONTROLLERS: 'signalprocessing,aianalysis',
-    KUBERNAUT_HEALTH_PORT: '0',
-    LOG_LEVEL: 'warn',
-  });
+  const worker = spawnBuilt(
+    ROOT,
+    'dist/workers/main.js',
+    {
+      ...ctx.env,
+      KUBERNAUT_WATCH_NAMESPACE: ns,
+      KUBERNAUT_CONTROLLERS: 'signalprocessing,aianalysis',
+      KUBERNAUT_HEALTH_PORT: '0',
+      LOG_LEVEL: 'warn',
+    },
+    workerNodeArgs(process.env),
+  );
   const connection = await Connection.connect({ address: ctx.temporalAddress });
   const client = new Client({ connection, namespace: ctx.temporalNamespace });
   const common = { referenceLabel: 'idle worker', better: 'lower' as const };

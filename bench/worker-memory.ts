@@ -10,6 +10,7 @@
 import { fileURLToPath } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
 import { workflowIdFor } from '../lib/remediation-messages.js';
+import { workerNodeArgs } from '../workers/heap-flags.js';
 import { settledRss, spawnBuilt, stopChild, waitForOutput } from './child-process.js';
 import { type BenchContext, scale } from './context.js';
 import { benchKube, inBatches, PARKED_TIMEOUTS } from './kube-fixtures.js';
@@ -24,12 +25,17 @@ export async function workerMemory(ctx: BenchContext): Promise<FigureRow[]> {
   await k.namespace(ns, 'production');
   const names = Array.from({ length: n }, (_, i) => `app-${i}`);
   await k.deployments(ns, names);
-  const worker = spawnBuilt(ROOT, 'dist/workers/main.js', {
-    ...ctx.env,
-    KUBERNAUT_WATCH_NAMESPACE: ns,
-    KUBERNAUT_CONTROLLERS: 'signalprocessing,aianalysis',
-    LOG_LEVEL: 'warn',
-  });
+  const worker = spawnBuilt(
+    ROOT,
+    'dist/workers/main.js',
+    {
+      ...ctx.env,
+      KUBERNAUT_WATCH_NAMESPACE: ns,
+      KUBERNAUT_CONTROLLERS: 'signalprocessing,aianalysis',
+      LOG_LEVEL: 'warn',
+    },
+    workerNodeArgs(process.env),
+  );
   const row: FigureRow = {
     figure: `worker RSS, ${n} RRs awaiting approval`,
     unit: 'MB',

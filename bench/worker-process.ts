@@ -7,7 +7,7 @@
  * Prints "ready" when both poll; SIGTERM drains and exits.
  */
 // The same V8 heap settings as the worker's entry point (workers/heap-flags.ts).
-import '../workers/heap-flags.js';
+import '../workers/apply-heap-flags.js';
 import { fileURLToPath } from 'node:url';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { pino } from 'pino';

@@ -1,7 +1,8 @@
 /**
- * The worker's V8 young generation, capped at 2 MB per semi-space before any other
- * module loads — imported first by workers/main.ts, so it also holds for the
- * workflow thread the Temporal SDK starts later (each thread is its own V8 heap).
+ * The worker's V8 young generation, capped at 2 MB per semi-space: on node's command
+ * line (workerNodeArgs) or, failing that, set before any other module loads
+ * (workers/apply-heap-flags.ts, imported first by workers/main.ts), which still holds
+ * for the workflow thread the Temporal SDK starts later (each thread is its own V8 heap).
  *
  * Why: a parked remediation's cached workflow is evicted and replayed whenever more
  * are in flight than the cache holds, and every replay allocates short-lived objects.
@@ -11,24 +12,36 @@
  * this cap (idle 266 → 227 MB). Scavenges get more frequent, not longer; the cost is
  * measured by the remediation throughput figure (docs/performance.md).
  *
- * A `--max-semi-space-size` given on the command line or in NODE_OPTIONS wins.
+ * A `--max-semi-space-size` given on the command line or in NODE_OPTIONS wins (and,
+ * given there, also caps the main thread's heap: see workerNodeArgs).
  */
-import { setFlagsFromString } from 'node:v8';
-
 /** MB per semi-space; `KUBERNAUT_WORKER_SEMI_SPACE_MB=0` keeps V8's default. */
 export const DEFAULT_SEMI_SPACE_MB = 2;
 
+/**
+ * Given when node starts (NODE_OPTIONS in docker/entrypoint.sh, the command line of
+ * the bench's built worker), the cap holds for the main thread's heap too: V8 sizes a heap when it creates it, so a
+ * flag set at run time reaches only the heaps created after — the workflow thread's.
+ */
+export function workerNodeArgs(env: NodeJS.ProcessEnv): string[] {
+  return [`--max-semi-space-size=${semiSpaceMb(env)}`];
+}
+
+/** The flag to set at run time, unless node's command line or NODE_OPTIONS gave one. */
 export function semiSpaceFlag(env: NodeJS.ProcessEnv, execArgv: readonly string[]): string | undefined {
   const given = [...execArgv, ...(env.NODE_OPTIONS ?? '').split(/\s+/)];
   if (given.some((a) => a.startsWith('--max-semi-space-size'))) return undefined;
+  const mb = semiSpaceMb(env);
+  return mb === 0 ? undefined : `--max-semi-space-size=${mb}`;
+}
+
+/** 0 is V8's own "size it yourself", on the command line as here. */
+function semiSpaceMb(env: NodeJS.ProcessEnv): number {
   const raw = env.KUBERNAUT_WORKER_SEMI_SPACE_MB;
   const mb = raw === undefined || raw === '' ? DEFAULT_SEMI_SPACE_MB : Number(raw);
   if (!Number.isInteger(mb) || mb < 0)
     throw new Error(
       `KUBERNAUT_WORKER_SEMI_SPACE_MB must be a whole number of MB, got ${JSON.stringify(raw)}`,
     );
-  return mb === 0 ? undefined : `--max-semi-space-size=${mb}`;
+  return mb;
 }
-
-const flag = semiSpaceFlag(process.env, process.execArgv);
-if (flag) setFlagsFromString(flag);

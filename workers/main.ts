@@ -3,7 +3,7 @@
  * README, Configuration). SIGTERM/SIGINT drain in-flight activities, then exit.
  */
 // First: V8 flags that must hold before the workflow thread starts (workers/heap-flags.ts).
-import './heap-flags.js';
+import './apply-heap-flags.js';
 import { applyCatalogManifests } from '../lib/catalog/install.js';
 import { loadKubeConfig } from '../lib/kube/client.js';
 import { migrate } from '../migrations/migrate.js';

@@ -1,5 +1,7 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_SEMI_SPACE_MB, semiSpaceFlag } from '../../workers/heap-flags.js';
+import { DEFAULT_SEMI_SPACE_MB, semiSpaceFlag, workerNodeArgs } from '../../workers/heap-flags.js';
 
 describe("the worker's young-generation cap", () => {
   it('is 2 MB per semi-space by default', () => {
@@ -24,5 +26,19 @@ describe("the worker's young-generation cap", () => {
       expect(() => semiSpaceFlag({ KUBERNAUT_WORKER_SEMI_SPACE_MB: bad }, [])).toThrow(
         /KUBERNAUT_WORKER_SEMI_SPACE_MB must be a whole number/,
       );
+  });
+});
+
+describe("the worker's node command line", () => {
+  it('carries the same cap in the image (docker/entrypoint.sh) as in the bench (workerNodeArgs)', () => {
+    const entrypoint = readFileSync(
+      fileURLToPath(new URL('../../docker/entrypoint.sh', import.meta.url)),
+      'utf8',
+    );
+    expect(entrypoint).toContain(
+      `NODE_OPTIONS="--max-semi-space-size=\${KUBERNAUT_WORKER_SEMI_SPACE_MB:-${DEFAULT_SEMI_SPACE_MB}} \${NODE_OPTIONS:-}"`,
+    );
+    expect(workerNodeArgs({})).toEqual([`--max-semi-space-size=${DEFAULT_SEMI_SPACE_MB}`]);
+    expect(workerNodeArgs({ KUBERNAUT_WORKER_SEMI_SPACE_MB: '0' })).toEqual(['--max-semi-space-size=0']);
   });
 });
