@@ -1,7 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_SEMI_SPACE_MB, semiSpaceFlag, workerNodeArgs } from '../../workers/heap-flags.js';
+import {
+  DEFAULT_SEMI_SPACE_MB,
+  optimizeForSizeFlag,
+  semiSpaceFlag,
+  workerNodeArgs,
+} from '../../workers/heap-flags.js';
 
 describe("the worker's young-generation cap", () => {
   it('is 2 MB per semi-space by default', () => {
@@ -40,5 +45,16 @@ describe("the worker's node command line", () => {
     );
     expect(workerNodeArgs({})).toEqual([`--max-semi-space-size=${DEFAULT_SEMI_SPACE_MB}`]);
     expect(workerNodeArgs({ KUBERNAUT_WORKER_SEMI_SPACE_MB: '0' })).toEqual(['--max-semi-space-size=0']);
+  });
+});
+
+describe("the worker's GC heuristics", () => {
+  it('favour size by default; KUBERNAUT_WORKER_OPTIMIZE_FOR_SIZE=0 keeps V8 default, anything else is refused', () => {
+    expect(optimizeForSizeFlag({})).toBe('--optimize-for-size');
+    expect(optimizeForSizeFlag({ KUBERNAUT_WORKER_OPTIMIZE_FOR_SIZE: '1' })).toBe('--optimize-for-size');
+    expect(optimizeForSizeFlag({ KUBERNAUT_WORKER_OPTIMIZE_FOR_SIZE: '0' })).toBeUndefined();
+    expect(() => optimizeForSizeFlag({ KUBERNAUT_WORKER_OPTIMIZE_FOR_SIZE: 'yes' })).toThrow(
+      /KUBERNAUT_WORKER_OPTIMIZE_FOR_SIZE must be 0 or 1/,
+    );
   });
 });
