@@ -36,19 +36,20 @@ export function semiSpaceFlag(env: NodeJS.ProcessEnv, execArgv: readonly string[
 }
 
 /**
- * `--optimize-for-size`, unless KUBERNAUT_WORKER_OPTIMIZE_FOR_SIZE=0: V8 then grows its
- * heaps less before collecting. After a forced GC the worker's main thread held 63 MB
- * of live objects and its workflow thread 27.5 MB, while the process was resident at
- * 397 MB: most of the rest was garbage the default heuristics let pile up. Measured
- * (worker-memory --quick, 100 parked, cache 20): 343 MB without, 250 MB with it set at
- * run time; the remediation throughput A/B stayed within the run-to-run noise. Node
- * refuses it in NODE_OPTIONS, and unlike the semi-space size it takes effect when set
- * at run time (each GC reads it).
+ * `--optimize-for-size` when KUBERNAUT_WORKER_OPTIMIZE_FOR_SIZE=1 (off by default): V8
+ * then grows its heaps less before collecting. After a forced GC the worker's main
+ * thread held 63 MB of live objects and its workflow thread 27.5 MB while the process
+ * was resident at 397 MB: the rest was garbage the default heuristics let pile up.
+ * With it: worker-memory --quick (100 parked, cache 20) 343 -> 250 MB, and about 335 MB
+ * with 768 of 1,000 parked (701 MB without) — but those 1,000 parked at about 0.8 RR/s
+ * against 2.2 RR/s without (it also makes the JIT favour size), so it is a trade an
+ * operator chooses: memory-bound nodes with mostly parked remediations. Node refuses it
+ * in NODE_OPTIONS; set at run time it takes effect (each GC reads it).
  */
 export function optimizeForSizeFlag(env: NodeJS.ProcessEnv): string | undefined {
   const raw = env.KUBERNAUT_WORKER_OPTIMIZE_FOR_SIZE;
-  if (raw === undefined || raw === '' || raw === '1') return '--optimize-for-size';
-  if (raw === '0') return undefined;
+  if (raw === undefined || raw === '' || raw === '0') return undefined;
+  if (raw === '1') return '--optimize-for-size';
   throw new Error(`KUBERNAUT_WORKER_OPTIMIZE_FOR_SIZE must be 0 or 1, got ${JSON.stringify(raw)}`);
 }
 

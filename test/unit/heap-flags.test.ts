@@ -49,8 +49,8 @@ describe("the worker's node command line", () => {
 });
 
 describe("the worker's GC heuristics", () => {
-  it('favour size by default; KUBERNAUT_WORKER_OPTIMIZE_FOR_SIZE=0 keeps V8 default, anything else is refused', () => {
-    expect(optimizeForSizeFlag({})).toBe('--optimize-for-size');
+  it("are V8's by default; KUBERNAUT_WORKER_OPTIMIZE_FOR_SIZE=1 favours size, anything but 0/1 is refused", () => {
+    expect(optimizeForSizeFlag({})).toBeUndefined();
     expect(optimizeForSizeFlag({ KUBERNAUT_WORKER_OPTIMIZE_FOR_SIZE: '1' })).toBe('--optimize-for-size');
     expect(optimizeForSizeFlag({ KUBERNAUT_WORKER_OPTIMIZE_FOR_SIZE: '0' })).toBeUndefined();
     expect(() => optimizeForSizeFlag({ KUBERNAUT_WORKER_OPTIMIZE_FOR_SIZE: 'yes' })).toThrow(
