@@ -17,6 +17,25 @@ import type { RemediationInput } from '../../workflows/remediation.js';
 import { sampleRemediationRequest } from './fixtures.js';
 import { eventually, kube, stackInfo, testNamespace, uniqueName } from './index.js';
 
+/** What an RR the harness creates may differ in. */
+export interface RROptions {
+  annotations?: Record<string, string>;
+  target?: string;
+  /** The target's namespace (default: the harness's). */
+  targetNamespace?: string;
+  fingerprint?: string;
+  targetKind?: string;
+  signalName?: string;
+  severity?: string;
+}
+
+export interface AuditRow {
+  event_type: string;
+  actor_type: string;
+  actor_id: string;
+  event_data: Record<string, unknown>;
+}
+
 export interface RemediationHarness {
   namespace: string;
   runtime: WorkerRuntime;
@@ -24,16 +43,7 @@ export interface RemediationHarness {
   pool: pg.Pool;
   /** Workflow ids of the RRs this file created (for recording histories). */
   created: string[];
-  createRR(opts?: {
-    annotations?: Record<string, string>;
-    target?: string;
-    /** The target's namespace (default: the harness's). */
-    targetNamespace?: string;
-    fingerprint?: string;
-    targetKind?: string;
-    signalName?: string;
-    severity?: string;
-  }): Promise<string>;
+  createRR(opts?: RROptions): Promise<string>;
   waitForChild(kind: ChildKind, name: string): Promise<KubeObject>;
   setStatus(
     kind: ChildKind | 'RemediationRequest',
@@ -42,8 +52,12 @@ export interface RemediationHarness {
   ): Promise<void>;
   waitForPhase(rrName: string, phases: string[], timeoutMs?: number): Promise<KubeObject>;
   auditTypes(rrName: string): Promise<string[]>;
+  /** The RR's audit events in chain order: type, actor and data. */
+  auditRows(rrName: string): Promise<AuditRow[]>;
   /** Creates an RR and plays enrichment and analysis (approval required) until it awaits approval. */
-  awaitingApproval(): Promise<string>;
+  awaitingApproval(opts?: RROptions): Promise<string>;
+  /** Plays an existing RR's enrichment and analysis (approval required) until it awaits approval. */
+  playToApproval(rrName: string): Promise<void>;
   /** Plays the execution and the effectiveness assessment to Completed. */
   playExecutionAndVerification(rrName: string): Promise<void>;
   /** Deletes the RR (as kubectl delete would: its workflow is cancelled, its children collected). */
@@ -153,13 +167,16 @@ export function useRemediationHarness(
       },
       timeoutMs,
     );
-  h.awaitingApproval = async () => {
-    const rr = await h.createRR();
+  h.playToApproval = async (rr) => {
     await h.waitForChild('SignalProcessing', `sp-${rr}`);
     await h.setStatus('SignalProcessing', `sp-${rr}`, completedEnrichment);
     await h.waitForChild('AIAnalysis', `ai-${rr}`);
     await h.setStatus('AIAnalysis', `ai-${rr}`, completedAnalysis(true));
     await h.waitForPhase(rr, ['AwaitingApproval']);
+  };
+  h.awaitingApproval = async (opts) => {
+    const rr = await h.createRR(opts);
+    await h.playToApproval(rr);
     return rr;
   };
   h.playExecutionAndVerification = async (rr) => {
@@ -187,6 +204,13 @@ export function useRemediationHarness(
     );
     return rows.map((r) => r.event_type as string);
   };
+  h.auditRows = async (rrName) =>
+    (
+      await h.pool.query<AuditRow>(
+        'SELECT event_type, actor_type, actor_id, event_data FROM audit_events WHERE correlation_id = $1 ORDER BY chain_position',
+        [rrName],
+      )
+    ).rows;
   return h;
 }
 

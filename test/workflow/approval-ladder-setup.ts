@@ -25,14 +25,7 @@ import { kubeconfig } from '../../stack/kube.js';
 import { runCli } from '../harness/cli.js';
 import { recordHistories } from '../harness/histories.js';
 import { eventually, kube, stackInfo, uniqueName } from '../harness/index.js';
-import { completedAnalysis, completedEnrichment, useRemediationHarness } from '../harness/remediation.js';
-
-interface AuditRow {
-  event_type: string;
-  actor_type: string;
-  actor_id: string;
-  event_data: Record<string, unknown>;
-}
+import { useRemediationHarness } from '../harness/remediation.js';
 
 export const RAR_PLURAL = 'remediationapprovalrequests';
 const RBAC = '/apis/rbac.authorization.k8s.io/v1';
@@ -170,13 +163,7 @@ export function useApprovalLadder(label: string) {
 
   /** An RR created (as dave says the annotation) and played to AwaitingApproval. */
   async function awaiting(createdBy = 'dave', more: Record<string, string> = {}): Promise<string> {
-    const rr = await h.createRR({ annotations: { [CREATED_BY_ANNOTATION]: createdBy, ...more } });
-    await h.waitForChild('SignalProcessing', `sp-${rr}`);
-    await h.setStatus('SignalProcessing', `sp-${rr}`, completedEnrichment);
-    await h.waitForChild('AIAnalysis', `ai-${rr}`);
-    await h.setStatus('AIAnalysis', `ai-${rr}`, completedAnalysis(true));
-    await h.waitForPhase(rr, ['AwaitingApproval']);
-    return rr;
+    return h.awaitingApproval({ annotations: { [CREATED_BY_ANNOTATION]: createdBy, ...more } });
   }
 
   const rar = async (rr: string) => (await h.objects.get(RAR_PLURAL, h.namespace, `rar-${rr}`))!;
@@ -188,13 +175,7 @@ export function useApprovalLadder(label: string) {
       payload: reason ? { reason } : {},
       headers: { authorization: `Bearer ${who}-token` },
     });
-  const audit = async (rr: string): Promise<AuditRow[]> =>
-    (
-      await h.pool.query(
-        'SELECT event_type, actor_type, actor_id, event_data FROM audit_events WHERE correlation_id = $1 ORDER BY chain_position',
-        [rr],
-      )
-    ).rows;
+  const audit = h.auditRows;
   const auditAll = (rr: string, type: string) =>
     audit(rr).then((rows) => rows.filter((e) => e.event_type === type));
   const view = (rr: string) =>

@@ -21,13 +21,6 @@ import { completedAnalysis, completedEnrichment, useRemediationHarness } from '.
 const rrStatus = (rr: KubeObject) =>
   rr.status as { completionStatus: Record<string, string>; approval: { requiredBy: string } };
 
-interface AuditRow {
-  event_type: string;
-  actor_type: string;
-  actor_id: string;
-  event_data: Record<string, unknown>;
-}
-
 describe('approval races: the first decision recorded is final (I3)', () => {
   const h = useRemediationHarness();
   let client: Client;
@@ -62,13 +55,7 @@ describe('approval races: the first decision recorded is final (I3)', () => {
       payload: reason ? { reason } : {},
       headers: { authorization: 'Bearer alice-token' },
     });
-  const audit = async (rr: string): Promise<AuditRow[]> =>
-    (
-      await h.pool.query(
-        'SELECT event_type, actor_type, actor_id, event_data FROM audit_events WHERE correlation_id = $1 ORDER BY chain_position',
-        [rr],
-      )
-    ).rows;
+  const audit = h.auditRows;
   const auditOf = (rr: string, type: string) =>
     eventually(`a ${type} audit event for ${rr}`, async () =>
       (await audit(rr)).find((e) => e.event_type === type),

@@ -23,7 +23,7 @@ import {
   post,
 } from '../gateway/gateway-fixtures.js';
 import { eventually, testNamespace, uniqueName } from '../harness/index.js';
-import { completedAnalysis, completedEnrichment, useRemediationHarness } from '../harness/remediation.js';
+import { useRemediationHarness } from '../harness/remediation.js';
 
 const URL = '/api/v1/signals/prometheus';
 
@@ -51,11 +51,7 @@ describe('I6: alerts for a workload whose RR will not run open a new remediation
     expect(first).toMatchObject({ status: 201, outcome: 'created' });
     const rr = first.rr;
     h.created.push(workflowIdFor(h.namespace, rr));
-    await h.waitForChild('SignalProcessing', `sp-${rr}`);
-    await h.setStatus('SignalProcessing', `sp-${rr}`, completedEnrichment);
-    await h.waitForChild('AIAnalysis', `ai-${rr}`);
-    await h.setStatus('AIAnalysis', `ai-${rr}`, completedAnalysis(true));
-    await h.waitForPhase(rr, ['AwaitingApproval']);
+    await h.playToApproval(rr);
     return rr;
   };
 
