@@ -122,6 +122,10 @@ describe('a step the apiserver refuses for good (Category C)', () => {
     expect(cs.failureReason).toMatch(/refused by the apiserver \(403\).*refused by policy/);
     const nr = await h.objects.get('notificationrequests', h.namespace, `nr-escalation-${rr}`);
     expect(nr?.spec).toMatchObject({ type: 'Escalation' });
+    // The terminal phase is written before the ending's audit row (workflows/finish.ts): wait for the row.
+    await eventually('the ending audited', async () =>
+      (await h.auditTypes(rr)).includes('orchestrator.lifecycle.failed'),
+    );
     expect((await h.auditTypes(rr)).at(-1)).toBe('orchestrator.lifecycle.failed');
   });
 
