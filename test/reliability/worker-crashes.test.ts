@@ -191,7 +191,18 @@ describe('the worker SIGKILLed at random moments while remediations run', () => 
           const d = await handle.describe();
           const events = (await handle.fetchHistory()).events ?? [];
           const last = events.slice(-8).map((e) => `${e.eventId} ${EventType[e.eventType ?? 0]}`);
-          return `run ${d.status.name}, ${events.length} events, last: ${last.join(', ')}`;
+          // A failed workflow task is retried without new history events: say why it failed and
+          // how often the server has retried it (a run that waits on its own task, not its child).
+          const failed = [...events].reverse().find((e) => e.workflowTaskFailedEventAttributes);
+          const why = failed?.workflowTaskFailedEventAttributes;
+          const pending = d.raw.pendingWorkflowTask;
+          return [
+            `run ${d.status.name}, ${events.length} events, last: ${last.join(', ')}`,
+            why ? `last task failure: cause ${why.cause}, ${why.failure?.message ?? 'no message'}` : '',
+            pending ? `pending workflow task: attempt ${pending.attempt}, state ${pending.state}` : '',
+          ]
+            .filter(Boolean)
+            .join('\n  ');
         } catch (err) {
           return `run: ${(err as Error).message}`;
         }
@@ -227,7 +238,7 @@ describe('the worker SIGKILLed at random moments while remediations run', () => 
             }
             const took = `${kills} kills and ${worker.starts} worker starts in ${Math.round((Date.now() - started) / 1000)} s`;
             throw new Error(
-              `${(err as Error).message} (${took})\nnot terminal (${stuck.length}):\n${stuck.join('\n')}\n${worker.output.slice(-3000)}`,
+              `${(err as Error).message} (${took})\nnot terminal (${stuck.length}):\n${stuck.join('\n')}\n${worker.failingTasks.length ? `failing workflow tasks (${worker.failingTasks.length}, the last 10):\n${worker.failingTasks.slice(-10).join('\n')}\n` : ''}${worker.output.slice(-3000)}`,
             );
           },
         );

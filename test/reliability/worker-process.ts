@@ -9,6 +9,8 @@ import { eventually } from '../harness/index.js';
 export class WorkerProcess {
   child?: ChildProcess;
   output = '';
+  /** Every "Failing workflow task" line the SDK printed (the reason of each failed task), kept whole. */
+  failingTasks: string[] = [];
   starts = 0;
   /**
    * `script`: the worker's entry point — workers/main.ts (the image's), or
@@ -33,6 +35,9 @@ export class WorkerProcess {
     const onData = (d: Buffer) => {
       mine += d;
       this.output = (this.output + d).slice(-20_000);
+      for (const line of String(d).split('\n'))
+        if (line.includes('Failing workflow task'))
+          this.failingTasks.push(`[start ${this.starts}] ${line.slice(0, 800)}`);
     };
     child.stdout!.on('data', onData);
     child.stderr!.on('data', onData);
