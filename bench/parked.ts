@@ -9,17 +9,15 @@
  * entry point (dist/workers/main.js) with its defaults, the SignalProcessing and
  * AIAnalysis controllers, in a namespace labelled production (approval required).
  */
-import { fileURLToPath } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
 import { workflowIdFor } from '../lib/remediation-messages.js';
 import { DEFAULT_RESYNC_MS } from '../workers/child-watcher.js';
-import { workerNodeArgs } from '../workers/heap-flags.js';
-import { cpuSeconds, settledRss, spawnBuilt, stopChild, waitForOutput } from './child-process.js';
+import { cpuSeconds, settledRss, stopChild, waitForOutput } from './child-process.js';
 import { type BenchContext, scale } from './context.js';
-import { benchKube, inBatches, PARKED_TIMEOUTS } from './kube-fixtures.js';
+import { inBatches, PARKED_TIMEOUTS } from './kube-fixtures.js';
+import { parkingWorker } from './parking-worker.js';
 import { type FigureRow, sleep, until } from './stats.js';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
 /** The re-read interval parked waits had before (workflows/remediation.ts's default). */
 const OLD_RECHECK_MS = 60_000;
 /** Workflows whose histories are read to count the window's workflow tasks. */
@@ -38,22 +36,7 @@ export async function parkedRemediations(ctx: BenchContext): Promise<FigureRow[]
   const resyncMs = Number(process.env.KUBERNAUT_WATCH_RESYNC_MS) || DEFAULT_RESYNC_MS;
   const windowMs = Math.max(2 * OLD_RECHECK_MS, resyncMs);
   const ns = `${ctx.tag}-parked`;
-  const k = benchKube(ctx.kubeconfigPath);
-  await k.namespace(ns, 'production');
-  const names = Array.from({ length: n }, (_, i) => `app-${i}`);
-  await k.deployments(ns, names);
-  const worker = spawnBuilt(
-    ROOT,
-    'dist/workers/main.js',
-    {
-      ...ctx.env,
-      KUBERNAUT_WATCH_NAMESPACE: ns,
-      KUBERNAUT_CONTROLLERS: 'signalprocessing,aianalysis',
-      KUBERNAUT_HEALTH_PORT: '0',
-      LOG_LEVEL: 'warn',
-    },
-    workerNodeArgs(process.env),
-  );
+  const { worker, k, names } = await parkingWorker(ctx, ns, n, { KUBERNAUT_HEALTH_PORT: '0' });
   const connection = await Connection.connect({ address: ctx.temporalAddress });
   const client = new Client({ connection, namespace: ctx.temporalNamespace });
   const common = { referenceLabel: 'idle worker', better: 'lower' as const };

@@ -7,35 +7,18 @@
  * controllers; the namespace is labelled production, so every analysis asks for
  * approval and the remediation parks in AwaitingApproval.
  */
-import { fileURLToPath } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
 import { workflowIdFor } from '../lib/remediation-messages.js';
-import { workerNodeArgs } from '../workers/heap-flags.js';
-import { settledRss, spawnBuilt, stopChild, waitForOutput } from './child-process.js';
+import { settledRss, stopChild, waitForOutput } from './child-process.js';
 import { type BenchContext, scale } from './context.js';
-import { benchKube, inBatches, PARKED_TIMEOUTS } from './kube-fixtures.js';
+import { inBatches, PARKED_TIMEOUTS } from './kube-fixtures.js';
+import { parkingWorker } from './parking-worker.js';
 import { type FigureRow, sleep, until } from './stats.js';
-
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 export async function workerMemory(ctx: BenchContext): Promise<FigureRow[]> {
   const n = scale(ctx, 100, 1_000);
   const ns = `${ctx.tag}-prod`;
-  const k = benchKube(ctx.kubeconfigPath);
-  await k.namespace(ns, 'production');
-  const names = Array.from({ length: n }, (_, i) => `app-${i}`);
-  await k.deployments(ns, names);
-  const worker = spawnBuilt(
-    ROOT,
-    'dist/workers/main.js',
-    {
-      ...ctx.env,
-      KUBERNAUT_WATCH_NAMESPACE: ns,
-      KUBERNAUT_CONTROLLERS: 'signalprocessing,aianalysis',
-      LOG_LEVEL: 'warn',
-    },
-    workerNodeArgs(process.env),
-  );
+  const { worker, k, names } = await parkingWorker(ctx, ns, n);
   const row: FigureRow = {
     figure: `worker RSS, ${n} RRs awaiting approval`,
     unit: 'MB',
