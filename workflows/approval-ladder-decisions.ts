@@ -11,7 +11,7 @@ import type { ApprovalDecision } from '../lib/domain.js';
 import type { TargetResource } from '../lib/remediation-request.js';
 import type { LadderState } from '../lib/remediation-view.js';
 import { acts } from './activities.js';
-import { proposeDecision } from './approval.js';
+import { auditRecordedDecision, proposeDecision } from './approval.js';
 import type { LadderProposal, Remediation } from './context.js';
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -173,27 +173,19 @@ export async function settle(
       : ours && p.authenticatedAs
         ? { actor_type: p.authenticatedAs, actor_id: p.decidedBy.split(', ').at(-1)! }
         : {};
-  await r.audit(
-    `orchestrator.approval.${recorded.decision.toLowerCase()}`,
-    recorded.decision === 'Approved' ? 'success' : 'failure',
-    {
-      approval_request: name,
-      decision: recorded.decision,
-      decided_by: recorded.decidedBy,
-      decided_at: recorded.decidedAt,
-      decided_via: r.view.approval.decidedVia,
-      decision_message: recorded.message,
-      ...(st
-        ? {
-            approval_policy: st.policy,
-            approvers: st.approvals.map((a) => a.approver),
-            approvals_required: st.approvalsRequired,
-            tier: st.tier,
-          }
-        : {}),
-      ...(actor.actor_id ? {} : { claimed_decided_by: recorded.decidedBy }),
-    },
+  await auditRecordedDecision(
+    r,
+    name,
+    recorded,
     actor,
+    st
+      ? {
+          approval_policy: st.policy,
+          approvers: st.approvals.map((a) => a.approver),
+          approvals_required: st.approvalsRequired,
+          tier: st.tier,
+        }
+      : {},
   );
   return { decision: recorded.decision, ours };
 }

@@ -114,21 +114,7 @@ export async function awaitApproval(
   const lost = r.pendingDecision && !(ours && r.pendingDecision === pending) ? r.pendingDecision : undefined;
   if (lost) r.pendingDecision = undefined;
 
-  const actor = actorOf(ours ? proposal : undefined);
-  await r.audit(
-    `orchestrator.approval.${recorded.decision.toLowerCase()}`,
-    recorded.decision === 'Approved' ? 'success' : 'failure',
-    {
-      approval_request: name,
-      decision: recorded.decision,
-      decided_by: recorded.decidedBy,
-      decided_at: recorded.decidedAt,
-      decided_via: r.view.approval.decidedVia,
-      decision_message: recorded.message,
-      ...(actor.actor_id ? {} : { claimed_decided_by: recorded.decidedBy }),
-    },
-    actor,
-  );
+  await auditRecordedDecision(r, name, recorded, actorOf(ours ? proposal : undefined));
   if (lost) await auditIgnoredDecision(r, lost, `${describeRecorded(r)} first`);
   return recorded.decision;
 }
@@ -176,6 +162,37 @@ export async function proposeDecision(r: Remediation, name: string, proposal: Pr
     decidedVia: ours ? proposal.via : knownVia(recorded.via),
   };
   return { recorded, ours };
+}
+
+type Recorded = Awaited<ReturnType<typeof proposeDecision>>['recorded'];
+
+/**
+ * Audits the decision the RAR recorded (I3), for a single approval and for the ladder
+ * alike. `actor`: who decided, when the recorded decision is this run's own proposal
+ * (else the decider is only claimed); `more`: fields of the ladder, before the claim.
+ */
+export async function auditRecordedDecision(
+  r: Remediation,
+  name: string,
+  recorded: Recorded,
+  actor: Partial<AuditEventInput>,
+  more: Record<string, unknown> = {},
+): Promise<void> {
+  await r.audit(
+    `orchestrator.approval.${recorded.decision.toLowerCase()}`,
+    recorded.decision === 'Approved' ? 'success' : 'failure',
+    {
+      approval_request: name,
+      decision: recorded.decision,
+      decided_by: recorded.decidedBy,
+      decided_at: recorded.decidedAt,
+      decided_via: r.view.approval.decidedVia,
+      decision_message: recorded.message,
+      ...more,
+      ...(actor.actor_id ? {} : { claimed_decided_by: recorded.decidedBy }),
+    },
+    actor,
+  );
 }
 
 function knownVia(via: string): Via {
