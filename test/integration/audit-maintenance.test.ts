@@ -16,10 +16,12 @@ import { workerRegistry } from '../../workers/metrics.js';
 import { startWorkerRuntime, type WorkerRuntime } from '../../workers/runtime.js';
 import { eventually, stackInfo, testNamespace, uniqueName } from '../harness/index.js';
 import { parseMetrics, sampleSum } from '../harness/metrics-text.js';
+import { quietIntervalMs } from '../harness/quiet-interval.js';
 import { auditEvent, newCorrelation } from './audit-fixtures.js';
 import { freshAuditDatabase } from './audit-log-fixtures.js';
 
-const HOUR = 3_600_000;
+// About an hour; no scheduled run may come while the tests trigger and count theirs.
+const INTERVAL = quietIntervalMs(3_600_000);
 const AHEAD = 6;
 
 describe('audit maintenance schedule', async () => {
@@ -39,7 +41,7 @@ describe('audit maintenance schedule', async () => {
       taskQueue,
       watchNamespace: await testNamespace('maint'),
       controllers: { enabled: [], logger: pino({ level: 'silent' }) },
-      auditMaintenance: { intervalMs: HOUR, partitionsAhead: AHEAD, scheduleId },
+      auditMaintenance: { intervalMs: INTERVAL, partitionsAhead: AHEAD, scheduleId },
       log: () => {},
     });
     client = runtime.client;
@@ -83,22 +85,22 @@ describe('audit maintenance schedule', async () => {
       workflowType: 'auditMaintenanceWorkflow',
       taskQueue,
     });
-    expect(d.spec.intervals).toEqual([expect.objectContaining({ every: HOUR })]);
+    expect(d.spec.intervals).toEqual([expect.objectContaining({ every: INTERVAL })]);
     expect(d.policies.overlap).toBe('SKIP');
-    expect(await ensureAuditMaintenanceSchedule(client, { scheduleId, intervalMs: HOUR, taskQueue })).toBe(
-      'unchanged',
-    );
     expect(
-      await ensureAuditMaintenanceSchedule(client, { scheduleId, intervalMs: 2 * HOUR, taskQueue }),
+      await ensureAuditMaintenanceSchedule(client, { scheduleId, intervalMs: INTERVAL, taskQueue }),
+    ).toBe('unchanged');
+    expect(
+      await ensureAuditMaintenanceSchedule(client, { scheduleId, intervalMs: 2 * INTERVAL, taskQueue }),
     ).toBe('updated');
     expect((await client.schedule.getHandle(scheduleId).describe()).spec.intervals?.[0]?.every).toBe(
-      2 * HOUR,
+      2 * INTERVAL,
     );
-    expect(await ensureAuditMaintenanceSchedule(client, { scheduleId, intervalMs: HOUR, taskQueue })).toBe(
-      'updated',
-    );
+    expect(
+      await ensureAuditMaintenanceSchedule(client, { scheduleId, intervalMs: INTERVAL, taskQueue }),
+    ).toBe('updated');
     const gauge = sampleSum(await metrics(), 'kubernaut_audit_maintenance_interval_seconds');
-    expect(gauge).toBe(HOUR / 1000);
+    expect(gauge).toBe(INTERVAL / 1000);
   });
 
   it('a triggered run creates the partitions ahead and expires an old row; a second run is a no-op', async () => {

@@ -23,16 +23,20 @@ describe('PostgreSQL of the stack', () => {
     expect(rows[0]).toEqual({ joined: 'kubernaut', doubled: 42 });
   });
 
-  it('creates audit partitions for this month and three ahead, and no default partition', async () => {
+  it('creates audit partitions for the month it was migrated in and three ahead, and no default partition', async () => {
     const { rows } = await pool.query(
       `SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
        WHERE i.inhparent = 'audit_events'::regclass ORDER BY c.relname`,
     );
-    const now = new Date();
-    const expected = [0, 1, 2, 3].map((k) => {
-      const d = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + k, 1));
-      return `audit_events_${d.getUTCFullYear()}_${String(d.getUTCMonth() + 1).padStart(2, '0')}`;
-    });
+    // From the migration's time, not the test's: a run that starts before midnight at
+    // a month's end and gets here after it is a month further on (CI, 2026-12-01).
+    // The months after are the audit maintenance schedule's to create.
+    const { rows: months } = await pool.query<{ name: string }>(
+      `SELECT format('audit_events_%s', to_char(date_trunc('month', run_on) + make_interval(months => k), 'YYYY_MM')) AS name
+       FROM schema_migrations, generate_series(0, 3) AS k WHERE name = '0001_audit-events' ORDER BY k`,
+    );
+    const expected = months.map((m) => m.name);
+    expect(expected).toHaveLength(4);
     const names = rows.map((r) => r.relname);
     for (const p of expected) expect(names).toContain(p);
     const def = await pool.query(
