@@ -27,6 +27,8 @@ export interface LauncherOptions {
   taskQueue?: string;
   namespace?: string;
   settings?: RemediationInput['settings'];
+  /** Each run's slack past its global timeout (run-backstop.ts). */
+  runSlackMs?: number;
   log: (msg: string) => void;
   /** JSON lines about one remediation (started, start failed), bound to it (rr, namespace, workflowId, traceId). */
   logger?: Logger;
@@ -81,7 +83,7 @@ export function startLauncher(opts: LauncherOptions): RunningInformer {
       );
     try {
       const outcome = await inRemediationTrace(objects, rr, traced, async () => {
-        const out = await startRemediation(opts.client, rr, taskQueue, opts.settings);
+        const out = await startRemediation(opts.client, rr, taskQueue, opts.settings, opts.runSlackMs);
         if (traced) log()?.info({ outcome: out, attempt }, 'remediation workflow start');
         return out;
       });

@@ -10,6 +10,7 @@ import { migrate } from '../migrations/migrate.js';
 import { type AuditMaintenanceConfig, auditMaintenanceFromEnv } from './audit-maintenance.js';
 import { startHealthServer } from './health-server.js';
 import { workerRegistry } from './metrics.js';
+import { runSlackFromEnv } from './run-backstop.js';
 import { startWorkerRuntime } from './runtime.js';
 
 const env = process.env;
@@ -34,8 +35,10 @@ function positiveInt(name: string): number | undefined {
 }
 const maxCachedWorkflows = positiveInt('KUBERNAUT_MAX_CACHED_WORKFLOWS');
 let auditMaintenance: AuditMaintenanceConfig | undefined;
+let runSlackMs: number;
 try {
   auditMaintenance = auditMaintenanceFromEnv(env);
+  runSlackMs = runSlackFromEnv(env);
 } catch (err) {
   process.stderr.write(`${(err as Error).message}\n`);
   process.exit(2);
@@ -59,6 +62,7 @@ const runtime = await startWorkerRuntime({
   hmacKey: env.AUDIT_HMAC_KEY || undefined,
   maxCachedWorkflows,
   auditMaintenance,
+  runSlackMs,
 });
 // Probes (deploy/): GET /healthz and /readyz, and GET /metrics for Prometheus, on
 // KUBERNAUT_HEALTH_PORT (default 8081; 0 turns it off).

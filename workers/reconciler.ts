@@ -36,6 +36,8 @@ export interface ReconcilerOptions {
   taskQueue: string;
   namespace?: string;
   settings?: RemediationInput['settings'];
+  /** Each run's slack past its global timeout (run-backstop.ts). */
+  runSlackMs?: number;
   /** Time between passes (KUBERNAUT_RECONCILE_INTERVAL_MS; default 30 s). */
   intervalMs?: number;
   log: (msg: string) => void;
@@ -90,7 +92,7 @@ export function startReconciler(opts: ReconcilerOptions): Reconciler {
    */
   const start = (rr: KubeObject) =>
     inRemediationTrace(objects, rr, true, () =>
-      startRemediation(opts.client, rr, opts.taskQueue, opts.settings),
+      startRemediation(opts.client, rr, opts.taskQueue, opts.settings, opts.runSlackMs),
     );
 
   /** An RR with no run going (per visibility): look closer, then start, close out, or leave it. */

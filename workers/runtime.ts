@@ -37,6 +37,7 @@ import { startLauncher } from './launcher.js';
 import { reportReadiness, workerRegistry } from './metrics.js';
 import { startReconciler } from './reconciler.js';
 import { startRemediationMetrics } from './remediation-metrics.js';
+import { runSlackFromEnv } from './run-backstop.js';
 import { checkSearchAttributes } from './search-attribute-check.js';
 import { ensureWorkflowBundle } from './workflow-bundle.js';
 
@@ -49,6 +50,12 @@ export interface WorkerRuntimeConfig {
   /** Watch only this namespace (default: all). */
   watchNamespace?: string;
   settings?: RemediationInput['settings'];
+  /**
+   * How long a run may stay open past its RR's global timeout before Temporal closes
+   * it and the reconciler closes the RR out (workers/run-backstop.ts). Default:
+   * KUBERNAUT_RUN_SLACK_MS, else 15 minutes.
+   */
+  runSlackMs?: number;
   hmacKey?: string;
   /**
    * Workflows kept in memory between tasks (default 100). A remediation parked on
@@ -110,6 +117,7 @@ export async function startWorkerRuntime(cfg: WorkerRuntimeConfig): Promise<Work
   installQuietRuntime();
   const log = cfg.log ?? ((m: string) => process.stderr.write(`[worker] ${m}\n`));
   const taskQueue = cfg.taskQueue ?? TASK_QUEUE;
+  const runSlackMs = cfg.runSlackMs ?? runSlackFromEnv();
   const kc = loadKubeConfig(cfg.kubeconfigPath);
   const pool = createPool(cfg.databaseUrl, { max: 10, log });
   // Tracing (docs/tracing.md) only when OTLP has somewhere to go; else none of it loads.
@@ -179,6 +187,7 @@ export async function startWorkerRuntime(cfg: WorkerRuntimeConfig): Promise<Work
     taskQueue,
     namespace: cfg.watchNamespace,
     settings: cfg.settings,
+    runSlackMs,
     intervalMs: cfg.reconcileIntervalMs ?? (Number(process.env.KUBERNAUT_RECONCILE_INTERVAL_MS) || 30_000),
     log,
   });
@@ -197,6 +206,7 @@ export async function startWorkerRuntime(cfg: WorkerRuntimeConfig): Promise<Work
     taskQueue,
     namespace: cfg.watchNamespace,
     settings: cfg.settings,
+    runSlackMs,
     log,
   });
   const controllers = startControllers({

@@ -12,6 +12,9 @@
  *   every audit event twice under load.
  * - A run has finished for another RR of this name: a fresh run starts.
  * - The RR is terminal or restored from the audit trail: nothing starts ('refused').
+ *
+ * Every run closes by its RR's global timeout plus a slack, whatever its workflow
+ * code does (run-backstop.ts).
  */
 
 import { type Client, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
@@ -25,6 +28,7 @@ import { targetDisplay } from '../lib/remediation-request.js';
 import { TRACEPARENT_ANNOTATION, traceAnnotations } from '../lib/tracing/context.js';
 import { TRACEPARENT_MEMO } from '../lib/tracing/incident.js';
 import type { RemediationInput } from '../workflows/remediation.js';
+import { DEFAULT_RUN_SLACK_MS, runExecutionTimeoutMs } from './run-backstop.js';
 
 /**
  * running: this RR's run is going (new or not); finished: this RR's run has closed;
@@ -37,6 +41,8 @@ export async function startRemediation(
   rr: KubeObject,
   taskQueue: string,
   settings?: RemediationInput['settings'],
+  /** Past the RR's global timeout, how long the run may stay open (run-backstop.ts). */
+  runSlackMs: number = DEFAULT_RUN_SLACK_MS,
 ): Promise<StartOutcome> {
   const { namespace = 'default', name, uid } = rr.metadata;
   // I4 (docs/invariants.md): a restored RR records a remediation that already ran,
@@ -60,6 +66,12 @@ export async function startRemediation(
   // With tracing on: the incident's context (the launcher's span), for work that
   // arrives later as its own request, such as an approval (lib/tracing/incident.ts).
   const traceparent = traceAnnotations()[TRACEPARENT_ANNOTATION];
+  // I1's backstop: a run stuck on a workflow task that always fails still closes.
+  const workflowExecutionTimeout = runExecutionTimeoutMs(
+    settings?.defaultTimeouts,
+    input.timeoutOverrides ?? {},
+    runSlackMs,
+  );
   const start = async (reuse: WorkflowIdReusePolicy) => {
     await client.workflow.start('remediationWorkflow', {
       taskQueue,
@@ -67,6 +79,7 @@ export async function startRemediation(
       workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
       workflowIdReusePolicy: reuse,
       args: [input],
+      workflowExecutionTimeout,
       memo: { uid, ...(traceparent ? { [TRACEPARENT_MEMO]: traceparent } : {}) },
       staticSummary: `${spec.signalName} (${spec.severity}) on ${targetDisplay(spec.targetResource)}`,
       staticDetails: `RemediationRequest ${namespace}/${name}, fingerprint ${spec.signalFingerprint}`,
