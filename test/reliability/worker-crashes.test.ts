@@ -7,7 +7,11 @@
  * event once with a verifying chain, and every notification delivered (by
  * Idempotency-Key) exactly once.
  */
+import { writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import { temporal as proto } from '@temporalio/proto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -196,8 +200,11 @@ describe('the worker SIGKILLed at random moments while remediations run', () => 
           const failed = [...events].reverse().find((e) => e.workflowTaskFailedEventAttributes);
           const why = failed?.workflowTaskFailedEventAttributes;
           const pending = d.raw.pendingWorkflowTask;
+          // Kept for a replay test (Worker.runReplayHistory) of what the worker could not get past.
+          const saved = join(tmpdir(), `worker-crashes-${rr}.history.json`);
+          writeFileSync(saved, historyToJSON(await handle.fetchHistory()));
           return [
-            `run ${d.status.name}, ${events.length} events, last: ${last.join(', ')}`,
+            `run ${d.status.name}, ${events.length} events, last: ${last.join(', ')} (history: ${saved})`,
             why ? `last task failure: cause ${why.cause}, ${why.failure?.message ?? 'no message'}` : '',
             pending ? `pending workflow task: attempt ${pending.attempt}, state ${pending.state}` : '',
           ]
