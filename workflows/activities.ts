@@ -3,7 +3,7 @@
  * backoff until they succeed (an outage delays a remediation, it never loses a step);
  * the phase and global timers bound how long a remediation waits overall.
  */
-import { ActivityCancellationType, proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
+import { proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
 import type { RemediationActivities } from '../activities/remediation.js';
 
 const retry = { initialInterval: '500 milliseconds', backoffCoefficient: 2, maximumInterval: '30 seconds' };
@@ -28,20 +28,6 @@ export const localActs: StepActivities = proxyLocalActivities<StepActivities>({
   startToCloseTimeout: '30 seconds',
   retry,
 });
-
-/**
- * The same steps, for runs that take them one at a time (one-step-at-a-time.ts): a
- * step its phase's deadline cancels settles only once it has stopped, so the next
- * step never overlaps it.
- */
-export const waitingLocalActs: StepActivities = proxyLocalActivities<StepActivities>({
-  startToCloseTimeout: '30 seconds',
-  retry,
-  cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
-});
-
-/** Histories from before a run's local activities went one at a time (one-step-at-a-time.ts). */
-export const ONE_STEP_AT_A_TIME_PATCH = 'one-local-activity-at-a-time';
 
 /**
  * Workflows started before local activities existed keep running these steps as

@@ -16,21 +16,13 @@ import type { RemediationPhase } from '../lib/domain.js';
 import type { ChildKind } from '../lib/kinds.js';
 import type { RemediationRequestSpec, TargetResource } from '../lib/remediation-request.js';
 import type { RemediationView } from '../lib/remediation-view.js';
-import {
-  acts,
-  LOCAL_STEPS_PATCH,
-  localActs,
-  ONE_STEP_AT_A_TIME_PATCH,
-  type StepActivities,
-  waitingLocalActs,
-} from './activities.js';
+import { acts, LOCAL_STEPS_PATCH, localActs, type StepActivities } from './activities.js';
 import { recordAudit } from './audit-event.js';
 import { createChild, notify } from './child-creation.js';
 import { waitForChild } from './child-wait.js';
 import type { NotificationContent, Owner } from './children.js';
 import { releaseLock } from './execution-stop.js';
 import { type FinalPhase, type FinishDetails, finish } from './finish.js';
-import { oneStepAtATime } from './one-step-at-a-time.js';
 import { writeStatus } from './status-publication.js';
 
 /** Before it, the RR status and the EA spec carried fields Kubernaut's CRDs prune (status.approval, two start times, spec.timesOutAt, …). */
@@ -120,11 +112,7 @@ export class Remediation {
     readonly settings: Settings,
   ) {
     this.owner = owner;
-    this.steps = !patched(LOCAL_STEPS_PATCH)
-      ? acts
-      : patched(ONE_STEP_AT_A_TIME_PATCH)
-        ? oneStepAtATime(waitingLocalActs)
-        : localActs;
+    this.steps = patched(LOCAL_STEPS_PATCH) ? localActs : acts;
     this.kubernautShapes = patched(KUBERNAUT_SHAPES_PATCH);
     const now = this.now();
     this.view = {

@@ -27,7 +27,7 @@ describe('a step the apiserver refuses for good (Category C)', () => {
   const lifts: (() => Promise<void>)[] = [];
   const webhooks: string[] = [];
   afterAll(async () => {
-    await recordHistories(h.runtime.client, 'one-step-refusals', h.created);
+    await recordHistories(h.runtime.client, 'refusals', h.created);
     for (const name of webhooks)
       await admission.deleteValidatingWebhookConfiguration({ name }).catch(() => {});
     for (const lift of lifts) await lift();

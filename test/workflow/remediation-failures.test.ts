@@ -8,7 +8,7 @@ import { completedAnalysis, completedEnrichment, useRemediationHarness } from '.
 describe('remediation workflow: failures, timeouts, cancellation', () => {
   const h = useRemediationHarness();
   afterAll(async () => {
-    await recordHistories(h.runtime.client, 'one-step-failures', h.created);
+    await recordHistories(h.runtime.client, 'failures', h.created);
   });
   const completion = (rr: { status?: Record<string, unknown> }) =>
     rr.status?.completionStatus as Record<string, unknown>;

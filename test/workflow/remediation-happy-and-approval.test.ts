@@ -14,7 +14,7 @@ import { completedAnalysis, completedEnrichment, useRemediationHarness } from '.
 describe('remediation workflow: happy path and approval', () => {
   const h = useRemediationHarness();
   afterAll(async () => {
-    await recordHistories(h.runtime.client, 'one-step-approval', h.created);
+    await recordHistories(h.runtime.client, 'approval', h.created);
   });
 
   /** Plays enrichment and analysis; returns when the RR has moved past Analyzing. */
