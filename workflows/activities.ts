@@ -5,6 +5,7 @@
  */
 import { proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
 import type { RemediationActivities } from '../activities/remediation.js';
+import { stepsRunToEnd } from './step-calls.js';
 
 const retry = { initialInterval: '500 milliseconds', backoffCoefficient: 2, maximumInterval: '30 seconds' };
 
@@ -24,10 +25,18 @@ export type StepActivities = Pick<
   'recordAuditEvent' | 'writeRemediationStatus' | 'ensureChild' | 'readChild' | 'releaseTargetLock'
 >;
 
-export const localActs: StepActivities = proxyLocalActivities<StepActivities>({
-  startToCloseTimeout: '30 seconds',
-  retry,
-});
+const stepOptions = { startToCloseTimeout: '30 seconds', retry } as const;
+
+export const localActs: StepActivities = proxyLocalActivities<StepActivities>(stepOptions);
+
+/**
+ * The same steps, never cancelled by the workflow and bounded by the deadline that
+ * would have cancelled them (step-calls.ts: a cancel meeting a step the SDK's core has
+ * already finished wedges the run). Runs started before STEPS_RUN_TO_END_PATCH keep
+ * `localActs`.
+ */
+export const stepsToEnd: StepActivities = stepsRunToEnd<StepActivities>(stepOptions);
+export const STEPS_RUN_TO_END_PATCH = 'steps-run-to-end';
 
 /**
  * Workflows started before local activities existed keep running these steps as

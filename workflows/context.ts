@@ -16,7 +16,14 @@ import type { RemediationPhase } from '../lib/domain.js';
 import type { ChildKind } from '../lib/kinds.js';
 import type { RemediationRequestSpec, TargetResource } from '../lib/remediation-request.js';
 import type { RemediationView } from '../lib/remediation-view.js';
-import { acts, LOCAL_STEPS_PATCH, localActs, type StepActivities } from './activities.js';
+import {
+  acts,
+  LOCAL_STEPS_PATCH,
+  localActs,
+  STEPS_RUN_TO_END_PATCH,
+  type StepActivities,
+  stepsToEnd,
+} from './activities.js';
 import { recordAudit } from './audit-event.js';
 import { createChild, notify } from './child-creation.js';
 import { waitForChild } from './child-wait.js';
@@ -112,7 +119,11 @@ export class Remediation {
     readonly settings: Settings,
   ) {
     this.owner = owner;
-    this.steps = patched(LOCAL_STEPS_PATCH) ? localActs : acts;
+    this.steps = !patched(LOCAL_STEPS_PATCH)
+      ? acts
+      : patched(STEPS_RUN_TO_END_PATCH)
+        ? stepsToEnd
+        : localActs;
     this.kubernautShapes = patched(KUBERNAUT_SHAPES_PATCH);
     const now = this.now();
     this.view = {

@@ -15,6 +15,7 @@ import type { ChildKind } from '../lib/kinds.js';
 import { targetDisplay } from '../lib/remediation-request.js';
 import type { RemediationView } from '../lib/remediation-view.js';
 import type { Remediation } from './context.js';
+import { bindDeadline } from './step-calls.js';
 import type { ResolvedTimeouts, TimeoutKey } from './timeouts.js';
 
 /** failurePhase in Kubernaut's vocabulary: the kind of child (or step) that failed. */
@@ -42,6 +43,7 @@ export const isEnded = (v: unknown): v is Ended => typeof v === 'object' && v !=
  */
 export async function raceDeadline<T>(deadline: number, body: () => Promise<T>): Promise<T | 'deadline'> {
   const work = new CancellationScope({ cancellable: true });
+  bindDeadline(work, deadline); // the steps in `body` are bounded by it (step-calls.ts)
   const clock = new CancellationScope({ cancellable: true });
   let expired = false;
   clock
