@@ -22,6 +22,7 @@ import { alertStorm } from './alert-storm.js';
 import { parseBenchArgs } from './args.js';
 import { auditIngest } from './audit-ingest.js';
 import { auditLatency } from './audit-latency.js';
+import { auditLatencyProfile } from './audit-latency-profile.js';
 import type { BenchContext } from './context.js';
 import { gatewaySignals } from './gateway.js';
 import { parkedRemediations } from './parked.js';
@@ -34,6 +35,7 @@ import { workerMemory } from './worker-memory.js';
 const FIGURES: Record<string, (ctx: BenchContext) => Promise<FigureRow[]>> = {
   'audit-ingest': auditIngest,
   'audit-latency': auditLatency,
+  'audit-latency-profile': auditLatencyProfile,
   gateway: gatewaySignals,
   'alert-storm': alertStorm,
   reconstruction,

@@ -12,7 +12,7 @@
 import { Client, Connection } from '@temporalio/client';
 import { workflowIdFor } from '../lib/remediation-messages.js';
 import { DEFAULT_RESYNC_MS } from '../workers/child-watcher.js';
-import { cpuSeconds, settledRss, stopChild, waitForOutput } from './child-process.js';
+import { cpuSeconds, rssMb, settledRss, stopChild, waitForOutput } from './child-process.js';
 import { type BenchContext, scale } from './context.js';
 import { inBatches, PARKED_TIMEOUTS } from './kube-fixtures.js';
 import { parkingWorker } from './parking-worker.js';
@@ -68,6 +68,7 @@ export async function parkedRemediations(ctx: BenchContext): Promise<FigureRow[]
     rss.reference.push(await settledRss(pid));
 
     const t0 = Date.now();
+    let lastProgress = 0;
     await inBatches(names, 10, (name) => k.remediationRequest(ns, `rr-${name}`, name, PARKED_TIMEOUTS));
     await until(
       `${n} remediations to reach AwaitingApproval`,
@@ -80,7 +81,15 @@ export async function parkedRemediations(ctx: BenchContext): Promise<FigureRow[]
           throw new Error(
             `${other.length} RRs ended instead of waiting: ${String(other[0]!.status?.message)}`,
           );
-        return rrs.filter((o) => o.status?.overallPhase === 'AwaitingApproval').length === n;
+        const parked = rrs.filter((o) => o.status?.overallPhase === 'AwaitingApproval').length;
+        // Progress, at most once a minute: a run cut short still says how memory grew.
+        if (Date.now() - lastProgress >= 60_000 || parked === n) {
+          lastProgress = Date.now();
+          ctx.log(
+            `parked: ${parked}/${n} after ${((Date.now() - t0) / 1000).toFixed(0)} s, worker RSS ${rssMb(pid).toFixed(0)} MB`,
+          );
+        }
+        return parked === n;
       },
       scale(ctx, 1_800_000, 6 * 3_600_000),
       scale(ctx, 2_000, 15_000),

@@ -22,10 +22,10 @@ export interface RunningServer {
 export async function startApi(
   ctx: BenchContext,
   gateway?: Partial<GatewayConfig>,
-  opts: { auditLog?: boolean } = {},
+  opts: { auditLog?: boolean; pool?: pg.Pool } = {},
 ): Promise<RunningServer> {
   const token = randomBytes(16).toString('hex');
-  const pool = new pg.Pool({ connectionString: ctx.databaseUrl, max: 20 });
+  const pool = opts.pool ?? new pg.Pool({ connectionString: ctx.databaseUrl, max: 20 });
   // As in production, the audit log's sequencer runs beside the API (docs/audit-log.md);
   // not for the log-off reference (bench/audit-log-off.ts).
   const sequencerPool = new pg.Pool({ connectionString: ctx.sequencerDatabaseUrl, max: 2 });

@@ -26,6 +26,9 @@ const workflowsPath = new URL('../fixtures/workflows/deadline-step.ts', import.m
 
 type History = proto.api.history.v1.IHistory;
 const count = (h: History, type: number) => (h.events ?? []).filter((e) => e.eventType === type).length;
+/** A probe for `eventually`: every run's history says `holds`. */
+const everyHistory = (handles: WorkflowHandle[], holds: (h: History) => boolean) => async () =>
+  (await Promise.all(handles.map((h) => h.fetchHistory()))).every(holds);
 
 describe('a phase deadline that passes while a step is in flight', () => {
   const taskQueue = uniqueName('deadline-step');
@@ -68,14 +71,12 @@ describe('a phase deadline that passes while a step is in flight', () => {
       );
       await eventually(
         'each run to have recorded its step started, with no result',
-        async () => {
-          const hs = await Promise.all(handles.map((h) => h.fetchHistory()));
-          return hs.every(
-            (h) =>
-              count(h, EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED) >= 2 &&
-              count(h, EventType.EVENT_TYPE_MARKER_RECORDED) === 0,
-          );
-        },
+        everyHistory(
+          handles,
+          (h) =>
+            count(h, EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED) >= 2 &&
+            count(h, EventType.EVENT_TYPE_MARKER_RECORDED) === 0,
+        ),
         DEADLINE_MS - 1_000,
         100,
       );
@@ -84,10 +85,7 @@ describe('a phase deadline that passes while a step is in flight', () => {
     }
     await eventually(
       "each run's deadline to have passed with no worker",
-      async () => {
-        const hs = await Promise.all(handles.map((h) => h.fetchHistory()));
-        return hs.every((h) => count(h, EventType.EVENT_TYPE_TIMER_FIRED) === 2);
-      },
+      everyHistory(handles, (h) => count(h, EventType.EVENT_TYPE_TIMER_FIRED) === 2),
       30_000,
       200,
     );
@@ -105,14 +103,12 @@ describe('a phase deadline that passes while a step is in flight', () => {
       // A run whose task fails is retried for ever; it is read once it has failed.
       await eventually(
         'each run to end, or to fail a workflow task',
-        async () => {
-          const hs = await Promise.all(handles.map((h) => h.fetchHistory()));
-          return hs.every(
-            (h) =>
-              count(h, EventType.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED) === 1 ||
-              count(h, EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED) > 0,
-          );
-        },
+        everyHistory(
+          handles,
+          (h) =>
+            count(h, EventType.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED) === 1 ||
+            count(h, EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED) > 0,
+        ),
         60_000,
         200,
       );
