@@ -6,12 +6,14 @@
  * and the call's round trip — while the API's event loop delay is sampled. Each is
  * reported against the client's own p99 of the same run. Then the same load with the
  * audit log off (bench/audit-log-off.ts: the function without its queue insert, no
- * sequencer), against the log on, in the same run.
+ * sequencer), against the log on, in the same run. And the CPU a write costs, split
+ * between PostgreSQL and the API process (bench/cpu-split.ts).
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import pg from 'pg';
 import { withAuditLogOff } from './audit-log-off.js';
 import { type BenchContext, scale } from './context.js';
+import { cpuSample, perOperation } from './cpu-split.js';
 import { runLoad } from './load.js';
 import { startApi } from './servers.js';
 import { type FigureRow, percentile } from './stats.js';
@@ -59,6 +61,12 @@ export async function auditLatencyProfile(ctx: BenchContext): Promise<FigureRow[
   const trip = row('single write p99: audit_append round trip');
   const loop = row('single write p99: API event-loop delay');
   const off = row('single write p99, audit log off', 'audit log on, same run');
+  const cpuRow = (figure: string): FigureRow => ({
+    ...row(figure, 'the whole machine, per write'),
+    unit: 'ms CPU',
+  });
+  const inPostgres = cpuRow('CPU per single write: PostgreSQL');
+  const inApi = cpuRow('CPU per single write: the API process');
   const p50s: string[] = [];
 
   const load = (url: string, token: string, r: number, label: string) =>
@@ -79,8 +87,14 @@ export async function auditLatencyProfile(ctx: BenchContext): Promise<FigureRow[
     let on: Awaited<ReturnType<typeof runLoad>>;
     try {
       delay.enable();
+      const before = cpuSample();
       on = await load(api.url, api.token, r, 'on');
+      const cpu = perOperation(before, cpuSample(), on.ok);
       delay.disable();
+      inPostgres.values.push(cpu.postgres);
+      inApi.values.push(cpu.self);
+      inPostgres.reference.push(cpu.machine);
+      inApi.reference.push(cpu.machine);
     } finally {
       await api.close();
     }
@@ -112,5 +126,11 @@ export async function auditLatencyProfile(ctx: BenchContext): Promise<FigureRow[
     'how late the API process runs what is ready: its own CPU share on a machine shared with PostgreSQL and the client',
   );
   off.notes!.push('the function without its queue insert (migration 0012), and no sequencer');
-  return [wait, trip, loop, off];
+  inPostgres.notes!.push(
+    'every postgres process, from /proc; the machine: /proc/stat without idle and iowait',
+  );
+  inApi.notes!.push(
+    'the bench process, which runs the API (and the audit log sequencer); the rest of the machine is mostly the load generator',
+  );
+  return [wait, trip, loop, off, inPostgres, inApi];
 }
