@@ -21,7 +21,7 @@ import { WorkerProcess } from '../reliability/worker-process.js';
 const EventType = proto.api.enums.v1.EventType;
 const WORKFLOWS = 6;
 /** From the run's start; after the dying worker's task has been heartbeated and it is killed. */
-const DEADLINE_MS = 9_000;
+const DEADLINE_MS = 15_000;
 const workflowsPath = new URL('../fixtures/workflows/deadline-step.ts', import.meta.url).pathname;
 
 type History = proto.api.history.v1.IHistory;
@@ -77,7 +77,7 @@ describe('a phase deadline that passes while a step is in flight', () => {
             count(h, EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED) >= 2 &&
             count(h, EventType.EVENT_TYPE_MARKER_RECORDED) === 0,
         ),
-        DEADLINE_MS - 1_000,
+        DEADLINE_MS - 3_000,
         100,
       );
     } finally {
@@ -174,6 +174,6 @@ describe('a phase deadline that passes while a step is in flight', () => {
     expect(result).toBe('deadline');
     expect(attempts.length).toBeGreaterThanOrEqual(2); // it was retrying
     // Workflow time trails the wall clock by the time a task takes to reach the worker.
-    for (const at of attempts) expect(at - started).toBeLessThan(deadlineMs + 1_000);
+    for (const at of attempts) expect(at - started).toBeLessThan(deadlineMs + 2_000);
   }, 60_000);
 });
