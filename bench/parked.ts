@@ -66,7 +66,9 @@ export async function parkedRemediations(ctx: BenchContext): Promise<FigureRow[]
     const pid = worker.pid!;
     cpu.reference.push(await cpuPercent(pid, windowMs));
     rss.reference.push(await settledRss(pid));
-    ctx.log(`parked: idle worker ${rss.reference[0]!.toFixed(0)} MB, ${cpu.reference[0]!.toFixed(2)} % of a core`);
+    ctx.log(
+      `parked: idle worker ${rss.reference[0]!.toFixed(0)} MB, ${cpu.reference[0]!.toFixed(2)} % of a core`,
+    );
 
     const t0 = Date.now();
     let lastProgress = 0;
