@@ -11,14 +11,13 @@
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import pg from 'pg';
+import { CONNECTIONS, singleWrites } from './audit-latency.js';
 import { withAuditLogOff } from './audit-log-off.js';
 import { type BenchContext, scale } from './context.js';
 import { cpuSample, perOperation } from './cpu-split.js';
-import { runLoad } from './load.js';
 import { startApi } from './servers.js';
 import { type FigureRow, percentile } from './stats.js';
 
-const CONNECTIONS = 50;
 const POOL_SIZE = 20; // startApi's, as in api/main.ts's default
 
 /** A pool whose `audit-append` queries are timed: connection wait, round trip (ms). */
@@ -69,26 +68,15 @@ export async function auditLatencyProfile(ctx: BenchContext): Promise<FigureRow[
   const inApi = cpuRow('CPU per single write: the API process');
   const p50s: string[] = [];
 
-  const load = (url: string, token: string, r: number, label: string) =>
-    runLoad({
-      url: `${url}/api/v1/audit/events`,
-      method: 'POST',
-      headers: { authorization: `Bearer ${token}` },
-      connections: CONNECTIONS,
-      amount,
-      timeoutSec: 300,
-      body: { kind: 'audit-single', tag: `${ctx.tag}-p${label}-${r}`, t0 },
-    });
-
   for (let r = 0; r < ctx.runs; r++) {
     const timed = timedPool(ctx.databaseUrl);
     const api = await startApi(ctx, undefined, { pool: timed.pool });
     const delay = monitorEventLoopDelay({ resolution: 1 });
-    let on: Awaited<ReturnType<typeof runLoad>>;
+    let on: Awaited<ReturnType<typeof singleWrites>>;
     try {
       delay.enable();
       const before = cpuSample();
-      on = await load(api.url, api.token, r, 'on');
+      on = await singleWrites(api, amount, `${ctx.tag}-pon-${r}`, t0);
       const cpu = perOperation(before, cpuSample(), on.ok);
       delay.disable();
       inPostgres.values.push(cpu.postgres);
@@ -109,7 +97,7 @@ export async function auditLatencyProfile(ctx: BenchContext): Promise<FigureRow[
     const without = await withAuditLogOff(ctx, async () => {
       const plain = await startApi(ctx, undefined, { auditLog: false });
       try {
-        return await load(plain.url, plain.token, r, 'off');
+        return await singleWrites(plain, amount, `${ctx.tag}-poff-${r}`, t0);
       } finally {
         await plain.close();
       }

@@ -6,10 +6,23 @@
  */
 import { type BenchContext, scale } from './context.js';
 import { runLoad } from './load.js';
-import { startApi, startEmptyServer } from './servers.js';
+import { type RunningServer, startApi, startEmptyServer } from './servers.js';
 import type { FigureRow } from './stats.js';
 
-const CONNECTIONS = 50;
+export const CONNECTIONS = 50;
+
+/** The figure's load: `amount` single writes from 50 clients, each event a new correlation. */
+export function singleWrites(server: RunningServer, amount: number, tag: string, t0: number) {
+  return runLoad({
+    url: `${server.url}/api/v1/audit/events`,
+    method: 'POST',
+    headers: { authorization: `Bearer ${server.token}` },
+    connections: CONNECTIONS,
+    amount,
+    timeoutSec: 300,
+    body: { kind: 'audit-single', tag, t0 },
+  });
+}
 
 export async function auditLatency(ctx: BenchContext): Promise<FigureRow[]> {
   const t0 = Date.now() - 3_600_000;
@@ -46,15 +59,7 @@ export async function auditLatency(ctx: BenchContext): Promise<FigureRow[]> {
   try {
     for (let r = 0; r < ctx.runs; r++) {
       const body = { kind: 'audit-single', tag: `${ctx.tag}-s-${r}`, t0 } as const;
-      const real = await runLoad({
-        url: `${api.url}/api/v1/audit/events`,
-        method: 'POST',
-        headers: { authorization: `Bearer ${api.token}` },
-        connections: CONNECTIONS,
-        amount,
-        timeoutSec: 300,
-        body,
-      });
+      const real = await singleWrites(api, amount, body.tag, t0);
       // Same client, same bodies, same concurrency: only the server's work differs.
       const ref = await runLoad({
         url: `${empty.url}/empty`,

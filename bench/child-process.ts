@@ -74,7 +74,8 @@ export function cpuSeconds(pid: number): number {
 }
 
 let ticks: number | undefined;
-function clockTicks(): number {
+/** Clock ticks per second (USER_HZ): the unit of /proc's CPU times. */
+export function clockTicks(): number {
   ticks ??= Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
   return ticks;
 }

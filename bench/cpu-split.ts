@@ -4,7 +4,7 @@
  * is the load generator and everything else). Seconds of CPU, user + system.
  */
 import { readdirSync, readFileSync } from 'node:fs';
-import { cpuSeconds } from './child-process.js';
+import { clockTicks, cpuSeconds } from './child-process.js';
 
 export interface CpuSample {
   self: number;
@@ -16,7 +16,7 @@ export interface CpuSample {
 function machineSeconds(): number {
   const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
   const [user, nice, system, , , irq, softirq, steal] = fields;
-  return (user! + nice! + system! + irq! + softirq! + (steal ?? 0)) / 100; // USER_HZ is 100 on Linux
+  return (user! + nice! + system! + irq! + softirq! + (steal ?? 0)) / clockTicks();
 }
 
 function postgresSeconds(): number {
