@@ -1,13 +1,14 @@
 /**
  * The worker's list+watch of a kind: every created or changed object reaches the
  * handler, and what it keeps in memory carries no managedFields (nothing reads
- * them; they are often half of an object, and the worker holds one copy of each
- * watched object per informer).
+ * them; they are often half of an object). Every watcher of a kind in a process
+ * shares one informer, so the worker holds one copy of each watched object, and
+ * each watcher still sees what an informer of its own would have shown it.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type KubeObject, KubeObjects } from '../../activities/kube-objects.js';
 import { loadKubeConfig } from '../../lib/kube/client.js';
-import { type RunningInformer, watchKind } from '../../workers/informer.js';
+import { type RunningInformer, runningInformers, watchKind } from '../../workers/informer.js';
 import { sampleRemediationRequest } from '../harness/fixtures.js';
 import { eventually, stackInfo, testNamespace, uniqueName } from '../harness/index.js';
 
@@ -54,5 +55,129 @@ describe('informer', () => {
     expect(live.metadata.managedFields?.length).toBeGreaterThan(0);
     for (const o of [created, updated]) expect(o.metadata).not.toHaveProperty('managedFields');
     expect(updated.metadata.uid).toBe(live.metadata.uid);
+  });
+});
+
+describe('informers shared by the watchers of a kind', () => {
+  let namespace: string;
+  const rr = (name: string) => sampleRemediationRequest(namespace, name) as never;
+  const names = (m: Map<string, KubeObject>) => [...m.keys()].sort();
+  const recorder = () => {
+    const seen = new Map<string, KubeObject>();
+    return {
+      seen,
+      handlers: {
+        onUpsert: (o: KubeObject) => void seen.set(o.metadata.name, o),
+        onDelete: (o: KubeObject) => void seen.delete(o.metadata.name),
+      },
+    };
+  };
+
+  beforeAll(async () => {
+    namespace = await testNamespace('shared-informer');
+  });
+
+  it('two watchers of one kind → one informer, and both see every RR', async () => {
+    const kc = loadKubeConfig(stackInfo().kubeconfigPath);
+    const objects = new KubeObjects(kc);
+    const [a, b] = [recorder(), recorder()];
+    const wa = watchKind(kc, 'remediationrequests', a.handlers, () => {}, namespace);
+    const wb = watchKind(kc, 'remediationrequests', b.handlers, () => {}, namespace);
+    try {
+      await Promise.all([wa.ready, wb.ready]);
+      expect(runningInformers(kc)).toBe(1);
+      const name = uniqueName('rr');
+      await objects.create('remediationrequests', namespace, rr(name));
+      await eventually(`${name} seen by both`, async () => a.seen.has(name) && b.seen.has(name));
+      // The one copy: both were handed the same cached object.
+      expect(a.seen.get(name)).toBe(b.seen.get(name));
+    } finally {
+      await wa.stop();
+      await wb.stop();
+    }
+    expect(runningInformers(kc)).toBe(0);
+  });
+
+  it('a watcher joining a running informer sees every existing RR by its ready, then every change', async () => {
+    const kc = loadKubeConfig(stackInfo().kubeconfigPath);
+    const objects = new KubeObjects(kc);
+    const existing = [uniqueName('rr'), uniqueName('rr')];
+    for (const name of existing) await objects.create('remediationrequests', namespace, rr(name));
+    const first = recorder();
+    const wFirst = watchKind(kc, 'remediationrequests', first.handlers, () => {}, namespace);
+    await wFirst.ready;
+    await eventually('the first watcher to see both', async () => existing.every((n) => first.seen.has(n)));
+    const late = recorder();
+    const wLate = watchKind(kc, 'remediationrequests', late.handlers, () => {}, namespace);
+    try {
+      await wLate.ready;
+      expect(runningInformers(kc)).toBe(1);
+      expect(names(late.seen)).toEqual(names(first.seen));
+      await objects.mergeStatus('remediationrequests', namespace, existing[0]!, {
+        overallPhase: 'Processing',
+      });
+      await eventually('the late watcher to see the change', async () =>
+        late.seen.get(existing[0]!)?.status?.overallPhase === 'Processing' ? true : undefined,
+      );
+    } finally {
+      await wFirst.stop();
+      await wLate.stop();
+    }
+  });
+
+  it('one watcher leaving → the other keeps watching; the last leaving stops the informer', async () => {
+    const kc = loadKubeConfig(stackInfo().kubeconfigPath);
+    const objects = new KubeObjects(kc);
+    const [a, b] = [recorder(), recorder()];
+    const wa = watchKind(kc, 'remediationrequests', a.handlers, () => {}, namespace);
+    const wb = watchKind(kc, 'remediationrequests', b.handlers, () => {}, namespace);
+    await Promise.all([wa.ready, wb.ready]);
+    await wa.stop();
+    await wa.stop(); // leaving twice changes nothing
+    const name = uniqueName('rr');
+    await objects.create('remediationrequests', namespace, rr(name));
+    await eventually(`${name} seen by the one left`, async () => b.seen.has(name));
+    expect(a.seen.has(name)).toBe(false);
+    expect(runningInformers(kc)).toBe(1);
+    await wb.stop();
+    expect(runningInformers(kc)).toBe(0);
+    // A new watcher after that starts a fresh informer and is shown everything.
+    const c = recorder();
+    const wc = watchKind(kc, 'remediationrequests', c.handlers, () => {}, namespace);
+    try {
+      await wc.ready;
+      expect(c.seen.has(name)).toBe(true);
+    } finally {
+      await wc.stop();
+    }
+  });
+
+  it('a watcher whose handler throws → the others still get the event, and the throw is logged', async () => {
+    const kc = loadKubeConfig(stackInfo().kubeconfigPath);
+    const objects = new KubeObjects(kc);
+    const logged: string[] = [];
+    const thrower = watchKind(
+      kc,
+      'remediationrequests',
+      {
+        onUpsert() {
+          throw new Error('handler bug');
+        },
+      },
+      (m) => logged.push(m),
+      namespace,
+    );
+    const b = recorder();
+    const wb = watchKind(kc, 'remediationrequests', b.handlers, () => {}, namespace);
+    try {
+      await Promise.all([thrower.ready, wb.ready]);
+      const name = uniqueName('rr');
+      await objects.create('remediationrequests', namespace, rr(name));
+      await eventually(`${name} seen past the throwing handler`, async () => b.seen.has(name));
+      expect(logged.some((m) => m.includes(name) && m.includes('handler bug'))).toBe(true);
+    } finally {
+      await thrower.stop();
+      await wb.stop();
+    }
   });
 });
