@@ -1,0 +1,127 @@
+/**
+ * Where a running worker's resident memory is, read from outside while it works:
+ * its main thread's V8 heap before and after a full collection (live objects against
+ * garbage not yet collected), the same for the SDK's workflow thread, and what is
+ * left of the process's RSS (native: the Rust core, V8's code space, buffers).
+ * docs/performance.md note 5 reads the parked worker with it:
+ *
+ *   node --import tsx bench/heap-breakdown.ts <worker pid>
+ *
+ * It opens the worker's inspector (SIGUSR1, on 127.0.0.1:9229) and speaks the
+ * DevTools protocol to it; the collections pause the worker for about a second.
+ */
+import { readFileSync } from 'node:fs';
+import { sleep } from './stats.js';
+
+const pid = Number(process.argv[2]);
+if (!pid) throw new Error('usage: heap-breakdown.ts <worker pid>');
+
+type Message = { id?: number; method?: string; params?: Record<string, unknown>; result?: unknown };
+
+/** One DevTools session; `send` to the main thread, or to a worker thread by its session id. */
+async function connect(url: string) {
+  const ws = new WebSocket(url);
+  await new Promise((resolve, reject) => {
+    ws.onopen = resolve;
+    ws.onerror = reject;
+  });
+  let next = 1;
+  const waiting = new Map<number, (m: Message) => void>();
+  const listeners: ((m: Message) => void)[] = [];
+  ws.onmessage = (e) => {
+    const m = JSON.parse(String(e.data)) as Message;
+    if (m.id !== undefined) waiting.get(m.id)?.(m);
+    else for (const l of listeners) l(m);
+    // A worker thread's answers come wrapped in NodeWorker.receivedMessageFromWorker.
+    if (m.method === 'NodeWorker.receivedMessageFromWorker') {
+      const inner = JSON.parse(m.params!.message as string) as Message;
+      if (inner.id !== undefined) waiting.get(inner.id)?.(inner);
+    }
+  };
+  const send = (method: string, params: Record<string, unknown> = {}, sessionId?: string) =>
+    new Promise<Message>((resolve) => {
+      const id = next++;
+      waiting.set(id, resolve);
+      const body = JSON.stringify({ id, method, params });
+      ws.send(
+        sessionId
+          ? JSON.stringify({
+              id: next++,
+              method: 'NodeWorker.sendMessageToWorker',
+              params: { sessionId, message: body },
+            })
+          : body,
+      );
+    });
+  return { send, listeners, close: () => ws.close() };
+}
+
+const usage = async (s: Awaited<ReturnType<typeof connect>>, session?: string) => {
+  const before = (await s.send('Runtime.getHeapUsage', {}, session)).result as {
+    usedSize: number;
+    totalSize: number;
+  };
+  await s.send('HeapProfiler.collectGarbage', {}, session);
+  const after = (await s.send('Runtime.getHeapUsage', {}, session)).result as {
+    usedSize: number;
+    totalSize: number;
+  };
+  return { used: before.usedSize, live: after.usedSize, total: after.totalSize };
+};
+
+const rssMb = () => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024;
+
+/** Resident MB by mapping: malloc's main arena ([heap]), anonymous maps (V8's pages among them), files. */
+function mappings(): Record<'malloc arena' | 'anonymous' | 'files', number> {
+  const out = { 'malloc arena': 0, anonymous: 0, files: 0 };
+  let kind: keyof typeof out = 'anonymous';
+  for (const line of readFileSync(`/proc/${pid}/smaps`, 'utf8').split('\n')) {
+    const m = /^[0-9a-f]+-[0-9a-f]+ \S+ \S+ \S+ \S+\s*(.*)$/.exec(line);
+    if (m)
+      kind =
+        m[1] === '[heap]' ? 'malloc arena' : m[1] === '' || m[1]!.startsWith('[') ? 'anonymous' : 'files';
+    else if (line.startsWith('Rss:')) out[kind] += Number(line.split(/\s+/)[1]) / 1024;
+  }
+  return out;
+}
+const mb = (b: number) => `${(b / 1024 / 1024).toFixed(0)} MB`;
+
+process.kill(pid, 'SIGUSR1');
+let targets: { webSocketDebuggerUrl: string }[] = [];
+for (let i = 0; i < 50 && !targets.length; i++) {
+  targets = await fetch('http://127.0.0.1:9229/json/list')
+    .then((r) => r.json() as Promise<{ webSocketDebuggerUrl: string }[]>)
+    .catch(() => []);
+  if (!targets.length) await sleep(200);
+}
+if (!targets.length) throw new Error(`pid ${pid} opened no inspector on 127.0.0.1:9229`);
+const s = await connect(targets[0]!.webSocketDebuggerUrl);
+const workers: string[] = [];
+s.listeners.push((m) => {
+  if (m.method === 'NodeWorker.attachedToWorker') workers.push((m.params as { sessionId: string }).sessionId);
+});
+await s.send('NodeWorker.enable', { waitForDebuggerOnStart: false });
+await sleep(500);
+const rss = rssMb();
+const main = await usage(s);
+const threads = [];
+for (const w of workers) threads.push(await usage(s, w));
+s.close();
+
+console.log(`worker pid ${pid}: RSS ${rss.toFixed(0)} MB`);
+console.log(
+  `main thread heap: ${mb(main.total)} reserved, ${mb(main.used)} used, ${mb(main.live)} live after a full collection`,
+);
+for (const [i, t] of threads.entries())
+  console.log(
+    `worker thread ${i + 1} heap: ${mb(t.total)} reserved, ${mb(t.used)} used, ${mb(t.live)} live after a full collection`,
+  );
+const heaps = main.total + threads.reduce((a, t) => a + t.total, 0);
+console.log(`outside the V8 heaps (native, code, buffers): ${(rss - heaps / 1024 / 1024).toFixed(0)} MB`);
+const maps = mappings();
+console.log(
+  `resident by mapping: ${Object.entries(maps)
+    .map(([k, v]) => `${k} ${v.toFixed(0)} MB`)
+    .join(', ')}`,
+);
+process.exit(0);
