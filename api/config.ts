@@ -14,6 +14,11 @@ export interface ApiConfig {
   bodyLimit: number;
   /** Most events in one POST /audit/events/batch (400 beyond). */
   maxBatchSize: number;
+  /**
+   * Group commit for single writes (lib/audit/group-commit.ts): batches in PostgreSQL
+   * at once before later writes queue and go together; 0 writes each call alone.
+   */
+  groupCommitInFlight?: number;
   /** HMAC key for the audit hash chain; plain SHA-256 when unset. */
   hmacKey?: string;
   tokens: StaticToken[];
@@ -27,6 +32,13 @@ const int = (v: string | undefined, dflt: number, what: string) => {
   if (v === undefined || v === '') return dflt;
   const n = Number(v);
   if (!Number.isInteger(n) || n <= 0) throw new Error(`${what} must be a positive integer, got "${v}"`);
+  return n;
+};
+
+const count = (v: string | undefined, dflt: number, what: string) => {
+  if (v === undefined || v === '') return dflt;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new Error(`${what} must be 0 or a positive integer, got "${v}"`);
   return n;
 };
 
@@ -56,6 +68,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
     port: listenPort(env.API_PORT),
     bodyLimit: int(env.API_BODY_LIMIT, 10 * 1024 * 1024, 'API_BODY_LIMIT'),
     maxBatchSize: int(env.AUDIT_BATCH_MAX, 500, 'AUDIT_BATCH_MAX'),
+    groupCommitInFlight: count(env.AUDIT_GROUP_COMMIT_IN_FLIGHT, 4, 'AUDIT_GROUP_COMMIT_IN_FLIGHT'),
     hmacKey: env.AUDIT_HMAC_KEY || undefined,
     tokens,
     generatedToken,

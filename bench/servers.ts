@@ -45,6 +45,10 @@ export async function startApi(
     config: {
       bodyLimit: 10 * 1024 * 1024,
       maxBatchSize: 500,
+      // The API's default unless the environment says (0: group commit off).
+      ...(process.env.AUDIT_GROUP_COMMIT_IN_FLIGHT
+        ? { groupCommitInFlight: Number(process.env.AUDIT_GROUP_COMMIT_IN_FLIGHT) }
+        : {}),
       // kind service: the bench reports on behalf of the gateway/orchestrator actors.
       tokens: [{ token, name: 'bench', roles: ['admin'], kind: 'service' }],
     },

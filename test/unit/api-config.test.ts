@@ -23,4 +23,14 @@ describe('API configuration', () => {
     for (const bad of ['-1', '65536', 'http', '80.5'])
       expect(() => loadConfig({ API_PORT: bad }), bad).toThrow(/API_PORT must be a port number/);
   });
+
+  it('AUDIT_GROUP_COMMIT_IN_FLIGHT: 4 batches in flight when unset, 0 turns group commit off; anything else is refused', () => {
+    expect(loadConfig({}).groupCommitInFlight).toBe(4);
+    expect(loadConfig({ AUDIT_GROUP_COMMIT_IN_FLIGHT: '0' }).groupCommitInFlight).toBe(0);
+    expect(loadConfig({ AUDIT_GROUP_COMMIT_IN_FLIGHT: '8' }).groupCommitInFlight).toBe(8);
+    for (const bad of ['-1', 'on', '2.5'])
+      expect(() => loadConfig({ AUDIT_GROUP_COMMIT_IN_FLIGHT: bad }), bad).toThrow(
+        /AUDIT_GROUP_COMMIT_IN_FLIGHT must be 0/,
+      );
+  });
 });
