@@ -66,7 +66,7 @@ const usage = async (s: Awaited<ReturnType<typeof connect>>, session?: string) =
     usedSize: number;
     totalSize: number;
   };
-  return { used: before.usedSize, live: after.usedSize, total: after.totalSize };
+  return { committed: before.totalSize, used: before.usedSize, live: after.usedSize, total: after.totalSize };
 };
 
 const rssMb = () => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024;
@@ -103,25 +103,29 @@ s.listeners.push((m) => {
 await s.send('NodeWorker.enable', { waitForDebuggerOnStart: false });
 await sleep(500);
 const rss = rssMb();
+const before = mappings();
 const main = await usage(s);
 const threads = [];
 for (const w of workers) threads.push(await usage(s, w));
 s.close();
+await sleep(1000);
+const after = mappings();
+const rssAfter = rssMb();
 
-console.log(`worker pid ${pid}: RSS ${rss.toFixed(0)} MB`);
-console.log(
-  `main thread heap: ${mb(main.total)} reserved, ${mb(main.used)} used, ${mb(main.live)} live after a full collection`,
-);
-for (const [i, t] of threads.entries())
+const line = (what: string, h: typeof main) =>
   console.log(
-    `worker thread ${i + 1} heap: ${mb(t.total)} reserved, ${mb(t.used)} used, ${mb(t.live)} live after a full collection`,
+    `${what}: ${mb(h.committed)} committed, ${mb(h.used)} used; after a full collection ${mb(h.live)} live, ${mb(h.total)} committed`,
   );
+console.log(`worker pid ${pid}: RSS ${rss.toFixed(0)} MB; ${rssAfter.toFixed(0)} MB after the collections`);
+line('main thread heap', main);
+for (const [i, t] of threads.entries()) line(`workflow thread ${i + 1} heap`, t);
 const heaps = main.total + threads.reduce((a, t) => a + t.total, 0);
-console.log(`outside the V8 heaps (native, code, buffers): ${(rss - heaps / 1024 / 1024).toFixed(0)} MB`);
-const maps = mappings();
 console.log(
-  `resident by mapping: ${Object.entries(maps)
-    .map(([k, v]) => `${k} ${v.toFixed(0)} MB`)
-    .join(', ')}`,
+  `outside the V8 heaps after the collections (native, code, buffers): ${(rssAfter - heaps / 1024 / 1024).toFixed(0)} MB`,
 );
+const show = (m: ReturnType<typeof mappings>) =>
+  Object.entries(m)
+    .map(([k, v]) => `${k} ${v.toFixed(0)} MB`)
+    .join(', ');
+console.log(`resident by mapping: ${show(before)}; after the collections ${show(after)}`);
 process.exit(0);
