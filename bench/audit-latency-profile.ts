@@ -7,7 +7,8 @@
  * reported against the client's own p99 of the same run. Then the same load with the
  * audit log off (bench/audit-log-off.ts: the function without its queue insert, no
  * sequencer), against the log on, in the same run. And the CPU a write costs, split
- * between PostgreSQL and the API process (bench/cpu-split.ts).
+ * between PostgreSQL and the API process (bench/cpu-split.ts). Last, the same load
+ * with group commit off (every write its own batch), against it on.
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import pg from 'pg';
@@ -66,6 +67,11 @@ export async function auditLatencyProfile(ctx: BenchContext): Promise<FigureRow[
   });
   const inPostgres = cpuRow('CPU per single write: PostgreSQL');
   const inApi = cpuRow('CPU per single write: the API process');
+  const ungrouped = row('single write p99, group commit off', 'group commit on, same run');
+  const ungroupedPg: FigureRow = {
+    ...row('CPU per single write in PostgreSQL, group commit off', 'group commit on, same run'),
+    unit: 'ms CPU',
+  };
   const p50s: string[] = [];
 
   for (let r = 0; r < ctx.runs; r++) {
@@ -104,6 +110,18 @@ export async function auditLatencyProfile(ctx: BenchContext): Promise<FigureRow[
     });
     off.values.push(without.latencyP99);
     off.reference.push(on.latencyP99);
+
+    const alone = await startApi(ctx, undefined, { groupCommitInFlight: 0 });
+    try {
+      const before = cpuSample();
+      const each = await singleWrites(alone, amount, `${ctx.tag}-pgc-${r}`, t0);
+      ungrouped.values.push(each.latencyP99);
+      ungrouped.reference.push(on.latencyP99);
+      ungroupedPg.values.push(perOperation(before, cpuSample(), each.ok).postgres);
+      ungroupedPg.reference.push(inPostgres.values[r]!);
+    } finally {
+      await alone.close();
+    }
   }
   wait.notes!.push(
     `${CONNECTIONS} clients on a pool of ${POOL_SIZE}: at most ${POOL_SIZE} writes are in PostgreSQL at once`,
@@ -120,5 +138,8 @@ export async function auditLatencyProfile(ctx: BenchContext): Promise<FigureRow[
   inApi.notes!.push(
     'the bench process, which runs the API (and the audit log sequencer); the rest of the machine is mostly the load generator',
   );
-  return [wait, trip, loop, off, inPostgres, inApi];
+  ungrouped.notes!.push(
+    'AUDIT_GROUP_COMMIT_IN_FLIGHT=0: each write its own audit_append call, as before group commit',
+  );
+  return [wait, trip, loop, off, inPostgres, inApi, ungrouped, ungroupedPg];
 }

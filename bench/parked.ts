@@ -14,9 +14,10 @@ import { workflowIdFor } from '../lib/remediation-messages.js';
 import { DEFAULT_RESYNC_MS } from '../workers/child-watcher.js';
 import { cpuSeconds, rssMb, settledRss, stopChild, waitForOutput } from './child-process.js';
 import { type BenchContext, scale } from './context.js';
-import { inBatches, PARKED_TIMEOUTS } from './kube-fixtures.js';
+import { inBatches } from './kube-fixtures.js';
+import { parkInWaves } from './park-in-waves.js';
 import { parkingWorker } from './parking-worker.js';
-import { type FigureRow, sleep, until } from './stats.js';
+import { type FigureRow, sleep } from './stats.js';
 
 /** The re-read interval parked waits had before (workflows/remediation.ts's default). */
 const OLD_RECHECK_MS = 60_000;
@@ -70,34 +71,12 @@ export async function parkedRemediations(ctx: BenchContext): Promise<FigureRow[]
       `parked: idle worker ${rss.reference[0]!.toFixed(0)} MB, ${cpu.reference[0]!.toFixed(2)} % of a core`,
     );
 
-    const t0 = Date.now();
-    let lastProgress = 0;
-    await inBatches(names, 10, (name) => k.remediationRequest(ns, `rr-${name}`, name, PARKED_TIMEOUTS));
-    await until(
-      `${n} remediations to reach AwaitingApproval`,
-      async () => {
-        const rrs = await k.remediationRequests(ns);
-        const other = rrs.filter((o) =>
-          ['Failed', 'Completed', 'TimedOut'].includes(o.status?.overallPhase as string),
-        );
-        if (other.length)
-          throw new Error(
-            `${other.length} RRs ended instead of waiting: ${String(other[0]!.status?.message)}`,
-          );
-        const parked = rrs.filter((o) => o.status?.overallPhase === 'AwaitingApproval').length;
-        // Progress, at most once a minute: a run cut short still says how memory grew.
-        if (Date.now() - lastProgress >= 60_000 || parked === n) {
-          lastProgress = Date.now();
-          ctx.log(
-            `parked: ${parked}/${n} after ${((Date.now() - t0) / 1000).toFixed(0)} s, worker RSS ${rssMb(pid).toFixed(0)} MB`,
-          );
-        }
-        return parked === n;
-      },
-      scale(ctx, 1_800_000, 6 * 3_600_000),
-      scale(ctx, 2_000, 15_000),
-    );
-    const parkSec = (Date.now() - t0) / 1000;
+    const parkSec = await parkInWaves(ctx, k, ns, names, {
+      timeoutMs: scale(ctx, 1_800_000, 6 * 3_600_000),
+      // A run cut short still says how memory grew.
+      progress: (parked, sec) =>
+        ctx.log(`parked: ${parked}/${n} after ${sec.toFixed(0)} s, worker RSS ${rssMb(pid).toFixed(0)} MB`),
+    });
     // The last ones to park finish their first workflow task (the wait's read) here.
     await sleep(10_000);
     const from = new Date();

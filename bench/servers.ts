@@ -22,7 +22,7 @@ export interface RunningServer {
 export async function startApi(
   ctx: BenchContext,
   gateway?: Partial<GatewayConfig>,
-  opts: { auditLog?: boolean; pool?: pg.Pool } = {},
+  opts: { auditLog?: boolean; pool?: pg.Pool; groupCommitInFlight?: number } = {},
 ): Promise<RunningServer> {
   const token = randomBytes(16).toString('hex');
   const pool = opts.pool ?? new pg.Pool({ connectionString: ctx.databaseUrl, max: 20 });
@@ -45,10 +45,12 @@ export async function startApi(
     config: {
       bodyLimit: 10 * 1024 * 1024,
       maxBatchSize: 500,
-      // The API's default unless the environment says (0: group commit off).
-      ...(process.env.AUDIT_GROUP_COMMIT_IN_FLIGHT
-        ? { groupCommitInFlight: Number(process.env.AUDIT_GROUP_COMMIT_IN_FLIGHT) }
-        : {}),
+      // The API's default unless the figure or the environment says (0: group commit off).
+      ...(opts.groupCommitInFlight !== undefined
+        ? { groupCommitInFlight: opts.groupCommitInFlight }
+        : process.env.AUDIT_GROUP_COMMIT_IN_FLIGHT
+          ? { groupCommitInFlight: Number(process.env.AUDIT_GROUP_COMMIT_IN_FLIGHT) }
+          : {}),
       // kind service: the bench reports on behalf of the gateway/orchestrator actors.
       tokens: [{ token, name: 'bench', roles: ['admin'], kind: 'service' }],
     },

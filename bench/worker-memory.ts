@@ -11,9 +11,10 @@ import { Client, Connection } from '@temporalio/client';
 import { workflowIdFor } from '../lib/remediation-messages.js';
 import { settledRss, stopChild, waitForOutput } from './child-process.js';
 import { type BenchContext, scale } from './context.js';
-import { inBatches, PARKED_TIMEOUTS } from './kube-fixtures.js';
+import { inBatches } from './kube-fixtures.js';
+import { parkInWaves } from './park-in-waves.js';
 import { parkingWorker } from './parking-worker.js';
-import { type FigureRow, sleep, until } from './stats.js';
+import { type FigureRow, sleep } from './stats.js';
 
 export async function workerMemory(ctx: BenchContext): Promise<FigureRow[]> {
   const n = scale(ctx, 100, 1_000);
@@ -34,27 +35,9 @@ export async function workerMemory(ctx: BenchContext): Promise<FigureRow[]> {
     await waitForOutput(worker, '[worker] running', 300_000);
     await sleep(3000);
     const idle = await settledRss(worker.pid!);
-    const t0 = Date.now();
-    await inBatches(names, 10, (name) => k.remediationRequest(ns, `rr-${name}`, name, PARKED_TIMEOUTS));
-    await until(
-      `${n} remediations to reach AwaitingApproval`,
-      async () => {
-        const rrs = await k.remediationRequests(ns);
-        const waiting = rrs.filter((o) => o.status?.overallPhase === 'AwaitingApproval').length;
-        const other = rrs.filter((o) =>
-          ['Failed', 'Completed', 'TimedOut'].includes(o.status?.overallPhase as string),
-        );
-        if (other.length)
-          throw new Error(
-            `${other.length} RRs ended instead of waiting: ${String(other[0]!.status?.message)}`,
-          );
-        return waiting === n;
-      },
-      // About 1.5 RR/s on a quiet 2-core machine; a loaded one needs far longer.
-      scale(ctx, 300_000, 2_700_000),
-      2000,
-    );
-    const reachSec = (Date.now() - t0) / 1000;
+    const reachSec = await parkInWaves(ctx, k, ns, names, {
+      timeoutMs: scale(ctx, 300_000, 2_700_000),
+    });
     await sleep(5000);
     row.values.push(await settledRss(worker.pid!));
     row.reference.push(idle);

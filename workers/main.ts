@@ -8,8 +8,9 @@ import { applyCatalogManifests } from '../lib/catalog/install.js';
 import { loadKubeConfig } from '../lib/kube/client.js';
 import { migrate } from '../migrations/migrate.js';
 import { type AuditMaintenanceConfig, auditMaintenanceFromEnv } from './audit-maintenance.js';
+import { collectGrowthMb, collectWhenGrown } from './collect-when-grown.js';
 import { startHealthServer } from './health-server.js';
-import { workerRegistry } from './metrics.js';
+import { workerMetrics, workerRegistry } from './metrics.js';
 import { runSlackFromEnv } from './run-backstop.js';
 import { startWorkerRuntime } from './runtime.js';
 
@@ -36,9 +37,11 @@ function positiveInt(name: string): number | undefined {
 const maxCachedWorkflows = positiveInt('KUBERNAUT_MAX_CACHED_WORKFLOWS');
 let auditMaintenance: AuditMaintenanceConfig | undefined;
 let runSlackMs: number;
+let growthMb: number;
 try {
   auditMaintenance = auditMaintenanceFromEnv(env);
   runSlackMs = runSlackFromEnv(env);
+  growthMb = collectGrowthMb(env);
 } catch (err) {
   process.stderr.write(`${(err as Error).message}\n`);
   process.exit(2);
@@ -79,11 +82,17 @@ const health = healthPort
 process.stderr.write(
   `[worker] running${health ? `; probes on :${health.port}` : ''}; Ctrl-C or SIGTERM to drain and stop\n`,
 );
+// Garbage holding memory outside V8's heap is collected once it has piled up (collect-when-grown.ts).
+const collector = collectWhenGrown({
+  growthMb,
+  onCollect: () => workerMetrics.memoryCollections.inc(),
+});
 let stopping = false;
 for (const sig of ['SIGINT', 'SIGTERM'] as const) {
   process.on(sig, () => {
     if (stopping) return;
     stopping = true;
+    collector.stop();
     process.stderr.write(`[worker] ${sig}: draining\n`);
     void runtime
       .stop()

@@ -123,6 +123,11 @@ export const workerMetrics = {
     labelNames: ['resource'],
     registers,
   }),
+  memoryCollections: new Counter({
+    name: 'kubernaut_worker_memory_collections_total',
+    help: 'Full garbage collections the worker ran because its resident memory grew (collect-when-grown.ts)',
+    registers,
+  }),
   resyncSignals: new Counter({
     name: 'kubernaut_watch_resync_signals_total',
     help: 'Child status changes the watch had not delivered to their workflow, signalled by the resync, by resource plural',
