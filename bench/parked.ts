@@ -14,6 +14,7 @@ import { workflowIdFor } from '../lib/remediation-messages.js';
 import { DEFAULT_RESYNC_MS } from '../workers/child-watcher.js';
 import { cpuSeconds, rssMb, settledRss, stopChild, waitForOutput } from './child-process.js';
 import { type BenchContext, scale } from './context.js';
+import { heapBreakdown } from './heap-breakdown.js';
 import { inBatches } from './kube-fixtures.js';
 import { parkInWaves } from './park-in-waves.js';
 import { parkingWorker } from './parking-worker.js';
@@ -84,6 +85,8 @@ export async function parkedRemediations(ctx: BenchContext): Promise<FigureRow[]
     const to = new Date();
     rss.values.push(await settledRss(pid));
 
+    // Last, since its collections change what it measures: where the memory is.
+    const breakdown = await heapBreakdown(pid).catch((e) => [`no heap breakdown: ${String(e)}`]);
     const tasks = await tasksBetween(client, ns, names.slice(0, SAMPLE), from, to);
     const span = `window ${(windowMs / 1000).toFixed(0)} s (old re-read every ${OLD_RECHECK_MS / 1000} s, watcher resync every ${(resyncMs / 1000).toFixed(0)} s)`;
     cpu.notes!.push(
@@ -93,6 +96,7 @@ export async function parkedRemediations(ctx: BenchContext): Promise<FigureRow[]
     rss.notes!.push(
       `one run; ${n} RRs reached AwaitingApproval in ${parkSec.toFixed(0)} s (${(n / parkSec).toFixed(1)} RR/s); 10,000 at that rate: ${(10_000 / (n / parkSec) / 60).toFixed(0)} min`,
       `${(((rss.values[0]! - rss.reference[0]!) * 1024) / n).toFixed(0)} kB per parked remediation; approval and global timeouts 6 h (creation outlasts the 15 min default)`,
+      ...breakdown,
     );
   } finally {
     await stopChild(worker);

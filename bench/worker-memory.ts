@@ -11,6 +11,7 @@ import { Client, Connection } from '@temporalio/client';
 import { workflowIdFor } from '../lib/remediation-messages.js';
 import { settledRss, stopChild, waitForOutput } from './child-process.js';
 import { type BenchContext, scale } from './context.js';
+import { heapBreakdown } from './heap-breakdown.js';
 import { inBatches } from './kube-fixtures.js';
 import { parkInWaves } from './park-in-waves.js';
 import { parkingWorker } from './parking-worker.js';
@@ -45,6 +46,8 @@ export async function workerMemory(ctx: BenchContext): Promise<FigureRow[]> {
       `one run; ${n} RRs reached AwaitingApproval in ${reachSec.toFixed(0)} s (${(n / reachSec).toFixed(1)} RR/s through Processing and Analyzing)`,
     );
     row.notes!.push(`${(((row.values[0]! - idle) * 1024) / n).toFixed(0)} kB per remediation in flight`);
+    // Last, since its collections change what it measures: where the memory is.
+    row.notes!.push(...(await heapBreakdown(worker.pid!).catch((e) => [`no heap breakdown: ${String(e)}`])));
   } finally {
     await stopChild(worker);
     // Nothing should keep waiting for a decision after the bench (matters on a shared Temporal).
