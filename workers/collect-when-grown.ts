@@ -12,16 +12,22 @@
  * memory, of which V8 counted 48 MB as heap. Nothing makes V8 collect once the worker
  * goes quiet, so a worker whose remediations are parked kept that garbage for good.
  *
- * Cost: one pause of the main thread (about 0.1–0.3 s with 150 MB live) at most once a
- * minute, and only after that much growth. The SDK's workflow thread is its own V8 heap,
- * out of reach from here; it is the smaller one (about 40 MB).
+ * Both heaps: at 1,000 parked most of it was the SDK's workflow thread's (162 MB
+ * committed, 40 MB live; the main thread 108 MB, 74 MB live), and a collection of the
+ * main thread alone left the worker at 678 MB; both brought it to 370 MB.
+ *
+ * Cost: one pause of each thread (about 0.1–0.3 s with 150 MB live) at most once a
+ * minute, and only after that much growth.
  */
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
+import { Session } from 'node:inspector/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 export const DEFAULT_GROWTH_MB = 128;
 const MB = 1024 * 1024;
 const SETTLE_MS = 1000;
+const COLLECT_ID = 1;
+const THREAD_ANSWER_MS = 10_000;
+const ATTACH_MS = 200;
 
 /** The growth, in MB, that triggers a collection; 0: never. */
 export function collectGrowthMb(env: NodeJS.ProcessEnv): number {
@@ -39,12 +45,50 @@ export function shouldCollect(rssBytes: number, afterLastBytes: number, growthMb
   return growthMb > 0 && rssBytes - afterLastBytes >= growthMb * MB;
 }
 
-/** node's `gc()`: the --expose-gc one when given, else exposed here (V8 reads the flag when asked). */
-function fullCollection(): () => void {
-  const given = (globalThis as { gc?: () => void }).gc;
-  if (given) return given;
-  setFlagsFromString('--expose-gc');
-  return runInNewContext('gc') as () => void;
+/**
+ * One full collection of every V8 heap in the process: the main thread's and each
+ * worker thread's (the SDK runs workflows in one), through an in-process inspector
+ * session — the one way to reach a thread the SDK owns. Attached for the collection
+ * only: NodeWorker is disabled (detaching from the threads) once they have answered.
+ */
+async function collectAll(session: Session): Promise<void> {
+  await session.post('HeapProfiler.collectGarbage');
+  const threads: string[] = [];
+  const attached = (m: { params: { sessionId: string } }) => threads.push(m.params.sessionId);
+  const answered = new Map<string, () => void>();
+  const received = (m: { params: { sessionId: string; message: string } }) => {
+    if ((JSON.parse(m.params.message) as { id?: number }).id === COLLECT_ID)
+      answered.get(m.params.sessionId)?.();
+  };
+  session.on('NodeWorker.attachedToWorker', attached);
+  session.on('NodeWorker.receivedMessageFromWorker', received);
+  try {
+    await session.post('NodeWorker.enable', { waitForDebuggerOnStart: false });
+    await sleep(ATTACH_MS); // each running thread is reported as attached
+
+    await Promise.all(
+      threads.map(
+        (sessionId) =>
+          new Promise<void>((resolve) => {
+            const t = setTimeout(resolve, THREAD_ANSWER_MS); // a thread busy for that long: next time
+            answered.set(sessionId, () => {
+              clearTimeout(t);
+              resolve();
+            });
+            void session
+              .post('NodeWorker.sendMessageToWorker', {
+                sessionId,
+                message: JSON.stringify({ id: COLLECT_ID, method: 'HeapProfiler.collectGarbage' }),
+              })
+              .catch(resolve);
+          }),
+      ),
+    );
+  } finally {
+    session.off('NodeWorker.attachedToWorker', attached);
+    session.off('NodeWorker.receivedMessageFromWorker', received);
+    await session.post('NodeWorker.disable').catch(() => {});
+  }
 }
 
 export interface CollectWhenGrown {
@@ -54,33 +98,37 @@ export interface CollectWhenGrown {
 export function collectWhenGrown(opts: {
   growthMb: number;
   everyMs?: number;
+  /** The resident size, in bytes, growth is counted from (default: the size now). */
+  sinceRssBytes?: number;
   /** Told after each collection: MB before and after, and how long the pause took. */
   onCollect?(beforeMb: number, afterMb: number, pauseMs: number): void;
 }): CollectWhenGrown {
   if (opts.growthMb === 0) return { stop() {} };
-  const gc = fullCollection();
-  let afterLast = process.memoryUsage.rss();
-  let settling: NodeJS.Timeout | undefined;
+  const session = new Session();
+  session.connect();
+  let afterLast = opts.sinceRssBytes ?? process.memoryUsage.rss();
+  let busy = false;
   const timer = setInterval(() => {
     const before = process.memoryUsage.rss();
-    if (settling || !shouldCollect(before, afterLast, opts.growthMb)) return;
+    if (busy || !shouldCollect(before, afterLast, opts.growthMb)) return;
+    busy = true;
     const t0 = performance.now();
-    gc();
-    const pause = performance.now() - t0;
-    // V8 frees the buffers of collected objects on a background thread, after the
-    // pause: the size after the collection is read a second later.
-    settling = setTimeout(() => {
-      settling = undefined;
-      afterLast = process.memoryUsage.rss();
-      opts.onCollect?.(before / MB, afterLast / MB, pause);
-    }, SETTLE_MS);
-    settling.unref();
+    void collectAll(session)
+      .then(() => sleep(SETTLE_MS)) // V8 frees collected objects' buffers on a background thread
+      .then(() => {
+        afterLast = process.memoryUsage.rss();
+        opts.onCollect?.(before / MB, afterLast / MB, performance.now() - t0 - SETTLE_MS);
+      })
+      .catch(() => {})
+      .finally(() => {
+        busy = false;
+      });
   }, opts.everyMs ?? 60_000);
   timer.unref();
   return {
     stop() {
       clearInterval(timer);
-      if (settling) clearTimeout(settling);
+      session.disconnect();
     },
   };
 }

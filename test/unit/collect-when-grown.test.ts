@@ -14,7 +14,7 @@ const MB = 1024 * 1024;
 function run(growthMb: number) {
   const out = execFileSync(process.execPath, ['--import', 'tsx', CHILD, String(growthMb)], {
     encoding: 'utf8',
-    timeout: 30_000,
+    timeout: 60_000,
   });
   return JSON.parse(out.trim().split('\n').pop()!) as {
     withGarbageMb: number;
@@ -23,18 +23,19 @@ function run(growthMb: number) {
 }
 
 describe('collect when grown', () => {
-  it('200 MB of garbage outside the V8 heap, growth 64 MB → one collection returns most of it', () => {
+  it('300 MB of garbage outside the V8 heaps (100 on the main thread, 200 on a worker thread), growth 64 MB → one collection returns most of it', () => {
     const r = run(64);
     expect(r.collections).toHaveLength(1);
     const [c] = r.collections;
-    expect(c!.beforeMb).toBeGreaterThan(150);
-    expect(c!.beforeMb - c!.afterMb).toBeGreaterThan(150);
+    expect(c!.beforeMb).toBeGreaterThan(300);
+    // More than the main thread's 100 MB: the worker thread's heap is collected too.
+    expect(c!.beforeMb - c!.afterMb).toBeGreaterThan(250);
   });
 
   it('growth 0 → no collection: the garbage stays', () => {
     const r = run(0);
     expect(r.collections).toEqual([]);
-    expect(r.withGarbageMb).toBeGreaterThan(200);
+    expect(r.withGarbageMb).toBeGreaterThan(300);
   });
 
   it('collects only once grown by the growth set since the last collection', () => {
