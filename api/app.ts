@@ -118,7 +118,7 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
     });
   // Single writes that arrive while others are in PostgreSQL share one batch (note 8 of
   // docs/performance.md: most of a write's cost there is per statement, not per row).
-  const inFlight = config.groupCommitInFlight ?? 4;
+  const inFlight = config.groupCommitInFlight ?? 2;
   const writer = instrumentAuditWriter(
     inFlight > 0 ? groupCommits(stored, { maxInFlight: inFlight }) : stored,
     metrics.registry,

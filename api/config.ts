@@ -68,7 +68,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
     port: listenPort(env.API_PORT),
     bodyLimit: int(env.API_BODY_LIMIT, 10 * 1024 * 1024, 'API_BODY_LIMIT'),
     maxBatchSize: int(env.AUDIT_BATCH_MAX, 500, 'AUDIT_BATCH_MAX'),
-    groupCommitInFlight: count(env.AUDIT_GROUP_COMMIT_IN_FLIGHT, 4, 'AUDIT_GROUP_COMMIT_IN_FLIGHT'),
+    groupCommitInFlight: count(env.AUDIT_GROUP_COMMIT_IN_FLIGHT, 2, 'AUDIT_GROUP_COMMIT_IN_FLIGHT'),
     hmacKey: env.AUDIT_HMAC_KEY || undefined,
     tokens,
     generatedToken,

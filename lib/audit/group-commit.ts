@@ -25,7 +25,7 @@ import { randomUUID } from 'node:crypto';
 import type { AuditEventInput, AuditWriteResult, AuditWriter } from './types.js';
 
 export interface GroupCommitOptions {
-  /** Batches in PostgreSQL at once; calls beyond queue and go in the next batch (default 4). */
+  /** Batches in PostgreSQL at once; calls beyond queue and go in the next batch (default 2). */
   maxInFlight?: number;
   /** Events in one grouped batch at most (default 500). */
   maxEvents?: number;
@@ -41,7 +41,7 @@ interface Call {
 }
 
 export function groupCommits(writer: AuditWriter, opts: GroupCommitOptions = {}): AuditWriter {
-  const maxInFlight = opts.maxInFlight ?? 4;
+  const maxInFlight = opts.maxInFlight ?? 2;
   const maxEvents = opts.maxEvents ?? 500;
   const maxCallEvents = opts.maxCallEvents ?? 10;
   const queue: Call[] = [];

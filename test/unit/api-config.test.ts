@@ -24,8 +24,8 @@ describe('API configuration', () => {
       expect(() => loadConfig({ API_PORT: bad }), bad).toThrow(/API_PORT must be a port number/);
   });
 
-  it('AUDIT_GROUP_COMMIT_IN_FLIGHT: 4 batches in flight when unset, 0 turns group commit off; anything else is refused', () => {
-    expect(loadConfig({}).groupCommitInFlight).toBe(4);
+  it('AUDIT_GROUP_COMMIT_IN_FLIGHT: 2 batches in flight when unset, 0 turns group commit off; anything else is refused', () => {
+    expect(loadConfig({}).groupCommitInFlight).toBe(2);
     expect(loadConfig({ AUDIT_GROUP_COMMIT_IN_FLIGHT: '0' }).groupCommitInFlight).toBe(0);
     expect(loadConfig({ AUDIT_GROUP_COMMIT_IN_FLIGHT: '8' }).groupCommitInFlight).toBe(8);
     for (const bad of ['-1', 'on', '2.5'])
