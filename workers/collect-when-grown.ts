@@ -21,6 +21,7 @@
  */
 import { Session } from 'node:inspector/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { wholeMbSetting } from './heap-flags.js';
 
 export const DEFAULT_GROWTH_MB = 128;
 const MB = 1024 * 1024;
@@ -31,13 +32,7 @@ const ATTACH_MS = 200;
 
 /** The growth, in MB, that triggers a collection; 0: never. */
 export function collectGrowthMb(env: NodeJS.ProcessEnv): number {
-  const raw = env.KUBERNAUT_WORKER_COLLECT_GROWTH_MB;
-  const mb = raw === undefined || raw === '' ? DEFAULT_GROWTH_MB : Number(raw);
-  if (!Number.isInteger(mb) || mb < 0)
-    throw new Error(
-      `KUBERNAUT_WORKER_COLLECT_GROWTH_MB must be a whole number of MB, got ${JSON.stringify(raw)}`,
-    );
-  return mb;
+  return wholeMbSetting(env, 'KUBERNAUT_WORKER_COLLECT_GROWTH_MB', DEFAULT_GROWTH_MB);
 }
 
 /** Whether to collect now: grown by at least `growthMb` since the resident size after the last collection. */

@@ -55,11 +55,14 @@ export function optimizeForSizeFlag(env: NodeJS.ProcessEnv): string | undefined 
 
 /** 0 is V8's own "size it yourself", on the command line as here. */
 function semiSpaceMb(env: NodeJS.ProcessEnv): number {
-  const raw = env.KUBERNAUT_WORKER_SEMI_SPACE_MB;
-  const mb = raw === undefined || raw === '' ? DEFAULT_SEMI_SPACE_MB : Number(raw);
+  return wholeMbSetting(env, 'KUBERNAUT_WORKER_SEMI_SPACE_MB', DEFAULT_SEMI_SPACE_MB);
+}
+
+/** A worker memory setting in whole MB (0 allowed), its default when unset; anything else stops the start. */
+export function wholeMbSetting(env: NodeJS.ProcessEnv, name: string, dflt: number): number {
+  const raw = env[name];
+  const mb = raw === undefined || raw === '' ? dflt : Number(raw);
   if (!Number.isInteger(mb) || mb < 0)
-    throw new Error(
-      `KUBERNAUT_WORKER_SEMI_SPACE_MB must be a whole number of MB, got ${JSON.stringify(raw)}`,
-    );
+    throw new Error(`${name} must be a whole number of MB, got ${JSON.stringify(raw)}`);
   return mb;
 }
