@@ -17,6 +17,9 @@
  *   stored, and each of its calls is written again on its own — the one at fault
  *   gets its own error, the others their rows. The writer is idempotent by content,
  *   so writing again is safe whatever happened before;
+ * - the process dying mid-batch is the same as for a write alone: the batch either
+ *   committed (every caller's rows are stored; a caller that retries hears "already
+ *   stored") or did not (nothing is; the retry stores it);
  * - a group never holds one event id twice, and only calls whose events are
  *   distinct join a group, so the batch's duplicate ids are, for each caller,
  *   exactly its events stored before: `inserted` is the rest.
