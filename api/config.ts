@@ -28,17 +28,12 @@ export interface ApiConfig {
   generatedToken?: string;
 }
 
-const int = (v: string | undefined, dflt: number, what: string) => {
+/** A whole-number setting, `min` or more (1 by default), its default when unset. */
+const int = (v: string | undefined, dflt: number, what: string, min = 1) => {
   if (v === undefined || v === '') return dflt;
   const n = Number(v);
-  if (!Number.isInteger(n) || n <= 0) throw new Error(`${what} must be a positive integer, got "${v}"`);
-  return n;
-};
-
-const count = (v: string | undefined, dflt: number, what: string) => {
-  if (v === undefined || v === '') return dflt;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 0) throw new Error(`${what} must be 0 or a positive integer, got "${v}"`);
+  if (!Number.isInteger(n) || n < min)
+    throw new Error(`${what} must be ${min === 0 ? '0 or ' : ''}a positive integer, got "${v}"`);
   return n;
 };
 
@@ -68,7 +63,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
     port: listenPort(env.API_PORT),
     bodyLimit: int(env.API_BODY_LIMIT, 10 * 1024 * 1024, 'API_BODY_LIMIT'),
     maxBatchSize: int(env.AUDIT_BATCH_MAX, 500, 'AUDIT_BATCH_MAX'),
-    groupCommitInFlight: count(env.AUDIT_GROUP_COMMIT_IN_FLIGHT, 2, 'AUDIT_GROUP_COMMIT_IN_FLIGHT'),
+    groupCommitInFlight: int(env.AUDIT_GROUP_COMMIT_IN_FLIGHT, 2, 'AUDIT_GROUP_COMMIT_IN_FLIGHT', 0),
     hmacKey: env.AUDIT_HMAC_KEY || undefined,
     tokens,
     generatedToken,

@@ -1,7 +1,8 @@
 /**
- * A full garbage collection of the worker's main thread when its resident memory has
- * grown by KUBERNAUT_WORKER_COLLECT_GROWTH_MB (default 128; 0 turns it off) since the
- * last one, looked at once a minute.
+ * A full garbage collection of every V8 heap in the worker — its main thread's and the
+ * SDK's workflow thread's — when its resident memory has grown by
+ * KUBERNAUT_WORKER_COLLECT_GROWTH_MB (default 128; 0 turns it off) since the last one,
+ * looked at once a minute.
  *
  * Why: V8 collects when its own heap fills, not when the process's memory does. The
  * worker's garbage holds memory outside that heap — the buffers of histories fetched
