@@ -20,7 +20,6 @@ import {
   temporalCheck,
 } from '../lib/health/readiness.js';
 import { historySource } from '../lib/history/query.js';
-import { loadKubeConfig } from '../lib/kube/client.js';
 import { instrumentAuditWriter } from '../lib/metrics/audit-writes.js';
 import { TASK_QUEUE } from '../lib/remediation-messages.js';
 import { traceStampingWriter } from '../lib/tracing/audit.js';
@@ -33,6 +32,7 @@ import { auditMaintenanceStarted, recordAuditMaintenance } from './audit-mainten
 import { DEFAULT_RESYNC_MS, startChildWatchers } from './child-watcher.js';
 import { type ControllersConfig, controllersConfigFromEnv } from './controllers/config.js';
 import { startControllers } from './controllers/index.js';
+import { workerKubeConfig } from './kube-config.js';
 import { startLauncher } from './launcher.js';
 import { reportReadiness, workerRegistry } from './metrics.js';
 import { startReconciler } from './reconciler.js';
@@ -118,7 +118,7 @@ export async function startWorkerRuntime(cfg: WorkerRuntimeConfig): Promise<Work
   const log = cfg.log ?? ((m: string) => process.stderr.write(`[worker] ${m}\n`));
   const taskQueue = cfg.taskQueue ?? TASK_QUEUE;
   const runSlackMs = cfg.runSlackMs ?? runSlackFromEnv();
-  const kc = loadKubeConfig(cfg.kubeconfigPath);
+  const kc = workerKubeConfig(cfg.kubeconfigPath);
   const pool = createPool(cfg.databaseUrl, { max: 10, log });
   // Tracing (docs/tracing.md) only when OTLP has somewhere to go; else none of it loads.
   const traced = await startTracing('kubernaut-worker');

@@ -20,13 +20,14 @@
  *   starts from the created object;
  * - owner resolutions are reused for a few seconds (owner-resolution.ts says what
  *   that can cost), audit writes are grouped across requests (audit-batch.ts), and
- *   every Kubernetes call shares keep-alive connections (kube-agent.ts).
+ *   every Kubernetes call shares keep-alive connections (lib/kube/keep-alive.ts).
  */
 import { type KubeConfig, KubernetesObjectApi } from '@kubernetes/client-node';
 import type pg from 'pg';
 import { AuditConflictError } from '../audit/idempotency.js';
 import type { AuditWriter } from '../audit/types.js';
 import { kubeClients, statusOf } from '../kube/client.js';
+import { keepAliveKubeConfig } from '../kube/keep-alive.js';
 import type { KubeObject } from '../kube/object.js';
 import { AuditBatcher } from './audit-batch.js';
 import { crdCreatedEvent, signalDeduplicatedEvent, signalReceivedEvent } from './audit-events.js';
@@ -34,7 +35,6 @@ import { type Claim, ClaimStore } from './claim.js';
 import { DeduplicationRecorder, type RecordedOccurrence, RemediationEndedError } from './deduplication.js';
 import { newRemediationRequestName, signalFingerprint } from './fingerprint.js';
 import { KeyedMutex } from './keyed-mutex.js';
-import { keepAliveKubeConfig } from './kube-agent.js';
 import { DEFAULT_OWNER_CACHE_TTL_MS, kubeReader, OwnerResolver } from './owner-resolution.js';
 import { remediationRequestObject, remediationRequestSpec } from './rr-spec.js';
 import { RemediationRequestStore } from './rr-store.js';

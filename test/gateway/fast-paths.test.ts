@@ -2,8 +2,7 @@
  * What the gateway remembers between signals, and what that may and may not cost:
  * owner resolutions reused for a bounded time, claims trusted until a count finds
  * their RR ended (also when another replica moved the claim meanwhile), audit
- * writes grouped across requests, and one pool of keep-alive connections for every
- * Kubernetes call.
+ * writes grouped across requests (its Kubernetes connections: test/integration/kube-keep-alive.test.ts).
  */
 import { randomUUID } from 'node:crypto';
 import type * as k8s from '@kubernetes/client-node';
@@ -11,10 +10,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { AuditEventInput, AuditWriter } from '../../lib/audit/types.js';
 import { createAuditWriter } from '../../lib/audit/writer.js';
 import { AuditBatcher } from '../../lib/gateway/audit-batch.js';
-import { keepAliveKubeConfig } from '../../lib/gateway/kube-agent.js';
-import { kubeClients, loadKubeConfig } from '../../lib/kube/client.js';
 import { kubeRequest } from '../../lib/kube/raw.js';
-import { kube, stackInfo, testNamespace, uniqueName } from '../harness/index.js';
+import { kube, testNamespace, uniqueName } from '../harness/index.js';
 import {
   alertmanagerPayload,
   auditRows,
@@ -244,26 +241,5 @@ describe('grouped audit writes', async () => {
     ]);
     expect(await stored(good.map((e) => e.event_id!))).toBe(6);
     expect(await stored([bad.event_id!])).toBe(0);
-  });
-});
-
-describe('Kubernetes connections', () => {
-  it('typed and raw calls share one pool of keep-alive connections', async () => {
-    const view = keepAliveKubeConfig(loadKubeConfig(stackInfo().kubeconfigPath));
-    const [x, y] = [{}, {}] as import('node:https').RequestOptions[];
-    await view.applyToHTTPSOptions(x!);
-    await view.applyToHTTPSOptions(y!);
-    const agent = x!.agent as import('node:https').Agent & { keepAlive?: boolean };
-    expect(y!.agent).toBe(agent);
-    expect(agent.keepAlive).toBe(true);
-
-    const { core } = kubeClients(view);
-    for (let i = 0; i < 5; i++) {
-      await core.readNamespace({ name: 'default' });
-      await kubeRequest(view, 'GET', '/api/v1/namespaces/default');
-    }
-    // Ten calls one after another, one connection: it went back to the pool each time.
-    expect(Object.values(agent.sockets).flat()).toHaveLength(0);
-    expect(Object.values(agent.freeSockets).flat()).toHaveLength(1);
   });
 });
