@@ -4,6 +4,15 @@
  * a stale view after the run finished) and skipped for RRs already terminal, so
  * re-lists after a disconnect start nothing twice.
  * Deleting an RR cancels its workflow.
+ *
+ * Once a start has answered "running" for an RR's uid, that RR's later updates — the
+ * workflow's own status writes, a dozen or so per remediation, and the gateway's
+ * counts — ask Temporal nothing: each was a start RPC answered "already running" (as
+ * many start RPCs as workflow tasks while remediations parked). What such a start
+ * could still catch, a run that has closed while its RR is not terminal, is the
+ * reconciler's to settle on its next pass (I1, I6 in docs/invariants.md), as it is for
+ * an RR nothing updates. A new uid under the name, a restart of this process, or a
+ * start that failed asks again.
  */
 
 import type { KubeConfig } from '@kubernetes/client-node';
@@ -17,6 +26,7 @@ import { targetDisplay } from '../lib/remediation-request.js';
 import { remediationLogFields } from '../lib/tracing/log-fields.js';
 import type { RemediationInput } from '../workflows/remediation.js';
 import { type RunningInformer, watchKind } from './informer.js';
+import { workerMetrics } from './metrics.js';
 import { inRemediationTrace } from './remediation-trace.js';
 import { signalDurably } from './signal-durably.js';
 import { startRemediation } from './start-remediation.js';
@@ -48,6 +58,8 @@ export function startLauncher(opts: LauncherOptions): RunningInformer {
    * in place, so an earlier reference cannot tell what changed).
    */
   const known = new Map<string, Snapshot>();
+  /** The uid whose start answered "running", per RR key: its updates need no start. */
+  const running = new Map<string, string>();
   let stopped = false;
   const objects = new KubeObjects(opts.kc);
 
@@ -87,8 +99,12 @@ export function startLauncher(opts: LauncherOptions): RunningInformer {
         if (traced) log()?.info({ outcome: out, attempt }, 'remediation workflow start');
         return out;
       });
+      workerMetrics.launcherStarts.inc({ outcome });
+      if (outcome === 'running' && rr.metadata.uid && known.get(key)?.uid === rr.metadata.uid)
+        running.set(key, rr.metadata.uid);
       if (outcome !== 'running') opts.reconcile?.();
     } catch (err) {
+      workerMetrics.launcherStarts.inc({ outcome: 'error' });
       if (stopped) return;
       // Temporal unreachable or busy: try again, with backoff, while the RR exists.
       const delay = Math.min(30_000, 500 * 2 ** attempt);
@@ -119,13 +135,18 @@ export function startLauncher(opts: LauncherOptions): RunningInformer {
         ) {
           wakeBlockedBy(snap);
         }
-        if (rr.metadata.deletionTimestamp || isTerminalPhase(snap.phase)) return;
-        // Status updates by the workflow arrive here too; starting is a no-op for them.
+        if (rr.metadata.deletionTimestamp || isTerminalPhase(snap.phase)) {
+          running.delete(key);
+          return;
+        }
+        // The workflow's own status writes arrive here too: its run is known to be going.
+        if (running.get(key) === snap.uid) return;
         void start(rr, 0, firstSight);
       },
       onDelete(rr) {
         const { namespace = 'default', name } = rr.metadata;
         known.delete(`${namespace}/${name}`);
+        running.delete(`${namespace}/${name}`);
         wakeBlockedBy(snapshotOf(rr));
         const pending = retries.get(`${namespace}/${name}`);
         if (pending) clearTimeout(pending);

@@ -100,6 +100,12 @@ export const workerMetrics = {
     labelNames: ['reason'],
     registers,
   }),
+  launcherStarts: new Counter({
+    name: 'kubernaut_launcher_starts_total',
+    help: 'Workflow starts the launcher asked Temporal for, by outcome (running, finished, refused, error)',
+    labelNames: ['outcome'],
+    registers,
+  }),
   orphanCancels: new Counter({
     name: 'kubernaut_reconciler_orphan_cancels_total',
     help: 'Running workflows cancelled by the reconciler because their RR is gone',

@@ -3,18 +3,28 @@
  * asked to start it. The reliability suite caught a start issued from a stale view
  * of an RR (an informer event from before it finished) running the whole
  * remediation again after the first run had closed: every audit event twice.
+ * The other way round, an RR whose run is going is not started again on each of its
+ * own status updates: they ask Temporal nothing.
  */
 import { describe, expect, it } from 'vitest';
 import type { KubeObject } from '../../activities/kube-objects.js';
+import { loadKubeConfig } from '../../lib/kube/client.js';
 import { workflowIdFor } from '../../lib/remediation-messages.js';
+import { watchKind } from '../../workers/informer.js';
+import { workerMetrics } from '../../workers/metrics.js';
 import { startRemediation } from '../../workers/start-remediation.js';
 import { sampleRemediationRequest } from '../harness/fixtures.js';
-import { eventually } from '../harness/index.js';
+import { eventually, stackInfo } from '../harness/index.js';
 import { useRemediationHarness } from '../harness/remediation.js';
 
 describe('launching remediation workflows', () => {
   const h = useRemediationHarness();
   const taskQueue = () => h.runtime.worker.options.taskQueue;
+  /** The launcher's starts so far, by outcome (the metric is process-wide: compare before and after). */
+  const launcherStarts = async () =>
+    Object.fromEntries(
+      (await workerMetrics.launcherStarts.get()).values.map((v) => [String(v.labels.outcome), v.value]),
+    ) as Record<string, number>;
 
   /** Drives an RR to Failed (its signal processing fails) and waits for its run to close. */
   async function finishedRR() {
@@ -77,5 +87,31 @@ describe('launching remediation workflows', () => {
     expect(latest.memo?.uid).toBe(created.metadata.uid);
     expect(await startRemediation(h.runtime.client, created, taskQueue())).toBe('running');
     expect((await handle.describe()).runId).toBe(latest.runId);
+  });
+
+  it("an RR's own status updates on its way to AwaitingApproval → one start in all, answered running", async () => {
+    const before = await launcherStarts();
+    // What the launcher's informer is handed, counted by a watch of our own.
+    const seen = new Map<string, number>();
+    const watch = watchKind(
+      loadKubeConfig(stackInfo().kubeconfigPath),
+      'remediationrequests',
+      { onUpsert: (o) => seen.set(o.metadata.name, (seen.get(o.metadata.name) ?? 0) + 1) },
+      () => {},
+      h.namespace,
+    );
+    await watch.ready;
+    try {
+      const rr = await h.awaitingApproval();
+      // Created, then Processing, Analyzing and AwaitingApproval written by its workflow (and more).
+      await eventually('the watch to see the RR parked', async () => (seen.get(rr) ?? 0) >= 4);
+
+      const after = await launcherStarts();
+      const delta = (o: string) => (after[o] ?? 0) - (before[o] ?? 0);
+      expect(delta('running')).toBe(1);
+      expect(['finished', 'refused', 'error'].map(delta)).toEqual([0, 0, 0]);
+    } finally {
+      await watch.stop();
+    }
   });
 });
