@@ -2,12 +2,12 @@
  * What the worker-memory and parked figures share: n Deployments in a namespace
  * labelled production (every analysis asks for approval, so each remediation parks in
  * AwaitingApproval), and the worker as the image runs it — the bundled entry point with
- * the image's node flags (workers/heap-flags.ts) and the SignalProcessing and AIAnalysis
+ * the image's node flags and malloc arena cap (workers/heap-flags.ts) and the SignalProcessing and AIAnalysis
  * controllers — watching that namespace.
  */
 import type { ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { workerNodeArgs } from '../workers/heap-flags.js';
+import { workerNodeArgs, workerProcessEnv } from '../workers/heap-flags.js';
 import { spawnBuilt } from './child-process.js';
 import type { BenchContext } from './context.js';
 import { benchKube } from './kube-fixtures.js';
@@ -29,6 +29,7 @@ export async function parkingWorker(
     'dist/workers/main.js',
     {
       ...ctx.env,
+      ...workerProcessEnv(process.env),
       KUBERNAUT_WATCH_NAMESPACE: ns,
       KUBERNAUT_CONTROLLERS: 'signalprocessing,aianalysis',
       LOG_LEVEL: 'warn',

@@ -27,6 +27,27 @@ export function workerNodeArgs(env: NodeJS.ProcessEnv): string[] {
   return [`--max-semi-space-size=${semiSpaceMb(env)}`];
 }
 
+/**
+ * glibc's malloc arenas for the worker process, capped at 2 (MALLOC_ARENA_MAX, read by
+ * glibc when the process starts, so it can only be given in the environment: the
+ * image's entry point and the bench's worker set it, an operator's own value wins).
+ *
+ * Why: glibc gives each thread that allocates concurrently an arena of its own, up to 8
+ * per core, and an arena keeps what it once held. The worker runs node's threads, the
+ * SDK's workflow thread and the Rust core's tokio threads; with 1,000 parked, the
+ * resident memory after collecting both V8 heaps held about 80 MB in thread arenas
+ * beside the 89 MB main arena (docs/performance.md, worker memory). Two arenas keep the
+ * main thread and one shared arena for the rest: the worker's threads mostly wait, so
+ * they rarely contend for it.
+ */
+export const DEFAULT_MALLOC_ARENA_MAX = 2;
+
+/** The environment the worker process must start with (the bench's spawn; the image's entry point). */
+export function workerProcessEnv(env: NodeJS.ProcessEnv): Record<string, string> {
+  const given = env.MALLOC_ARENA_MAX;
+  return { MALLOC_ARENA_MAX: given === undefined || given === '' ? String(DEFAULT_MALLOC_ARENA_MAX) : given };
+}
+
 /** The flag to set at run time, unless node's command line or NODE_OPTIONS gave one. */
 export function semiSpaceFlag(env: NodeJS.ProcessEnv, execArgv: readonly string[]): string | undefined {
   const given = [...execArgv, ...(env.NODE_OPTIONS ?? '').split(/\s+/)];

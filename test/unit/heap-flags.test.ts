@@ -2,10 +2,12 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import {
+  DEFAULT_MALLOC_ARENA_MAX,
   DEFAULT_SEMI_SPACE_MB,
   optimizeForSizeFlag,
   semiSpaceFlag,
   workerNodeArgs,
+  workerProcessEnv,
 } from '../../workers/heap-flags.js';
 
 describe("the worker's young-generation cap", () => {
@@ -45,6 +47,23 @@ describe("the worker's node command line", () => {
     );
     expect(workerNodeArgs({})).toEqual([`--max-semi-space-size=${DEFAULT_SEMI_SPACE_MB}`]);
     expect(workerNodeArgs({ KUBERNAUT_WORKER_SEMI_SPACE_MB: '0' })).toEqual(['--max-semi-space-size=0']);
+  });
+});
+
+describe("the worker's malloc arenas", () => {
+  it('are capped at 2 in the image (docker/entrypoint.sh) as in the bench (workerProcessEnv)', () => {
+    const entrypoint = readFileSync(
+      fileURLToPath(new URL('../../docker/entrypoint.sh', import.meta.url)),
+      'utf8',
+    );
+    expect(DEFAULT_MALLOC_ARENA_MAX).toBe(2);
+    expect(entrypoint).toContain(`MALLOC_ARENA_MAX="\${MALLOC_ARENA_MAX:-${DEFAULT_MALLOC_ARENA_MAX}}"`);
+    expect(entrypoint).toMatch(/export MALLOC_ARENA_MAX/);
+    expect(workerProcessEnv({})).toEqual({ MALLOC_ARENA_MAX: '2' });
+  });
+
+  it("leave an operator's own MALLOC_ARENA_MAX alone", () => {
+    expect(workerProcessEnv({ MALLOC_ARENA_MAX: '8' })).toEqual({ MALLOC_ARENA_MAX: '8' });
   });
 });
 
