@@ -39,7 +39,9 @@ export async function workerMemory(ctx: BenchContext): Promise<FigureRow[]> {
     const reachSec = await parkInWaves(ctx, k, ns, names, {
       timeoutMs: scale(ctx, 300_000, 2_700_000),
     });
-    await sleep(5000);
+    // Parked is a state that lasts: read it as an operator would see it while they wait,
+    // past the worker's next two looks at its memory (workers/collect-when-grown.ts).
+    await sleep(125_000);
     row.values.push(await settledRss(worker.pid!));
     row.reference.push(idle);
     row.notes!.push(

@@ -2,7 +2,8 @@
  * A full garbage collection of every V8 heap in the worker — its main thread's and the
  * SDK's workflow thread's — when its resident memory has grown by
  * KUBERNAUT_WORKER_COLLECT_GROWTH_MB (default 128; 0 turns it off) since the last one,
- * looked at once a minute.
+ * or, once the worker has gone quiet (its memory no longer growing from one look to
+ * the next), by 32 MB (or that setting, if lower): looked at once a minute.
  *
  * Why: V8 collects when its own heap fills, not when the process's memory does. The
  * worker's garbage holds memory outside that heap — the buffers of histories fetched
@@ -17,6 +18,13 @@
  * committed, 40 MB live; the main thread 108 MB, 74 MB live), and a collection of the
  * main thread alone left the worker at 678 MB; both brought it to 370 MB.
  *
+ * Quiet: growth alone left the worker anywhere up to 128 MB above what a collection
+ * would return to, for as long as it stayed quiet — with 1,000 parked, 486 MB resident
+ * against 348 MB after collecting (`npm run bench -- worker-memory`, 2026-12-02). A
+ * worker whose remediations wait is quiet for hours, so that is the memory it is seen
+ * with; one collection when the growth stops gives the garbage back once, then nothing
+ * until it grows again.
+ *
  * Cost: one pause of each thread (about 0.1–0.3 s with 150 MB live) at most once a
  * minute, and only after that much growth.
  */
@@ -25,6 +33,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { wholeMbSetting } from './heap-flags.js';
 
 export const DEFAULT_GROWTH_MB = 128;
+/** Growth since the last collection that is collected once the worker is quiet. */
+export const QUIET_GROWTH_MB = 32;
+/** Less growth than this from one look to the next: quiet. */
+export const QUIET_STEP_MB = 4;
 const MB = 1024 * 1024;
 const SETTLE_MS = 1000;
 const COLLECT_ID = 1;
@@ -36,9 +48,22 @@ export function collectGrowthMb(env: NodeJS.ProcessEnv): number {
   return wholeMbSetting(env, 'KUBERNAUT_WORKER_COLLECT_GROWTH_MB', DEFAULT_GROWTH_MB);
 }
 
-/** Whether to collect now: grown by at least `growthMb` since the resident size after the last collection. */
-export function shouldCollect(rssBytes: number, afterLastBytes: number, growthMb: number): boolean {
-  return growthMb > 0 && rssBytes - afterLastBytes >= growthMb * MB;
+/**
+ * Whether to collect now: grown by at least `growthMb` since the resident size after
+ * the last collection, or by QUIET_GROWTH_MB (at most `growthMb`) with the worker quiet
+ * — grown by less than QUIET_STEP_MB since the previous look (`previousBytes`).
+ */
+export function shouldCollect(
+  rssBytes: number,
+  afterLastBytes: number,
+  growthMb: number,
+  previousBytes?: number,
+): boolean {
+  if (growthMb <= 0) return false;
+  const grown = rssBytes - afterLastBytes;
+  if (grown >= growthMb * MB) return true;
+  const quiet = previousBytes !== undefined && rssBytes - previousBytes < QUIET_STEP_MB * MB;
+  return quiet && grown >= Math.min(QUIET_GROWTH_MB, growthMb) * MB;
 }
 
 /**
@@ -103,16 +128,20 @@ export function collectWhenGrown(opts: {
   const session = new Session();
   session.connect();
   let afterLast = opts.sinceRssBytes ?? process.memoryUsage.rss();
+  let previous: number | undefined;
   let busy = false;
   const timer = setInterval(() => {
     const before = process.memoryUsage.rss();
-    if (busy || !shouldCollect(before, afterLast, opts.growthMb)) return;
+    const lastLook = previous;
+    previous = before;
+    if (busy || !shouldCollect(before, afterLast, opts.growthMb, lastLook)) return;
     busy = true;
     const t0 = performance.now();
     void collectAll(session)
       .then(() => sleep(SETTLE_MS)) // V8 frees collected objects' buffers on a background thread
       .then(() => {
         afterLast = process.memoryUsage.rss();
+        previous = afterLast;
         opts.onCollect?.(before / MB, afterLast / MB, performance.now() - t0 - SETTLE_MS);
       })
       .catch(() => {})

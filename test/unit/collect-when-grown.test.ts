@@ -6,7 +6,12 @@
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { collectGrowthMb, DEFAULT_GROWTH_MB, shouldCollect } from '../../workers/collect-when-grown.js';
+import {
+  collectGrowthMb,
+  DEFAULT_GROWTH_MB,
+  QUIET_GROWTH_MB,
+  shouldCollect,
+} from '../../workers/collect-when-grown.js';
 
 const CHILD = fileURLToPath(new URL('../fixtures/collect-when-grown-child.ts', import.meta.url));
 const MB = 1024 * 1024;
@@ -42,6 +47,21 @@ describe('collect when grown', () => {
     expect(shouldCollect(300 * MB, 200 * MB, 128)).toBe(false);
     expect(shouldCollect(328 * MB, 200 * MB, 128)).toBe(true);
     expect(shouldCollect(10_000 * MB, 200 * MB, 0)).toBe(false);
+  });
+
+  it('once the worker is quiet (no longer growing), collects after 32 MB of growth, once', () => {
+    expect(QUIET_GROWTH_MB).toBe(32);
+    // Still growing from one look to the next: busy, wait for the full growth.
+    expect(shouldCollect(240 * MB, 200 * MB, 128, 220 * MB)).toBe(false);
+    // Flat since the last look, 40 MB above the last collection: collect.
+    expect(shouldCollect(240 * MB, 200 * MB, 128, 239 * MB)).toBe(true);
+    // Flat but within 32 MB of what the last collection left: nothing to give back.
+    expect(shouldCollect(220 * MB, 200 * MB, 128, 220 * MB)).toBe(false);
+    // No previous look yet: growth alone decides.
+    expect(shouldCollect(240 * MB, 200 * MB, 128)).toBe(false);
+    // A growth set lower than 32 MB is the quiet threshold too; 0 still turns it all off.
+    expect(shouldCollect(216 * MB, 200 * MB, 16, 216 * MB)).toBe(true);
+    expect(shouldCollect(10_000 * MB, 200 * MB, 0, 10_000 * MB)).toBe(false);
   });
 
   it('KUBERNAUT_WORKER_COLLECT_GROWTH_MB: 128 when unset, 0 turns it off, anything else is refused', () => {
