@@ -34,11 +34,10 @@ export function workerNodeArgs(env: NodeJS.ProcessEnv): string[] {
  *
  * Why: glibc gives each thread that allocates concurrently an arena of its own, up to 8
  * per core, and an arena keeps what it once held. The worker runs node's threads, the
- * SDK's workflow thread and the Rust core's tokio threads; with 1,000 parked, the
- * resident memory after collecting both V8 heaps held about 80 MB in thread arenas
- * beside the 89 MB main arena (docs/performance.md, worker memory). Two arenas keep the
- * main thread and one shared arena for the rest: the worker's threads mostly wait, so
- * they rarely contend for it.
+ * SDK's workflow thread and the Rust core's tokio threads. With 1,000 parked, the worker
+ * after collecting both V8 heaps came to 348 MB capped against 376 MB without
+ * (docs/performance.md, worker memory 2026-12-02). Two arenas: the main thread's and
+ * one shared by the rest, which mostly wait, so they rarely contend for it.
  */
 export const DEFAULT_MALLOC_ARENA_MAX = 2;
 
