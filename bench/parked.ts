@@ -8,12 +8,15 @@
  * once the cache (100) is smaller than what is parked. The worker is the image's
  * entry point (dist/workers/main.js) with its defaults, the SignalProcessing and
  * AIAnalysis controllers, in a namespace labelled production (approval required).
+ * A second window as long is profiled (cpu-profile.ts): the notes say where the CPU
+ * of a parked worker goes.
  */
 import { Client, Connection } from '@temporalio/client';
 import { workflowIdFor } from '../lib/remediation-messages.js';
 import { DEFAULT_RESYNC_MS } from '../workers/child-watcher.js';
 import { cpuSeconds, rssMb, settledRss, stopChild, waitForOutput } from './child-process.js';
 import { type BenchContext, scale } from './context.js';
+import { recordCpuProfile, summarizeCpuProfile } from './cpu-profile.js';
 import { heapBreakdown } from './heap-breakdown.js';
 import { inBatches } from './kube-fixtures.js';
 import { parkInWaves } from './park-in-waves.js';
@@ -84,6 +87,11 @@ export async function parkedRemediations(ctx: BenchContext): Promise<FigureRow[]
     cpu.values.push(await cpuPercent(pid, windowMs));
     const to = new Date();
     rss.values.push(await settledRss(pid));
+    // Where that CPU goes: a second window as long, profiled (not the measured one: the
+    // profiler's sampling costs CPU too).
+    const profile = await recordCpuProfile(pid, windowMs)
+      .then((p) => summarizeCpuProfile(p))
+      .catch((e) => [`no CPU profile: ${String(e)}`]);
 
     // Last, since its collections change what it measures: where the memory is.
     const breakdown = await heapBreakdown(pid).catch((e) => [`no heap breakdown: ${String(e)}`]);
@@ -92,6 +100,7 @@ export async function parkedRemediations(ctx: BenchContext): Promise<FigureRow[]
     cpu.notes!.push(
       `one run; ${span}, idle worker measured over a window as long before the RRs were created`,
       `${tasks} workflow tasks in the window across ${Math.min(SAMPLE, n)} parked workflows (from their histories); before the change, a parked workflow ran one a minute`,
+      ...profile,
     );
     rss.notes!.push(
       `one run; ${n} RRs reached AwaitingApproval in ${parkSec.toFixed(0)} s (${(n / parkSec).toFixed(1)} RR/s); 10,000 at that rate: ${(10_000 / (n / parkSec) / 60).toFixed(0)} min`,
