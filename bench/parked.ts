@@ -22,6 +22,7 @@ import { inBatches } from './kube-fixtures.js';
 import { parkInWaves } from './park-in-waves.js';
 import { parkingWorker } from './parking-worker.js';
 import { type FigureRow, sleep } from './stats.js';
+import { threadCpu, threadCpuSplit } from './thread-cpu.js';
 
 /** The re-read interval parked waits had before (workflows/remediation.ts's default). */
 const OLD_RECHECK_MS = 60_000;
@@ -69,7 +70,9 @@ export async function parkedRemediations(ctx: BenchContext): Promise<FigureRow[]
     await waitForOutput(worker, '[worker] running', 300_000);
     await sleep(3000);
     const pid = worker.pid!;
+    const idle0 = threadCpu(pid);
     cpu.reference.push(await cpuPercent(pid, windowMs));
+    const idleByThread = threadCpuSplit(idle0, threadCpu(pid), windowMs / 1000);
     rss.reference.push(await settledRss(pid));
     ctx.log(
       `parked: idle worker ${rss.reference[0]!.toFixed(0)} MB, ${cpu.reference[0]!.toFixed(2)} % of a core`,
@@ -84,8 +87,10 @@ export async function parkedRemediations(ctx: BenchContext): Promise<FigureRow[]
     // The last ones to park finish their first workflow task (the wait's read) here.
     await sleep(10_000);
     const from = new Date();
+    const threads0 = threadCpu(pid);
     cpu.values.push(await cpuPercent(pid, windowMs));
     const to = new Date();
+    const byThread = threadCpuSplit(threads0, threadCpu(pid), (to.getTime() - from.getTime()) / 1000);
     rss.values.push(await settledRss(pid));
     // Where that CPU goes: a second window as long, profiled (not the measured one: the
     // profiler's sampling costs CPU too).
@@ -100,6 +105,7 @@ export async function parkedRemediations(ctx: BenchContext): Promise<FigureRow[]
     cpu.notes!.push(
       `one run; ${span}, idle worker measured over a window as long before the RRs were created`,
       `${tasks} workflow tasks in the window across ${Math.min(SAMPLE, n)} parked workflows (from their histories); before the change, a parked workflow ran one a minute`,
+      `CPU by thread over the window (% of a core): ${byThread}; idle worker: ${idleByThread}`,
       ...profile,
     );
     rss.notes!.push(
