@@ -11,9 +11,18 @@
  * (docs/performance.md, note 5). Sharing keeps one copy and one watch connection.
  *
  * What each watcher sees is what it saw with an informer of its own: an upsert for
- * every object there is (a watcher that joins a running informer gets the cached
- * ones replayed before its `ready`), then every change. A watcher may see an object
- * twice with nothing changed (as after any re-list), so handlers stay idempotent.
+ * every object there is, then every change. A watcher may see an object twice with
+ * nothing changed (as after any re-list), so handlers stay idempotent.
+ *
+ * The copy kept is small: handlers get each object whole, as the watch or list
+ * delivered it, but the informer keeps only its identity (cachedCopy below) — what it
+ * needs to tell a change from a repeat (the resourceVersion) and what a delete handler
+ * reads when a re-list finds an object gone. With 10,000 remediations parked, whole
+ * copies were most of the worker's heap (docs/performance.md, note 10). So a watcher
+ * that joins a running informer is not replayed the cache: it gets a list of its own
+ * before its `ready`, of which it is handed each object the informer holds at that
+ * same version — an object the list holds at another version reaches it through the
+ * shared watch instead, so it never sees a version older than one it has seen.
  */
 import * as k8s from '@kubernetes/client-node';
 import type { KubeObject } from '../activities/kube-objects.js';
@@ -71,12 +80,8 @@ export function watchKind(
   const it = s;
   const watcher: Watcher = { handlers, log };
   it.watchers.add(watcher);
-  // Joined after the first list was delivered: replay what is cached, as that list would have.
-  const ready = joining
-    ? it.ready.then(() => {
-        for (const o of it.informer.list()) deliver(watcher, 'onUpsert', o as unknown as KubeObject);
-      })
-    : it.ready;
+  // Joined after the first list was delivered: a list of its own, as that list would have been.
+  const ready = joining ? it.ready.then(() => catchUp(kc, plural, namespace, it, watcher)) : it.ready;
   let left = false;
   return {
     ready,
@@ -114,6 +119,7 @@ function startShared(kc: k8s.KubeConfig, plural: string, namespace?: string): Sh
   const fanOut = (event: keyof WatchHandlers) => (o: k8s.KubernetesObject) => {
     const obj = slim(o);
     for (const w of [...s.watchers]) deliver(w, event, obj);
+    if (event === 'onUpsert') keepIdentityOnly(informer, o);
   };
   informer.on('add', fanOut('onUpsert'));
   informer.on('update', fanOut('onUpsert'));
@@ -156,13 +162,106 @@ function deliver(w: Watcher, event: keyof WatchHandlers, obj: KubeObject): void 
 }
 
 /**
- * Drops metadata.managedFields from the informer's cached object (the handlers get
- * the cached object itself). Nothing here reads them, and they are often as large as
- * the rest of the object: the worker caches one copy of every watched object,
- * thousands with many remediations in flight. Applies to every later version too,
- * since each event hands over the object that replaces the cached one.
+ * Drops metadata.managedFields from the object the handlers get: nothing here reads
+ * them, and they are often as large as the rest of the object.
  */
 function slim(o: k8s.KubernetesObject): KubeObject {
   if (o.metadata?.managedFields) delete o.metadata.managedFields;
   return o as unknown as KubeObject;
+}
+
+/**
+ * What the informer keeps of an object once its handlers have had it: its identity and
+ * version (a later event at the same resourceVersion is a repeat, not a change), its
+ * labels and owner (what a delete handler may read: chaos monitor, owner lookups) —
+ * never spec, status or annotations. A delete found by a re-list hands this copy to
+ * the delete handlers; every other delivery is of a whole object.
+ */
+export function cachedCopy(o: k8s.KubernetesObject): k8s.KubernetesObject {
+  const m = o.metadata ?? {};
+  return {
+    apiVersion: o.apiVersion,
+    kind: o.kind,
+    metadata: {
+      name: m.name,
+      namespace: m.namespace,
+      uid: m.uid,
+      resourceVersion: m.resourceVersion,
+      ...(m.creationTimestamp ? { creationTimestamp: m.creationTimestamp } : {}),
+      ...(m.deletionTimestamp ? { deletionTimestamp: m.deletionTimestamp } : {}),
+      ...(m.labels ? { labels: m.labels } : {}),
+      ...(m.ownerReferences ? { ownerReferences: m.ownerReferences } : {}),
+    },
+  };
+}
+
+/** The informer's own store (client-node 1.x ListWatch: namespace → name → object). */
+type Store = Map<string, Map<string, k8s.KubernetesObject>>;
+const storeOf = (informer: unknown): Store | undefined => {
+  const objects = (informer as { objects?: unknown }).objects;
+  return objects instanceof Map ? (objects as Store) : undefined;
+};
+
+/**
+ * Swaps the whole object just stored for its cachedCopy. The store is ListWatch's
+ * own (it offers no transform); if a client-node upgrade moves it, the whole object
+ * stays, which costs memory, not correctness (test/workflow/informer.test.ts notices).
+ */
+function keepIdentityOnly(informer: unknown, o: k8s.KubernetesObject): void {
+  const inNamespace = storeOf(informer)?.get(o.metadata?.namespace || '');
+  const name = o.metadata?.name || '';
+  if (inNamespace?.get(name) === o) inNamespace.set(name, cachedCopy(o));
+}
+
+/** The copy the informer keeps of an object (undefined: none), for tests. */
+export function cachedObject(
+  kc: k8s.KubeConfig,
+  plural: string,
+  namespace: string | undefined,
+  obj: { namespace?: string; name: string },
+): k8s.KubernetesObject | undefined {
+  const s = shared.get(kc)?.get(`${namespace ?? '*'}/${plural}`);
+  return s
+    ? storeOf(s.informer)
+        ?.get(obj.namespace || '')
+        ?.get(obj.name)
+    : undefined;
+}
+
+/** Objects per page of a late joiner's list. */
+const PAGE = 500;
+
+/**
+ * A late joiner's first list: every object there is, a page at a time, each handed to
+ * it if the informer holds that object at the same version. At another version, the
+ * shared watch is delivering the other one (newer: to this watcher too, since it joined
+ * before this list began; older: the watch has yet to bring this one). Not held at all:
+ * deleted since (its delete went to every watcher) or not yet seen (its add will come).
+ */
+async function catchUp(
+  kc: k8s.KubeConfig,
+  plural: string,
+  namespace: string | undefined,
+  s: Shared,
+  w: Watcher,
+): Promise<void> {
+  const custom = kc.makeApiClient(k8s.CustomObjectsApi);
+  let cont: string | undefined;
+  do {
+    const base = { group: API_GROUP, version: 'v1alpha1', plural, limit: PAGE, _continue: cont };
+    const page = (await (namespace
+      ? custom.listNamespacedCustomObject({ ...base, namespace })
+      : custom.listClusterCustomObject(base))) as {
+      items: k8s.KubernetesObject[];
+      metadata?: { continue?: string };
+    };
+    const store = storeOf(s.informer);
+    for (const o of page.items) {
+      const held = store?.get(o.metadata?.namespace || '')?.get(o.metadata?.name || '');
+      // No store to compare with (see keepIdentityOnly): hand over all, as a re-list would.
+      if (!store || held?.metadata?.resourceVersion === o.metadata?.resourceVersion)
+        deliver(w, 'onUpsert', slim(o));
+    }
+    cont = page.metadata?.continue || undefined;
+  } while (cont);
 }

@@ -145,9 +145,12 @@ export function startLauncher(opts: LauncherOptions): RunningInformer {
       },
       onDelete(rr) {
         const { namespace = 'default', name } = rr.metadata;
+        // Our snapshot, not the object: a delete found by a re-list carries only the
+        // RR's identity (informer.ts keeps no more), not the fingerprint and target.
+        const last = known.get(`${namespace}/${name}`);
         known.delete(`${namespace}/${name}`);
         running.delete(`${namespace}/${name}`);
-        wakeBlockedBy(snapshotOf(rr));
+        wakeBlockedBy(last ?? snapshotOf(rr));
         const pending = retries.get(`${namespace}/${name}`);
         if (pending) clearTimeout(pending);
         opts.client.workflow

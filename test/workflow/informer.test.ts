@@ -1,14 +1,16 @@
 /**
  * The worker's list+watch of a kind: every created or changed object reaches the
- * handler, and what it keeps in memory carries no managedFields (nothing reads
- * them; they are often half of an object). Every watcher of a kind in a process
- * shares one informer, so the worker holds one copy of each watched object, and
- * each watcher still sees what an informer of its own would have shown it.
+ * handler whole (but for managedFields, which nothing reads), and what the informer
+ * keeps in memory is only each object's identity and version — with 10,000
+ * remediations parked, whole copies were most of the worker's heap. Every watcher of
+ * a kind in a process shares one informer, and each watcher still sees what an
+ * informer of its own would have shown it: whole objects, never an older version
+ * after a newer one.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type KubeObject, KubeObjects } from '../../activities/kube-objects.js';
 import { loadKubeConfig } from '../../lib/kube/client.js';
-import { type RunningInformer, runningInformers, watchKind } from '../../workers/informer.js';
+import { cachedObject, type RunningInformer, runningInformers, watchKind } from '../../workers/informer.js';
 import { sampleRemediationRequest } from '../harness/fixtures.js';
 import { eventually, stackInfo, testNamespace, uniqueName } from '../harness/index.js';
 
@@ -55,6 +57,36 @@ describe('informer', () => {
     expect(live.metadata.managedFields?.length).toBeGreaterThan(0);
     for (const o of [created, updated]) expect(o.metadata).not.toHaveProperty('managedFields');
     expect(updated.metadata.uid).toBe(live.metadata.uid);
+    expect(updated.spec?.signalFingerprint).toBe(live.spec?.signalFingerprint);
+  });
+
+  it('what the informer keeps of an RR → its identity and version, not its spec, status or annotations', async () => {
+    const name = uniqueName('rr');
+    await objects.create('remediationrequests', namespace, {
+      ...(sampleRemediationRequest(namespace, name) as object),
+      metadata: { name, namespace, labels: { team: 'sre' }, annotations: { note: 'x'.repeat(2000) } },
+    } as never);
+    await objects.mergeStatus('remediationrequests', namespace, name, { overallPhase: 'Processing' });
+    const live = (await objects.get('remediationrequests', namespace, name))!;
+    const kept = await eventually(`${name}'s current version to be kept`, async () => {
+      const c = cachedObject(kc, 'remediationrequests', namespace, { namespace, name });
+      return c?.metadata?.resourceVersion === live.metadata.resourceVersion ? c : undefined;
+    });
+    expect(kept).toEqual({
+      apiVersion: live.apiVersion,
+      kind: live.kind,
+      metadata: {
+        name,
+        namespace,
+        uid: live.metadata.uid,
+        resourceVersion: live.metadata.resourceVersion,
+        creationTimestamp: (live.metadata as { creationTimestamp?: string }).creationTimestamp,
+        labels: { team: 'sre' },
+      },
+    });
+    // The handler had it whole.
+    expect(seen.get(name)?.metadata.annotations?.note).toHaveLength(2000);
+    expect(seen.get(name)?.status?.overallPhase).toBe('Processing');
   });
 });
 
@@ -89,7 +121,7 @@ describe('informers shared by the watchers of a kind', () => {
       const name = uniqueName('rr');
       await objects.create('remediationrequests', namespace, rr(name));
       await eventually(`${name} seen by both`, async () => a.seen.has(name) && b.seen.has(name));
-      // The one copy: both were handed the same cached object.
+      // One decode: both were handed the same object.
       expect(a.seen.get(name)).toBe(b.seen.get(name));
     } finally {
       await wa.stop();
@@ -113,6 +145,8 @@ describe('informers shared by the watchers of a kind', () => {
       await wLate.ready;
       expect(runningInformers(kc)).toBe(1);
       expect(names(late.seen)).toEqual(names(first.seen));
+      // Whole objects, although the informer keeps only their identity.
+      for (const name of existing) expect(late.seen.get(name)?.spec?.signalFingerprint).toBeTruthy();
       await objects.mergeStatus('remediationrequests', namespace, existing[0]!, {
         overallPhase: 'Processing',
       });
@@ -122,6 +156,58 @@ describe('informers shared by the watchers of a kind', () => {
     } finally {
       await wFirst.stop();
       await wLate.stop();
+    }
+  });
+
+  it('a watcher joining while every RR changes → it ends on the latest version of each, never going back to an older one', async () => {
+    const kc = loadKubeConfig(stackInfo().kubeconfigPath);
+    const objects = new KubeObjects(kc);
+    const rrs = Array.from({ length: 20 }, () => uniqueName('rr'));
+    for (const name of rrs) await objects.create('remediationrequests', namespace, rr(name));
+    const first = recorder();
+    const wFirst = watchKind(kc, 'remediationrequests', first.handlers, () => {}, namespace);
+    await wFirst.ready;
+    await eventually('the first watcher to see all', async () => rrs.every((n) => first.seen.has(n)));
+    // Every version the late watcher is handed, per RR. resourceVersions are opaque to
+    // clients, but this apiserver's (etcd revisions) grow with every write.
+    const versions = new Map<string, number[]>();
+    const late = watchKind(
+      kc,
+      'remediationrequests',
+      {
+        onUpsert(o) {
+          const list = versions.get(o.metadata.name) ?? [];
+          list.push(Number(o.metadata.resourceVersion));
+          versions.set(o.metadata.name, list);
+        },
+      },
+      () => {},
+      namespace,
+    );
+    try {
+      // Writes race the late watcher's own list and the shared watch.
+      const writes = (async () => {
+        for (let round = 1; round <= 3; round++)
+          await Promise.all(
+            rrs.map((name) =>
+              objects.mergeStatus('remediationrequests', namespace, name, { message: `round ${round}` }),
+            ),
+          );
+      })();
+      await late.ready;
+      await writes;
+      const live = await objects.list('remediationrequests', namespace);
+      for (const name of rrs) {
+        const want = Number(live.find((o) => o.metadata.name === name)!.metadata.resourceVersion);
+        await eventually(`the late watcher to reach ${name}'s latest version`, async () =>
+          versions.get(name)?.at(-1) === want ? true : undefined,
+        );
+        const seenVersions = versions.get(name)!;
+        expect(seenVersions, name).toEqual([...seenVersions].sort((a, b) => a - b));
+      }
+    } finally {
+      await wFirst.stop();
+      await late.stop();
     }
   });
 
