@@ -23,6 +23,7 @@ import { parkInWaves } from './park-in-waves.js';
 import { parkingWorker } from './parking-worker.js';
 import { type FigureRow, sleep } from './stats.js';
 import { threadCpu, threadCpuSplit } from './thread-cpu.js';
+import { freePort, type GcReading, gcSplit, readGc } from './worker-gc.js';
 
 /** The re-read interval parked waits had before (workflows/remediation.ts's default). */
 const OLD_RECHECK_MS = 60_000;
@@ -42,7 +43,11 @@ export async function parkedRemediations(ctx: BenchContext): Promise<FigureRow[]
   const resyncMs = Number(process.env.KUBERNAUT_WATCH_RESYNC_MS) || DEFAULT_RESYNC_MS;
   const windowMs = Math.max(2 * OLD_RECHECK_MS, resyncMs);
   const ns = `${ctx.tag}-parked`;
-  const { worker, k, names } = await parkingWorker(ctx, ns, n, { KUBERNAUT_HEALTH_PORT: '0' });
+  const metricsPort = await freePort();
+  const { worker, k, names } = await parkingWorker(ctx, ns, n, {
+    KUBERNAUT_HEALTH_PORT: String(metricsPort),
+  });
+  const gc = () => readGc(metricsPort).catch(() => new Map() as GcReading);
   const connection = await Connection.connect({ address: ctx.temporalAddress });
   const client = new Client({ connection, namespace: ctx.temporalNamespace });
   const common = { referenceLabel: 'idle worker', better: 'lower' as const };
@@ -70,9 +75,10 @@ export async function parkedRemediations(ctx: BenchContext): Promise<FigureRow[]
     await waitForOutput(worker, '[worker] running', 300_000);
     await sleep(3000);
     const pid = worker.pid!;
-    const idle0 = threadCpu(pid);
+    const [idle0, idleGc0] = [threadCpu(pid), await gc()];
     cpu.reference.push(await cpuPercent(pid, windowMs));
     const idleByThread = threadCpuSplit(idle0, threadCpu(pid), windowMs / 1000);
+    const idleGc = gcSplit(idleGc0, await gc());
     rss.reference.push(await settledRss(pid));
     ctx.log(
       `parked: idle worker ${rss.reference[0]!.toFixed(0)} MB, ${cpu.reference[0]!.toFixed(2)} % of a core`,
@@ -87,10 +93,11 @@ export async function parkedRemediations(ctx: BenchContext): Promise<FigureRow[]
     // The last ones to park finish their first workflow task (the wait's read) here.
     await sleep(10_000);
     const from = new Date();
-    const threads0 = threadCpu(pid);
+    const [threads0, gc0] = [threadCpu(pid), await gc()];
     cpu.values.push(await cpuPercent(pid, windowMs));
     const to = new Date();
     const byThread = threadCpuSplit(threads0, threadCpu(pid), (to.getTime() - from.getTime()) / 1000);
+    const gcs = gcSplit(gc0, await gc());
     rss.values.push(await settledRss(pid));
     // Where that CPU goes: a second window as long, profiled (not the measured one: the
     // profiler's sampling costs CPU too).
@@ -106,6 +113,7 @@ export async function parkedRemediations(ctx: BenchContext): Promise<FigureRow[]
       `one run; ${span}, idle worker measured over a window as long before the RRs were created`,
       `${tasks} workflow tasks in the window across ${Math.min(SAMPLE, n)} parked workflows (from their histories); before the change, a parked workflow ran one a minute`,
       `CPU by thread over the window (% of a core): ${byThread}; idle worker: ${idleByThread}`,
+      `main-thread GC pauses in the window: ${gcs}; idle worker: ${idleGc}`,
       ...profile,
     );
     rss.notes!.push(
