@@ -15,7 +15,7 @@
  * nothing changed (as after any re-list), so handlers stay idempotent.
  *
  * The copy kept is small: handlers get each object whole, as the watch or list
- * delivered it, but the informer keeps only its identity (cachedCopy below) — what it
+ * delivered it, but the informer keeps only its identity (informer-store.ts) — what it
  * needs to tell a change from a repeat (the resourceVersion) and what a delete handler
  * reads when a re-list finds an object gone. With 10,000 remediations parked, whole
  * copies were most of the worker's heap (docs/performance.md, note 10). So a watcher
@@ -27,6 +27,7 @@
 import * as k8s from '@kubernetes/client-node';
 import type { KubeObject } from '../activities/kube-objects.js';
 import { API_GROUP } from '../lib/domain.js';
+import { keepIdentityOnly, storeOf } from './informer-store.js';
 import { workerMetrics } from './metrics.js';
 
 export interface WatchHandlers {
@@ -168,49 +169,6 @@ function deliver(w: Watcher, event: keyof WatchHandlers, obj: KubeObject): void 
 function slim(o: k8s.KubernetesObject): KubeObject {
   if (o.metadata?.managedFields) delete o.metadata.managedFields;
   return o as unknown as KubeObject;
-}
-
-/**
- * What the informer keeps of an object once its handlers have had it: its identity and
- * version (a later event at the same resourceVersion is a repeat, not a change), its
- * labels and owner (what a delete handler may read: chaos monitor, owner lookups) —
- * never spec, status or annotations. A delete found by a re-list hands this copy to
- * the delete handlers; every other delivery is of a whole object.
- */
-export function cachedCopy(o: k8s.KubernetesObject): k8s.KubernetesObject {
-  const m = o.metadata ?? {};
-  return {
-    apiVersion: o.apiVersion,
-    kind: o.kind,
-    metadata: {
-      name: m.name,
-      namespace: m.namespace,
-      uid: m.uid,
-      resourceVersion: m.resourceVersion,
-      ...(m.creationTimestamp ? { creationTimestamp: m.creationTimestamp } : {}),
-      ...(m.deletionTimestamp ? { deletionTimestamp: m.deletionTimestamp } : {}),
-      ...(m.labels ? { labels: m.labels } : {}),
-      ...(m.ownerReferences ? { ownerReferences: m.ownerReferences } : {}),
-    },
-  };
-}
-
-/** The informer's own store (client-node 1.x ListWatch: namespace → name → object). */
-type Store = Map<string, Map<string, k8s.KubernetesObject>>;
-const storeOf = (informer: unknown): Store | undefined => {
-  const objects = (informer as { objects?: unknown }).objects;
-  return objects instanceof Map ? (objects as Store) : undefined;
-};
-
-/**
- * Swaps the whole object just stored for its cachedCopy. The store is ListWatch's
- * own (it offers no transform); if a client-node upgrade moves it, the whole object
- * stays, which costs memory, not correctness (test/workflow/informer.test.ts notices).
- */
-function keepIdentityOnly(informer: unknown, o: k8s.KubernetesObject): void {
-  const inNamespace = storeOf(informer)?.get(o.metadata?.namespace || '');
-  const name = o.metadata?.name || '';
-  if (inNamespace?.get(name) === o) inNamespace.set(name, cachedCopy(o));
 }
 
 /** The copy the informer keeps of an object (undefined: none), for tests. */
