@@ -13,6 +13,7 @@
  */
 import { Client, Connection } from '@temporalio/client';
 import { workflowIdFor } from '../lib/remediation-messages.js';
+import { freePort } from '../stack/processes.js';
 import { DEFAULT_RESYNC_MS } from '../workers/child-watcher.js';
 import { cpuSeconds, rssMb, settledRss, stopChild, waitForOutput } from './child-process.js';
 import { type BenchContext, scale } from './context.js';
@@ -23,7 +24,7 @@ import { parkInWaves } from './park-in-waves.js';
 import { parkingWorker } from './parking-worker.js';
 import { type FigureRow, sleep } from './stats.js';
 import { threadCpu, threadCpuSplit } from './thread-cpu.js';
-import { freePort, type GcReading, gcSplit, readGc } from './worker-gc.js';
+import { type GcReading, gcSplit, readGc } from './worker-gc.js';
 
 /** The re-read interval parked waits had before (workflows/remediation.ts's default). */
 const OLD_RECHECK_MS = 60_000;

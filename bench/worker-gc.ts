@@ -6,20 +6,6 @@
  * the split by thread (thread-cpu.ts) it tells whether a parked worker's CPU goes to
  * collecting — and whether V8 or our own collection asks for it.
  */
-import { createServer } from 'node:net';
-
-/** A loopback port free now, for a worker's probes and metrics. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const addr = s.address();
-      s.close(() => resolve(typeof addr === 'object' && addr ? addr.port : 0));
-    });
-  });
-}
-
 export type GcReading = Map<string, number>;
 
 /** The GC series of the worker's /metrics: pauses (count, seconds) by kind, and our collections. */
