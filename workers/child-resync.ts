@@ -9,12 +9,9 @@
  * the change was seen. Parked workflows have no periodic re-read of their own
  * (docs/invariants.md, "Parked waits"), so this pass is what bounds both.
  */
-import * as k8s from '@kubernetes/client-node';
+import type * as k8s from '@kubernetes/client-node';
 import type { KubeObject } from '../activities/kube-objects.js';
-import { API_GROUP } from '../lib/domain.js';
-
-/** Objects per list call: bounds what one page costs the worker and the apiserver. */
-const PAGE = 500;
+import { listInPages } from './list-pages.js';
 
 export interface Resync {
   /** Stops the timer and waits for a pass in progress (it stops at its next page). */
@@ -29,29 +26,20 @@ export function startResync(opts: {
   onObject(plural: string, obj: KubeObject): void;
   log: (msg: string) => void;
 }): Resync {
-  const custom = opts.kc.makeApiClient(k8s.CustomObjectsApi);
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> | undefined;
 
-  const page = (plural: string, cont: string | undefined) => {
-    const base = { group: API_GROUP, version: 'v1alpha1', plural, limit: PAGE, _continue: cont };
-    return (
-      opts.namespace
-        ? custom.listNamespacedCustomObject({ ...base, namespace: opts.namespace })
-        : custom.listClusterCustomObject(base)
-    ) as Promise<{ items: KubeObject[]; metadata?: { continue?: string } }>;
-  };
-
-  const listKind = async (plural: string) => {
-    let cont: string | undefined;
-    do {
-      if (stopped) return;
-      const list = await page(plural, cont);
-      for (const o of list.items) opts.onObject(plural, o);
-      cont = list.metadata?.continue || undefined;
-    } while (cont);
-  };
+  const listKind = (plural: string) =>
+    listInPages(
+      opts.kc,
+      plural,
+      opts.namespace,
+      (items) => {
+        for (const o of items) opts.onObject(plural, o);
+      },
+      () => stopped,
+    );
 
   const pass = () => {
     running ??= (async () => {

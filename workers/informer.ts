@@ -28,6 +28,7 @@ import * as k8s from '@kubernetes/client-node';
 import type { KubeObject } from '../activities/kube-objects.js';
 import { API_GROUP } from '../lib/domain.js';
 import { keepIdentityOnly, storeOf } from './informer-store.js';
+import { listInPages } from './list-pages.js';
 import { workerMetrics } from './metrics.js';
 
 export interface WatchHandlers {
@@ -186,9 +187,6 @@ export function cachedObject(
     : undefined;
 }
 
-/** Objects per page of a late joiner's list. */
-const PAGE = 500;
-
 /**
  * A late joiner's first list: every object there is, a page at a time, each handed to
  * it if the informer holds that object at the same version. At another version, the
@@ -203,23 +201,13 @@ async function catchUp(
   s: Shared,
   w: Watcher,
 ): Promise<void> {
-  const custom = kc.makeApiClient(k8s.CustomObjectsApi);
-  let cont: string | undefined;
-  do {
-    const base = { group: API_GROUP, version: 'v1alpha1', plural, limit: PAGE, _continue: cont };
-    const page = (await (namespace
-      ? custom.listNamespacedCustomObject({ ...base, namespace })
-      : custom.listClusterCustomObject(base))) as {
-      items: k8s.KubernetesObject[];
-      metadata?: { continue?: string };
-    };
+  await listInPages(kc, plural, namespace, (items) => {
     const store = storeOf(s.informer);
-    for (const o of page.items) {
-      const held = store?.get(o.metadata?.namespace || '')?.get(o.metadata?.name || '');
+    for (const o of items) {
+      const held = store?.get(o.metadata.namespace || '')?.get(o.metadata.name || '');
       // No store to compare with (see keepIdentityOnly): hand over all, as a re-list would.
-      if (!store || held?.metadata?.resourceVersion === o.metadata?.resourceVersion)
-        deliver(w, 'onUpsert', slim(o));
+      if (!store || held?.metadata?.resourceVersion === o.metadata.resourceVersion)
+        deliver(w, 'onUpsert', slim(o as unknown as k8s.KubernetesObject));
     }
-    cont = page.metadata?.continue || undefined;
-  } while (cont);
+  });
 }
