@@ -16,7 +16,7 @@
  */
 
 import type { KubeConfig } from '@kubernetes/client-node';
-import type { Client } from '@temporalio/client';
+import { type Client, WorkflowNotFoundError } from '@temporalio/client';
 import type { Logger } from 'pino';
 import { type KubeObject, KubeObjects } from '../activities/kube-objects.js';
 import { isTerminalPhase } from '../lib/domain.js';
@@ -27,6 +27,7 @@ import { remediationLogFields } from '../lib/tracing/log-fields.js';
 import type { RemediationInput } from '../workflows/remediation.js';
 import { type RunningInformer, watchKind } from './informer.js';
 import { workerMetrics } from './metrics.js';
+import type { ReconcileQueue } from './reconcile-queue.js';
 import { inRemediationTrace } from './remediation-trace.js';
 import { signalDurably } from './signal-durably.js';
 import { startRemediation } from './start-remediation.js';
@@ -43,10 +44,13 @@ export interface LauncherOptions {
   /** JSON lines about one remediation (started, start failed), bound to it (rr, namespace, workflowId, traceId). */
   logger?: Logger;
   /**
-   * An RR that must not start (restored) or whose run has closed while it is not
-   * terminal: the reconciler settles it (restore, close out) at once rather than at
-   * its next periodic pass.
+   * What the launcher cannot settle itself, for the reconciler (reconcile-queue.ts): an
+   * RR that must not start (restored) or whose run has closed while it is not terminal,
+   * and a delete whose cancel Temporal did not confirm. It also reads the launcher's
+   * view of every RR from it.
    */
+  queue?: ReconcileQueue;
+  /** Asks the reconciler for a pass now, after something was queued. */
   reconcile?: () => void;
 }
 
@@ -62,6 +66,7 @@ export function startLauncher(opts: LauncherOptions): RunningInformer {
   const running = new Map<string, string>();
   let stopped = false;
   const objects = new KubeObjects(opts.kc);
+  opts.queue?.setView((key) => known.get(key));
 
   /**
    * When an RR finishes, RRs blocked behind it (same fingerprint: duplicate or
@@ -102,7 +107,10 @@ export function startLauncher(opts: LauncherOptions): RunningInformer {
       workerMetrics.launcherStarts.inc({ outcome });
       if (outcome === 'running' && rr.metadata.uid && known.get(key)?.uid === rr.metadata.uid)
         running.set(key, rr.metadata.uid);
-      if (outcome !== 'running') opts.reconcile?.();
+      if (outcome !== 'running') {
+        opts.queue?.settleLater(key);
+        opts.reconcile?.();
+      }
     } catch (err) {
       workerMetrics.launcherStarts.inc({ outcome: 'error' });
       if (stopped) return;
@@ -153,10 +161,16 @@ export function startLauncher(opts: LauncherOptions): RunningInformer {
         wakeBlockedBy(last ?? snapshotOf(rr));
         const pending = retries.get(`${namespace}/${name}`);
         if (pending) clearTimeout(pending);
+        const workflowId = workflowIdFor(namespace, name);
         opts.client.workflow
-          .getHandle(workflowIdFor(namespace, name))
+          .getHandle(workflowId)
           .cancel()
-          .catch(() => {}); // already finished or never started: nothing to cancel
+          .catch((err) => {
+            // Already finished or never started: nothing to cancel. Anything else
+            // (Temporal away): the reconciler's next pass cancels it (I5).
+            if (err instanceof WorkflowNotFoundError) return;
+            opts.queue?.cancelLater({ workflowId, uid: last?.uid ?? rr.metadata.uid });
+          });
       },
     },
     opts.log,

@@ -111,6 +111,12 @@ export const workerMetrics = {
     help: 'Running workflows cancelled by the reconciler because their RR is gone',
     registers,
   }),
+  reconcilePasses: new Counter({
+    name: 'kubernaut_reconciler_passes_total',
+    help: 'Reconciler passes completed, by kind (full: every RR and run; changes: what the launcher queued and the runs closed since)',
+    labelNames: ['kind'],
+    registers,
+  }),
   reconcileErrors: new Counter({
     name: 'kubernaut_controller_reconcile_errors_total',
     help: "Built-in controller reconcile errors, by controller and Kubernaut's error category (A-F)",

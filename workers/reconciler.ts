@@ -7,78 +7,73 @@
  *  - I5: a running workflow whose RR is gone is cancelled — the launcher's cancel on
  *    delete is a single call that a worker restart or a Temporal blip can lose;
  *  - a non-terminal RR with no run at all (a start lost the same way) is started.
- * A pass runs at start, every `intervalMs`, and on demand; passes never overlap.
- * Every action is idempotent, so two worker replicas reconciling at once are safe.
+ *
+ * Two kinds of pass (docs/design-incremental-reconciler.md), never overlapping:
+ *  - the **changes pass**, every `intervalMs` and on demand: what the launcher queued
+ *    (reconcile-queue.ts: RRs it could not start or must restore, deletes whose cancel
+ *    it could not confirm) and the runs of this task queue that closed since the last
+ *    pass, asked of visibility with an overlap (`lookbackMs`) for its lag. Its cost
+ *    follows what changed: with 10,000 remediations parked and nothing happening it
+ *    lists nothing (the full pass listed 10,000 RRs and 10,000 runs every 30 s, and
+ *    the garbage that left was most of a parked worker's CPU: docs/performance.md);
+ *  - the **full pass**, at start and every `fullIntervalMs`: every RR against every
+ *    running workflow, for what no event reports — a run closed while visibility lagged
+ *    past the overlap, a delete no watch delivered, a start lost with a worker that died.
+ * Every action re-reads what it acts on and is idempotent (reconcile-actions.ts).
  */
-import type { KubeConfig } from '@kubernetes/client-node';
-import { type Client, WorkflowNotFoundError } from '@temporalio/client';
-import type pg from 'pg';
-import { createHeldLockActivities } from '../activities/held-locks.js';
-import { type KubeObject, KubeObjects } from '../activities/kube-objects.js';
-import type { RemediationActivities } from '../activities/remediation.js';
+import type { KubeObject } from '../activities/kube-objects.js';
 import { isTerminalPhase } from '../lib/domain.js';
-import { kubeClients } from '../lib/kube/client.js';
-import { RECONSTRUCTED_LABEL } from '../lib/reconstruct/build.js';
 import { workflowIdFor } from '../lib/remediation-messages.js';
-import type { RemediationInput } from '../workflows/remediation.js';
-import { CLOSE_OUT_REASON, type ClosedRunStatus, closeOut } from './close-out.js';
+import { listInPages } from './list-pages.js';
 import { workerMetrics } from './metrics.js';
-import { inRemediationTrace } from './remediation-trace.js';
-import { restoreReconstructed } from './restore.js';
-import { startRemediation } from './start-remediation.js';
+import { type ActionOptions, isOpen, isRestored, reconcileActions } from './reconcile-actions.js';
+import { ReconcileQueue } from './reconcile-queue.js';
 
-export interface ReconcilerOptions {
-  client: Client;
-  kc: KubeConfig;
-  /** The worker's own activities (one set of clients per process), called directly. */
-  activities: RemediationActivities;
-  pool: pg.Pool;
-  taskQueue: string;
-  namespace?: string;
-  settings?: RemediationInput['settings'];
-  /** Each run's slack past its global timeout (run-backstop.ts). */
-  runSlackMs?: number;
+/** Default time between full passes (KUBERNAUT_RECONCILE_FULL_MS). */
+export const DEFAULT_FULL_INTERVAL_MS = 10 * 60_000;
+
+export interface ReconcilerOptions extends ActionOptions {
   /** Time between passes (KUBERNAUT_RECONCILE_INTERVAL_MS; default 30 s). */
   intervalMs?: number;
-  log: (msg: string) => void;
+  /** Time between full passes (KUBERNAUT_RECONCILE_FULL_MS; default 10 min). */
+  fullIntervalMs?: number;
+  /**
+   * How far before the last pass the changes pass asks for closed runs: visibility's
+   * lag and the clocks' skew. Default: twice the interval, at least 10 s.
+   */
+  lookbackMs?: number;
+  /** What the launcher hands over; default a queue nothing fills. */
+  queue?: ReconcileQueue;
 }
 
 export interface Reconciler {
-  /** The first pass has run. */
+  /** The first (full) pass has run. */
   ready: Promise<void>;
-  /** Runs a pass now (after the one in progress, if any). */
+  /** Runs a changes pass now (after the one in progress, if any). */
   pass(): Promise<void>;
   stop(): Promise<void>;
 }
 
-export const isRestored = (rr: KubeObject) => rr.metadata.labels?.[RECONSTRUCTED_LABEL] === 'true';
-
 export function startReconciler(opts: ReconcilerOptions): Reconciler {
-  const objects = new KubeObjects(opts.kc);
-  const { custom } = kubeClients(opts.kc);
-  const acts = {
-    ...opts.activities,
-    ...createHeldLockActivities(opts.kc),
-  };
+  const act = reconcileActions(opts);
+  const queue = opts.queue ?? new ReconcileQueue();
+  const intervalMs = opts.intervalMs ?? 30_000;
+  const fullIntervalMs = opts.fullIntervalMs ?? DEFAULT_FULL_INTERVAL_MS;
+  const lookbackMs = opts.lookbackMs ?? Math.max(2 * intervalMs, 10_000);
+  const taskQueue = `TaskQueue = '${opts.taskQueue.replace(/'/g, "''")}'`;
   let stopped = false;
   let current: Promise<void> = Promise.resolve();
-
-  const listRRs = async (): Promise<KubeObject[]> => {
-    if (opts.namespace) return objects.list('remediationrequests', opts.namespace);
-    const list = (await custom.listClusterCustomObject({
-      group: 'kubernaut.ai',
-      version: 'v1alpha1',
-      plural: 'remediationrequests',
-    })) as { items: KubeObject[] };
-    return list.items;
-  };
+  /** When the last pass that completed began: the changes pass asks from there. */
+  let lastPassAt = 0;
+  let lastFullAt = 0;
+  const report = (what: string) => (err: unknown) => opts.log(`reconcile ${what}: ${(err as Error).message}`);
 
   /** Running remediation workflows by id, with the RR uid their memo names. */
   const listRunning = async () => {
     const running = new Map<string, { runId: string; uid?: string }>();
     // This worker's task queue only: workers of other clusters may share the Temporal
     // namespace, and their RRs are not in our apiserver.
-    const query = `WorkflowType = 'remediationWorkflow' AND ExecutionStatus = 'Running' AND TaskQueue = '${opts.taskQueue.replace(/'/g, "''")}'`;
+    const query = `WorkflowType = 'remediationWorkflow' AND ExecutionStatus = 'Running' AND ${taskQueue}`;
     for await (const wf of opts.client.workflow.list({ query })) {
       const uid = (wf.memo as { uid?: string } | undefined)?.uid;
       running.set(wf.workflowId, { runId: wf.runId, uid });
@@ -86,90 +81,78 @@ export function startReconciler(opts: ReconcilerOptions): Reconciler {
     return running;
   };
 
-  /**
-   * Starts an RR's run, in the RR's trace like the launcher's start (it may win the
-   * race with the launcher: whichever start comes first is the run).
-   */
-  const start = (rr: KubeObject) =>
-    inRemediationTrace(objects, rr, true, () =>
-      startRemediation(opts.client, rr, opts.taskQueue, opts.settings, opts.runSlackMs),
-    );
-
-  /** An RR with no run going (per visibility): look closer, then start, close out, or leave it. */
-  const settle = async (rr: KubeObject) => {
-    const ns = rr.metadata.namespace ?? 'default';
-    const id = workflowIdFor(ns, rr.metadata.name);
-    let run: Awaited<ReturnType<ReturnType<Client['workflow']['getHandle']>['describe']>>;
-    try {
-      run = await opts.client.workflow.getHandle(id).describe();
-    } catch (err) {
-      if (!(err instanceof WorkflowNotFoundError)) throw err;
-      await start(rr);
-      return;
-    }
-    const status = run.status.name;
-    if (status === 'RUNNING' || status === 'CONTINUED_AS_NEW') return;
-    if ((run.memo as { uid?: string } | undefined)?.uid !== rr.metadata.uid) {
-      // The closed run was another RR's of this name: this one has not started yet.
-      await start(rr);
-      return;
-    }
-    // The run closed; the status it may have written since our list is checked by
-    // the close-out's last step (a terminal status is never replaced).
-    opts.log(`closing out ${ns}/${rr.metadata.name}: its run ${run.runId} ended ${status.toLowerCase()}`);
-    const closed = await closeOut({ acts, objects }, rr, {
-      workflowId: id,
-      runId: run.runId,
-      status: status as ClosedRunStatus,
-      closeTime: run.closeTime ?? new Date(),
-    });
-    if (closed === 'closed')
-      workerMetrics.closeOuts.inc({ reason: CLOSE_OUT_REASON[status as ClosedRunStatus] });
-  };
-
-  /** A running workflow whose RR is gone (re-read first: it may have been created since our list). */
-  const cancelOrphan = async (workflowId: string, runId: string, uid: string | undefined) => {
-    const m = /^rr\/([^/]+)\/(.+)$/.exec(workflowId);
-    if (!m) return;
-    const [, ns, name] = m;
-    if (opts.namespace && ns !== opts.namespace) return;
-    const rr = await objects.get('remediationrequests', ns!, name!);
-    if (rr && rr.metadata.uid === uid && !rr.metadata.deletionTimestamp) return;
-    opts.log(`cancelling ${workflowId}: its RemediationRequest is gone`);
-    await opts.client.workflow
-      .getHandle(workflowId, runId)
-      .cancel()
-      .then(
-        () => workerMetrics.orphanCancels.inc(),
-        () => {}, // closed meanwhile
-      );
-  };
-
-  const runPass = async () => {
-    const rrs = await listRRs();
+  const fullPass = async () => {
     const running = await listRunning();
+    const open: KubeObject[] = [];
     const live = new Set<string>();
-    for (const rr of rrs) {
+    // A page at a time: only the RRs with work left are kept past their page.
+    await listInPages(
+      opts.kc,
+      'remediationrequests',
+      opts.namespace,
+      (page) => {
+        for (const rr of page) {
+          const id = workflowIdFor(rr.metadata.namespace ?? 'default', rr.metadata.name);
+          const wf = running.get(id);
+          if (wf?.uid === rr.metadata.uid) live.add(id);
+          if (isOpen(rr) && (isRestored(rr) || !live.has(id))) open.push(rr);
+        }
+      },
+      () => stopped,
+    );
+    for (const rr of open) {
       if (stopped) return;
-      const id = workflowIdFor(rr.metadata.namespace ?? 'default', rr.metadata.name);
-      const wf = running.get(id);
-      if (wf?.uid === rr.metadata.uid) live.add(id);
-      if (rr.metadata.deletionTimestamp || isTerminalPhase(rr.status?.overallPhase as string | undefined))
-        continue;
-      try {
-        if (isRestored(rr)) await restoreReconstructed({ acts, pool: opts.pool }, rr);
-        else if (!live.has(id)) await settle(rr);
-      } catch (err) {
-        opts.log(`reconcile ${id}: ${(err as Error).message}`);
-      }
+      await act
+        .reconcile(rr)
+        .catch(report(workflowIdFor(rr.metadata.namespace ?? 'default', rr.metadata.name)));
     }
     for (const [id, wf] of running) {
       if (stopped) return;
-      if (live.has(id)) continue;
-      await cancelOrphan(id, wf.runId, wf.uid).catch((err) =>
-        opts.log(`reconcile ${id}: ${(err as Error).message}`),
-      );
+      if (!live.has(id)) await act.cancelOrphan(id, wf.runId, wf.uid).catch(report(id));
     }
+  };
+
+  const changesPass = async () => {
+    const { settles, cancels } = queue.drain();
+    for (const key of settles) {
+      if (stopped) return;
+      await act.reconcileByKey(key).catch((err) => {
+        queue.settleLater(key);
+        report(key)(err);
+      });
+    }
+    for (const c of cancels) {
+      if (stopped) return;
+      await act.cancelOrphan(c.workflowId, undefined, c.uid).catch((err) => {
+        queue.cancelLater(c);
+        report(c.workflowId)(err);
+      });
+    }
+    const since = new Date(lastPassAt - lookbackMs).toISOString();
+    const query = `WorkflowType = 'remediationWorkflow' AND ExecutionStatus != 'Running' AND CloseTime >= '${since}' AND ${taskQueue}`;
+    for await (const wf of opts.client.workflow.list({ query })) {
+      if (stopped) return;
+      if (wf.status.name === 'CONTINUED_AS_NEW') continue; // its next run goes on
+      const ref = wf.workflowId.slice(3); // rr/<namespace>/<name>
+      const uid = (wf.memo as { uid?: string } | undefined)?.uid;
+      // The launcher saw this RR terminal: a terminal phase is never left, nothing to read.
+      const known = queue.known(ref);
+      if (known && known.uid === uid && isTerminalPhase(known.phase)) continue;
+      await act.reconcileClosedRun(wf.workflowId, uid).catch((err) => {
+        queue.settleLater(ref);
+        report(wf.workflowId)(err);
+      });
+    }
+  };
+
+  const runPass = async (kind: 'full' | 'changes') => {
+    const startedAt = Date.now();
+    await (kind === 'full' ? fullPass() : changesPass());
+    if (stopped) return;
+    // Only a pass that went through moves the window: a failed visibility query asks again.
+    lastPassAt = startedAt;
+    if (kind === 'full') lastFullAt = startedAt;
+    workerMetrics.reconcilePasses.inc({ kind });
   };
 
   // At most one pass waiting behind the running one: a burst of requests is one pass.
@@ -177,13 +160,14 @@ export function startReconciler(opts: ReconcilerOptions): Reconciler {
   const pass = () => {
     queued ??= current.then(() => {
       queued = undefined;
-      return runPass().catch((err) => opts.log(`reconcile pass: ${(err as Error).message}`));
+      const kind = lastFullAt === 0 || Date.now() - lastFullAt >= fullIntervalMs ? 'full' : 'changes';
+      return runPass(kind).catch(report(`${kind} pass`));
     });
     current = queued;
     return queued;
   };
   const ready = pass();
-  const timer = setInterval(() => void pass(), opts.intervalMs ?? 30_000);
+  const timer = setInterval(() => void pass(), intervalMs);
   timer.unref();
   return {
     ready,

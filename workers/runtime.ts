@@ -35,7 +35,8 @@ import { startControllers } from './controllers/index.js';
 import { workerKubeConfig } from './kube-config.js';
 import { startLauncher } from './launcher.js';
 import { reportReadiness, workerRegistry } from './metrics.js';
-import { startReconciler } from './reconciler.js';
+import { ReconcileQueue } from './reconcile-queue.js';
+import { DEFAULT_FULL_INTERVAL_MS, startReconciler } from './reconciler.js';
 import { startRemediationMetrics } from './remediation-metrics.js';
 import { runSlackFromEnv } from './run-backstop.js';
 import { checkSearchAttributes } from './search-attribute-check.js';
@@ -83,6 +84,17 @@ export interface WorkerRuntimeConfig {
    */
   reconcileIntervalMs?: number;
   /**
+   * Time between the reconciler's full passes (every RR against every running run);
+   * the passes between look only at what changed. Default: KUBERNAUT_RECONCILE_FULL_MS,
+   * else 10 min.
+   */
+  reconcileFullIntervalMs?: number;
+  /**
+   * How far before its last pass the reconciler's changes pass asks visibility for
+   * closed runs (its lag, the clocks' skew). Default: twice the interval, at least 10 s.
+   */
+  reconcileLookbackMs?: number;
+  /**
    * Time between the child watchers' resyncs (workers/child-resync.ts): every child is
    * listed again and a status change the watch did not deliver is signalled — what
    * bounds how late a parked workflow can learn of a missed change. Default:
@@ -108,6 +120,8 @@ export interface WorkerRuntime {
   worker: Worker;
   /** PostgreSQL, Temporal, Kubernetes and the worker's own polling, each reported. */
   readiness(): Promise<Readiness>;
+  /** What the launcher hands the reconciler (and a test may hand it too). */
+  reconcileQueue: ReconcileQueue;
   stop(): Promise<void>;
 }
 
@@ -179,7 +193,14 @@ export async function startWorkerRuntime(cfg: WorkerRuntimeConfig): Promise<Work
           log,
           resyncMs: cfg.watchResyncMs ?? (Number(process.env.KUBERNAUT_WATCH_RESYNC_MS) || DEFAULT_RESYNC_MS),
         });
+  // What the launcher hands the reconciler's changes pass (reconcile-queue.ts).
+  const reconcileQueue = new ReconcileQueue();
   const reconciler = startReconciler({
+    queue: reconcileQueue,
+    lookbackMs: cfg.reconcileLookbackMs,
+    fullIntervalMs:
+      cfg.reconcileFullIntervalMs ??
+      (Number(process.env.KUBERNAUT_RECONCILE_FULL_MS) || DEFAULT_FULL_INTERVAL_MS),
     client,
     kc,
     activities,
@@ -200,6 +221,7 @@ export async function startWorkerRuntime(cfg: WorkerRuntimeConfig): Promise<Work
         level: process.env.LOG_LEVEL ?? (cfg.log ? 'warn' : 'info'),
         mixin: traceIdMixin,
       }),
+    queue: reconcileQueue,
     reconcile: () => void reconciler.pass(),
     client,
     kc,
@@ -239,6 +261,7 @@ export async function startWorkerRuntime(cfg: WorkerRuntimeConfig): Promise<Work
     client,
     worker,
     readiness: ready,
+    reconcileQueue,
     async stop() {
       reportReadiness(undefined);
       await remediationMetrics.stop();

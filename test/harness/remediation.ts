@@ -73,6 +73,12 @@ export interface HarnessOptions {
   maxCachedWorkflows?: number;
   /** Time between the reconciler's passes (default: the runtime's, 30 s). */
   reconcileIntervalMs?: number;
+  /** Time between the reconciler's full passes (default: the runtime's, 10 min). */
+  reconcileFullIntervalMs?: number;
+  /** Where the worker finds Temporal (default the stack's; read when it starts, e.g. through a proxy). */
+  temporalAddress?: () => string;
+  /** How far back the reconciler's changes pass asks for closed runs (default: the runtime's). */
+  reconcileLookbackMs?: number;
   /** Where the worker finds PostgreSQL (default the stack's; read when it starts, e.g. through a proxy). */
   databaseUrl?: () => string;
   /** The worker's kubeconfig (default the stack's; read when it starts). */
@@ -94,7 +100,7 @@ export function useRemediationHarness(
   const taskQueue = uniqueName('remediation');
   const start = () =>
     startWorkerRuntime({
-      temporalAddress: stackInfo().temporalAddress,
+      temporalAddress: opts.temporalAddress?.() ?? stackInfo().temporalAddress,
       temporalNamespace: stackInfo().temporalNamespace,
       databaseUrl: opts.databaseUrl?.() ?? stackInfo().databaseUrl,
       kubeconfigPath: opts.kubeconfigPath?.() ?? stackInfo().kubeconfigPath,
@@ -103,6 +109,8 @@ export function useRemediationHarness(
       settings: { safetyRecheckMs: 60_000, ...settings },
       maxCachedWorkflows: opts.maxCachedWorkflows,
       reconcileIntervalMs: opts.reconcileIntervalMs,
+      reconcileFullIntervalMs: opts.reconcileFullIntervalMs,
+      reconcileLookbackMs: opts.reconcileLookbackMs,
       childWatchers: opts.childWatchers,
       log: () => {},
       logger: opts.logger,

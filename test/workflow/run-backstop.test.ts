@@ -16,6 +16,7 @@ import { createRemediationActivities } from '../../activities/remediation.js';
 import { createAuditWriter } from '../../lib/audit/writer.js';
 import { loadKubeConfig } from '../../lib/kube/client.js';
 import { workflowIdFor } from '../../lib/remediation-messages.js';
+import { ReconcileQueue } from '../../workers/reconcile-queue.js';
 import { type Reconciler, startReconciler } from '../../workers/reconciler.js';
 import { sampleRemediationRequest } from '../harness/fixtures.js';
 import { eventually, stackInfo, testNamespace, uniqueName } from '../harness/index.js';
@@ -36,6 +37,9 @@ describe('a run whose workflow task fails on every attempt', () => {
   let worker: Worker;
   let running: Promise<void>;
   let reconciler: Reconciler;
+  // There is no launcher here: the test hands the reconciler the new RR as the launcher
+  // does with an RR it did not start, and the run's close reaches it through its changes pass.
+  const queue = new ReconcileQueue();
 
   beforeAll(async () => {
     Runtime.install({ logger: new DefaultLogger('WARN') });
@@ -59,6 +63,7 @@ describe('a run whose workflow task fails on every attempt', () => {
       namespace,
       runSlackMs: SLACK_MS,
       intervalMs: 1_000,
+      queue,
       log: () => {},
     });
     await reconciler.ready;
@@ -84,6 +89,8 @@ describe('a run whose workflow task fails on every attempt', () => {
     );
     await objects.create('remediationrequests', namespace, rr);
     // The reconciler starts the run (there is no launcher here).
+    queue.settleLater(`${namespace}/${name}`);
+    void reconciler.pass();
     const handle = client.workflow.getHandle(workflowIdFor(namespace, name));
     const started = await eventually(
       'the run to start',
