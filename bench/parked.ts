@@ -2,10 +2,10 @@
  * What remediations parked on approval cost a worker while they wait (issue 19):
  * 10,000 of them (--quick: 500), the worker's resident memory and its CPU over a
  * waiting window, each against the same worker idle over a window as long. The
- * window is at least twice the old 60 s re-read and at least one watcher resync
- * (5 min by default), so it holds every periodic cost a parked remediation has ever
- * had: before `no-periodic-child-reread`, a wake per minute each, each a full replay
- * once the cache (100) is smaller than what is parked. The worker is the image's
+ * window is at least twice the old 60 s re-read, one watcher resync (5 min by default)
+ * and one reconciler full pass (10 min), so it holds every periodic cost a parked
+ * remediation has ever had: before `no-periodic-child-reread`, a wake per minute
+ * each, each a full replay once the cache (100) is smaller than what is parked. The worker is the image's
  * entry point (dist/workers/main.js) with its defaults, the SignalProcessing and
  * AIAnalysis controllers, in a namespace labelled production (approval required).
  * A second window as long is profiled (cpu-profile.ts): the notes say where the CPU
@@ -15,6 +15,7 @@ import { Client, Connection } from '@temporalio/client';
 import { workflowIdFor } from '../lib/remediation-messages.js';
 import { freePort } from '../stack/processes.js';
 import { DEFAULT_RESYNC_MS } from '../workers/child-watcher.js';
+import { DEFAULT_FULL_INTERVAL_MS } from '../workers/reconciler.js';
 import { cpuSeconds, rssMb, settledRss, stopChild, waitForOutput } from './child-process.js';
 import { type BenchContext, scale } from './context.js';
 import { recordCpuProfile, summarizeCpuProfile } from './cpu-profile.js';
@@ -42,7 +43,9 @@ async function cpuPercent(pid: number, ms: number): Promise<number> {
 export async function parkedRemediations(ctx: BenchContext): Promise<FigureRow[]> {
   const n = scale(ctx, 500, 10_000);
   const resyncMs = Number(process.env.KUBERNAUT_WATCH_RESYNC_MS) || DEFAULT_RESYNC_MS;
-  const windowMs = Math.max(2 * OLD_RECHECK_MS, resyncMs);
+  const fullMs = Number(process.env.KUBERNAUT_RECONCILE_FULL_MS) || DEFAULT_FULL_INTERVAL_MS;
+  // As long as the longest clock: every periodic cost falls in it at least once.
+  const windowMs = Math.max(2 * OLD_RECHECK_MS, resyncMs, fullMs);
   const ns = `${ctx.tag}-parked`;
   const metricsPort = await freePort();
   const { worker, k, names } = await parkingWorker(ctx, ns, n, {
@@ -109,7 +112,7 @@ export async function parkedRemediations(ctx: BenchContext): Promise<FigureRow[]
     // Last, since its collections change what it measures: where the memory is.
     const breakdown = await heapBreakdown(pid).catch((e) => [`no heap breakdown: ${String(e)}`]);
     const tasks = await tasksBetween(client, ns, names.slice(0, SAMPLE), from, to);
-    const span = `window ${(windowMs / 1000).toFixed(0)} s (old re-read every ${OLD_RECHECK_MS / 1000} s, watcher resync every ${(resyncMs / 1000).toFixed(0)} s)`;
+    const span = `window ${(windowMs / 1000).toFixed(0)} s (old re-read every ${OLD_RECHECK_MS / 1000} s, watcher resync every ${(resyncMs / 1000).toFixed(0)} s, reconciler's full pass every ${(fullMs / 1000).toFixed(0)} s)`;
     cpu.notes!.push(
       `one run; ${span}, idle worker measured over a window as long before the RRs were created`,
       `${tasks} workflow tasks in the window across ${Math.min(SAMPLE, n)} parked workflows (from their histories); before the change, a parked workflow ran one a minute`,
