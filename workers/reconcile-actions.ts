@@ -7,7 +7,7 @@
  *  - a close-out never replaces a terminal status and derives its ids from the closed
  *    run (close-out.ts);
  *  - a restore writes the status the audit trail gives, the same every time (restore.ts);
- *  - a cancel of a closed run is refused by Temporal and ignored.
+ *  - a cancel of a closed run is refused by Temporal (not found) and ignored.
  */
 import type { KubeConfig } from '@kubernetes/client-node';
 import { type Client, WorkflowNotFoundError } from '@temporalio/client';
@@ -148,7 +148,11 @@ export function reconcileActions(opts: ActionOptions) {
     opts.log(`cancelling ${workflowId}: its RemediationRequest is gone`);
     await handle.cancel().then(
       () => workerMetrics.orphanCancels.inc(),
-      () => {}, // closed meanwhile
+      (err) => {
+        // Closed meanwhile: nothing to cancel. Anything else (Temporal away) is the
+        // caller's to retry: a queued cancel goes back in the queue.
+        if (!(err instanceof WorkflowNotFoundError)) throw err;
+      },
     );
   };
 

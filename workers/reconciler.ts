@@ -26,7 +26,13 @@ import { isTerminalPhase } from '../lib/domain.js';
 import { workflowIdFor } from '../lib/remediation-messages.js';
 import { listInPages } from './list-pages.js';
 import { workerMetrics } from './metrics.js';
-import { type ActionOptions, isOpen, isRestored, reconcileActions } from './reconcile-actions.js';
+import {
+  type ActionOptions,
+  isOpen,
+  isRestored,
+  reconcileActions,
+  rrOfWorkflow,
+} from './reconcile-actions.js';
 import { ReconcileQueue } from './reconcile-queue.js';
 
 /** Default time between full passes (KUBERNAUT_RECONCILE_FULL_MS). */
@@ -133,7 +139,9 @@ export function startReconciler(opts: ReconcilerOptions): Reconciler {
     for await (const wf of opts.client.workflow.list({ query })) {
       if (stopped) return;
       if (wf.status.name === 'CONTINUED_AS_NEW') continue; // its next run goes on
-      const ref = wf.workflowId.slice(3); // rr/<namespace>/<name>
+      const rr = rrOfWorkflow(wf.workflowId);
+      if (!rr) continue;
+      const ref = `${rr.namespace}/${rr.name}`;
       const uid = (wf.memo as { uid?: string } | undefined)?.uid;
       // The launcher saw this RR terminal: a terminal phase is never left, nothing to read.
       const known = queue.known(ref);
