@@ -49,6 +49,8 @@ export interface LoadSummary {
   latencyMean: number;
   /** Responses by status code: a 2xx is not always a stored write (Kubernaut's 202 is its DLQ). */
   statusCodes: Record<string, number>;
+  /** The load generator's own CPU over the timed part, ms (its start and body building excluded). */
+  clientCpuMs: number;
 }
 
 function bodies(spec: LoadSpec): string[] {
@@ -95,6 +97,7 @@ async function main() {
   // amount is done at its next one-second sample tick, so its end (and a clock read
   // after it) rounds every run up to whole seconds.
   const started = process.hrtime.bigint();
+  const cpuAtStart = process.cpuUsage();
   let finished = started;
   const result = await new Promise<autocannon.Result>((resolve, reject) => {
     const instance = autocannon(
@@ -118,6 +121,7 @@ async function main() {
     });
   });
   const elapsed = Number(finished - started) / 1e9;
+  const cpu = process.cpuUsage(cpuAtStart);
   const ok = result['2xx'];
   const summary: LoadSummary = {
     ok,
@@ -131,6 +135,7 @@ async function main() {
     statusCodes: Object.fromEntries(
       Object.entries(result.statusCodeStats ?? {}).map(([code, s]) => [code, s.count ?? 0]),
     ),
+    clientCpuMs: (cpu.user + cpu.system) / 1000,
   };
   process.stdout.write(`${JSON.stringify(summary)}\n`);
 }

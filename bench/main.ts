@@ -25,6 +25,7 @@ import { auditLatency } from './audit-latency.js';
 import { auditLatencyProfile } from './audit-latency-profile.js';
 import type { BenchContext } from './context.js';
 import { gatewaySignals } from './gateway.js';
+import { gatewayProfile } from './gateway-profile.js';
 import { parkedRemediations } from './parked.js';
 import { reconstruction } from './reconstruction.js';
 import { remediations } from './remediation.js';
@@ -37,6 +38,7 @@ const FIGURES: Record<string, (ctx: BenchContext) => Promise<FigureRow[]>> = {
   'audit-latency': auditLatency,
   'audit-latency-profile': auditLatencyProfile,
   gateway: gatewaySignals,
+  'gateway-profile': gatewayProfile,
   'alert-storm': alertStorm,
   reconstruction,
   remediation: remediations,
