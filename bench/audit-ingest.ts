@@ -47,7 +47,7 @@ export async function timeCopy(ctx: BenchContext, payload: Buffer): Promise<numb
 }
 
 /** One timed load of `batches` batches of `size` events through `api`: events/s, and a note on errors. */
-async function ingest(api: RunningServer, size: number, batches: number, tag: string, t0: number) {
+export async function ingest(api: RunningServer, size: number, batches: number, tag: string, t0: number) {
   const load = await runLoad({
     url: `${api.url}/api/v1/audit/events/batch`,
     method: 'POST',
@@ -58,7 +58,7 @@ async function ingest(api: RunningServer, size: number, batches: number, tag: st
     body: { kind: 'audit-batch', size, tag, t0 },
   });
   const note = load.non2xx || load.errors ? `${load.non2xx} non-2xx, ${load.errors} errors` : undefined;
-  return { perSec: (load.ok * size) / load.durationSec, note };
+  return { perSec: (load.ok * size) / load.durationSec, note, load };
 }
 
 /**

@@ -21,6 +21,7 @@ import { describeOurs, type OtherSide, probeOtherSide } from './against-sides.js
 import { alertStorm } from './alert-storm.js';
 import { parseBenchArgs } from './args.js';
 import { auditIngest } from './audit-ingest.js';
+import { auditIngestProfile } from './audit-ingest-profile.js';
 import { auditLatency } from './audit-latency.js';
 import { auditLatencyProfile } from './audit-latency-profile.js';
 import type { BenchContext } from './context.js';
@@ -35,6 +36,7 @@ import { workerMemory } from './worker-memory.js';
 
 const FIGURES: Record<string, (ctx: BenchContext) => Promise<FigureRow[]>> = {
   'audit-ingest': auditIngest,
+  'audit-ingest-profile': auditIngestProfile,
   'audit-latency': auditLatency,
   'audit-latency-profile': auditLatencyProfile,
   gateway: gatewaySignals,
