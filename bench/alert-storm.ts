@@ -9,6 +9,7 @@
  */
 import type { KubeObject } from '../lib/kube/object.js';
 import { type BenchContext, scale } from './context.js';
+import { type CpuSplit, cpuSample, perOperation } from './cpu-split.js';
 import { benchKube } from './kube-fixtures.js';
 import { runOpenLoop } from './load.js';
 import type { OpenLoopSpec, OpenLoopSummary } from './open-loop-child.js';
@@ -78,11 +79,15 @@ export async function alertStorm(ctx: BenchContext): Promise<FigureRow[]> {
           startsAt: new Date().toISOString(),
         },
       };
+      const cpu0 = cpuSample();
+      const wall0 = performance.now();
       const real = await runOpenLoop({
         ...spec,
         url: `${api.url}/api/v1/signals/prometheus`,
         headers: { authorization: `Bearer ${api.token}` },
       });
+      const cpu = perOperation(cpu0, cpuSample(), 1);
+      const wallSec = (performance.now() - wall0) / 1000;
       const ref = await runOpenLoop({ ...spec, url: `${empty.url}/empty` });
       p99.values.push(real.latencyP99);
       p99.reference.push(ref.latencyP99);
@@ -100,7 +105,7 @@ export async function alertStorm(ctx: BenchContext): Promise<FigureRow[]> {
       rrs.reference.push(targets);
       accounted.values.push(occurrences);
       accounted.reference.push(alerts);
-      p99.notes!.push(describe(r, real, trail, ref));
+      p99.notes!.push(describe(r, real, trail, ref), busyDuring(r, cpu, wallSec));
     }
   } finally {
     await api.close();
@@ -108,6 +113,19 @@ export async function alertStorm(ctx: BenchContext): Promise<FigureRow[]> {
     for (const ns of namespaces) await k.deleteNamespace(ns);
   }
   return [p99, p50, answered, rrs, accounted];
+}
+
+/**
+ * How busy the machine was while the storm ran (the load generator's start, the
+ * alerts, the last answer): the profile behind the p99 (note 11 of
+ * docs/performance.md). 2 cores here: a figure near 2 is a machine with no CPU left.
+ */
+function busyDuring(r: number, cpu: CpuSplit, seconds: number): string {
+  const cores = (ms: number) => (ms / 1000 / seconds).toFixed(2);
+  return (
+    `run ${r}: cores kept busy while it ran: ${cores(cpu.machine)} in all — kube-apiserver ${cores(cpu.apiserver)}, ` +
+    `the API process ${cores(cpu.self)}, etcd ${cores(cpu.etcd)}, PostgreSQL ${cores(cpu.postgres)}`
+  );
 }
 
 function occurrenceCount(rr: KubeObject): number {
