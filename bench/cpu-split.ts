@@ -2,7 +2,8 @@
  * Where a window's CPU went on this machine, from /proc: the bench process itself (the
  * API under test runs in it), every PostgreSQL process, the kube-apiserver and etcd of
  * the embedded stack, and the whole machine (the rest is the load generator and
- * everything else). Seconds of CPU, user + system.
+ * everything else). Seconds of CPU, user + system. Every process of those names on the
+ * machine counts, whichever stack it belongs to: run the figures that use it alone.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { clockTicks, cpuSeconds } from './child-process.js';

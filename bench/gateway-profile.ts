@@ -13,14 +13,11 @@
  * is therefore the best ratio the `gateway` figure can show here, whatever the code
  * does in between; the same for a duplicate against the empty route.
  */
-import { kubeClients, loadKubeConfig } from '../lib/kube/client.js';
-import { remediationRequestsEndpoint } from './apiserver-target.js';
 import { type BenchContext, scale } from './context.js';
 import { cpuSample, perOperation } from './cpu-split.js';
+import { gatewayBench } from './gateway-setup.js';
 import { runLoad } from './load.js';
 import type { LoadSpec } from './load-child.js';
-import { alertmanagerPayload } from './payloads.js';
-import { startApi, startEmptyServer } from './servers.js';
 import type { FigureRow } from './stats.js';
 
 const CONNECTIONS = 10; // as the gateway figure
@@ -50,6 +47,18 @@ async function measured(spec: LoadSpec) {
   return { load, parts, all: PARTS.reduce((sum, p) => sum + parts[p], 0) };
 }
 
+type Measured = Awaited<ReturnType<typeof measured>>;
+
+/** One run's split into the per-part rows and the total row: the figure's load against its reference's. */
+function record(rows: Record<Part, FigureRow>, total: FigureRow, real: Measured, reference: Measured) {
+  for (const p of PARTS) {
+    rows[p].values.push(real.parts[p]);
+    rows[p].reference.push(reference.parts[p]);
+  }
+  total.values.push(real.all);
+  total.reference.push(reference.all);
+}
+
 const row = (figure: string, referenceLabel: string, notes: string[] = []): FigureRow => ({
   figure,
   unit: 'ms CPU',
@@ -61,14 +70,8 @@ const row = (figure: string, referenceLabel: string, notes: string[] = []): Figu
 });
 
 export async function gatewayProfile(ctx: BenchContext): Promise<FigureRow[]> {
-  const controllerNamespace = `${ctx.tag}-gwp`;
-  const targetNamespace = `${ctx.tag}-shopp`;
-  const rawNamespace = `${ctx.tag}-rawp`;
-  const core = kubeClients(loadKubeConfig(ctx.kubeconfigPath)).core;
-  await core.createNamespace({ body: { metadata: { name: rawNamespace } } });
-  const raw = await remediationRequestsEndpoint(ctx.kubeconfigPath, rawNamespace);
-  const api = await startApi(ctx, { controllerNamespace });
-  const empty = await startEmptyServer();
+  const gw = await gatewayBench(ctx, 'p');
+  const { raw, empty, headers, url, rawNamespace, targetNamespace } = gw;
   const fresh = scale(ctx, 200, 1_000);
   const dups = scale(ctx, 500, 3_000);
   const newRows = Object.fromEntries(
@@ -83,8 +86,6 @@ export async function gatewayProfile(ctx: BenchContext): Promise<FigureRow[]> {
   const dupMachine = row('gateway duplicate, CPU of all of it', 'empty route, all of it', [
     `${dups} duplicates into one open RR and ${dups} empty-route requests per run, ${CONNECTIONS} clients`,
   ]);
-  const headers = { authorization: `Bearer ${api.token}` };
-  const url = `${api.url}/api/v1/signals/prometheus`;
   const common = { method: 'POST', connections: CONNECTIONS, timeoutSec: 600 } as const;
   try {
     for (let r = 0; r < ctx.runs; r++) {
@@ -97,42 +98,22 @@ export async function gatewayProfile(ctx: BenchContext): Promise<FigureRow[]> {
         amount: fresh,
         body: { kind: 'rr-new', tag: `praw-${r}`, namespace: rawNamespace, targetNamespace },
       });
-      for (const p of PARTS) {
-        newRows[p].values.push(real.parts[p]);
-        newRows[p].reference.push(rawRef.parts[p]);
-      }
-      newMachine.values.push(real.all);
-      newMachine.reference.push(rawRef.all);
+      record(newRows, newMachine, real, rawRef);
       newMachine.notes!.push(
         `run ${r}: ${real.load.perSec.toFixed(0)} new signals/s, ${rawRef.load.perSec.toFixed(0)} raw creates/s (${(real.load.perSec / rawRef.load.perSec).toFixed(2)}×)`,
       );
 
-      const dupBody = alertmanagerPayload(targetNamespace, `pdup-${r}`, new Date().toISOString());
-      const first = await fetch(url, {
-        method: 'POST',
-        headers: { ...headers, 'content-type': 'application/json' },
-        body: dupBody,
-      });
-      if (first.status !== 201)
-        throw new Error(`priming signal answered ${first.status}: ${await first.text()}`);
+      const dupBody = await gw.openOne(`pdup-${r}`);
       const static_ = { kind: 'static', body: dupBody } as const;
       const dup = await measured({ ...common, url, headers, amount: dups, body: static_ });
       const ref = await measured({ ...common, url: `${empty.url}/empty`, amount: dups, body: static_ });
-      for (const p of PARTS) {
-        dupRows[p].values.push(dup.parts[p]);
-        dupRows[p].reference.push(ref.parts[p]);
-      }
-      dupMachine.values.push(dup.all);
-      dupMachine.reference.push(ref.all);
+      record(dupRows, dupMachine, dup, ref);
       dupMachine.notes!.push(
         `run ${r}: ${dup.load.perSec.toFixed(0)} duplicates/s (p50 ${dup.load.latencyP50} ms), empty route ${ref.load.perSec.toFixed(0)}/s`,
       );
     }
   } finally {
-    await api.close();
-    await empty.close();
-    for (const name of [controllerNamespace, rawNamespace])
-      await core.deleteNamespace({ name }).catch(() => {});
+    await gw.close();
   }
   return [newMachine, ...PARTS.map((p) => newRows[p]), dupMachine, ...PARTS.map((p) => dupRows[p])];
 }

@@ -9,26 +9,16 @@
  * reference stays the same client and bodies on an empty Fastify route; that route's
  * figure for the new-signal bodies is kept in a note.
  */
-import { kubeClients, loadKubeConfig } from '../lib/kube/client.js';
-import { remediationRequestsEndpoint } from './apiserver-target.js';
 import { type BenchContext, scale } from './context.js';
+import { gatewayBench } from './gateway-setup.js';
 import { runLoad } from './load.js';
-import { alertmanagerPayload } from './payloads.js';
-import { startApi, startEmptyServer } from './servers.js';
 import { type FigureRow, median } from './stats.js';
 
 const CONNECTIONS = 10;
 
 export async function gatewaySignals(ctx: BenchContext): Promise<FigureRow[]> {
-  const controllerNamespace = `${ctx.tag}-gw`;
-  const targetNamespace = `${ctx.tag}-shop`;
-  // The raw creates go to a namespace of their own, so neither run finds the other's RRs.
-  const rawNamespace = `${ctx.tag}-raw`;
-  const core = kubeClients(loadKubeConfig(ctx.kubeconfigPath)).core;
-  await core.createNamespace({ body: { metadata: { name: rawNamespace } } });
-  const raw = await remediationRequestsEndpoint(ctx.kubeconfigPath, rawNamespace);
-  const api = await startApi(ctx, { controllerNamespace });
-  const empty = await startEmptyServer();
+  const gw = await gatewayBench(ctx, '');
+  const { raw, empty, headers, url, rawNamespace, targetNamespace } = gw;
   const fresh = scale(ctx, 200, 2_000);
   const dups = scale(ctx, 500, 5_000);
   const rowNew: FigureRow = {
@@ -54,8 +44,6 @@ export async function gatewaySignals(ctx: BenchContext): Promise<FigureRow[]> {
     reference: [],
     notes: [`${dups} duplicates per run, ${CONNECTIONS} clients`],
   };
-  const headers = { authorization: `Bearer ${api.token}` };
-  const url = `${api.url}/api/v1/signals/prometheus`;
   try {
     for (let r = 0; r < ctx.runs; r++) {
       const newBody = { kind: 'signal-new', tag: `new-${r}`, namespace: targetNamespace } as const;
@@ -95,14 +83,7 @@ export async function gatewaySignals(ctx: BenchContext): Promise<FigureRow[]> {
       emptyForNew.push(emptyRef.perSec);
 
       // The first signal opens the RR; everything after it is a duplicate.
-      const dupBody = alertmanagerPayload(targetNamespace, `dup-${r}`, new Date().toISOString());
-      const first = await fetch(url, {
-        method: 'POST',
-        headers: { ...headers, 'content-type': 'application/json' },
-        body: dupBody,
-      });
-      if (first.status !== 201)
-        throw new Error(`priming signal answered ${first.status}: ${await first.text()}`);
+      const dupBody = await gw.openOne(`dup-${r}`);
       const static_ = { kind: 'static', body: dupBody } as const;
       const realDup = await runLoad({
         url,
@@ -127,11 +108,7 @@ export async function gatewaySignals(ctx: BenchContext): Promise<FigureRow[]> {
       rowDup.reference.push(refDup.perSec);
     }
   } finally {
-    await api.close();
-    await empty.close();
-    // The RRs it created are nobody's: the namespaces (and their RRs) go.
-    for (const name of [controllerNamespace, rawNamespace])
-      await core.deleteNamespace({ name }).catch(() => {});
+    await gw.close();
   }
   const e = median(emptyForNew);
   rowNew.notes!.push(
