@@ -74,9 +74,19 @@ export function cpuSeconds(pid: number): number {
 }
 
 let ticks: number | undefined;
-/** Clock ticks per second (USER_HZ): the unit of /proc's CPU times. */
+/**
+ * Clock ticks per second (USER_HZ): the unit of /proc's CPU times. Asked of getconf
+ * when it is there; a machine with only what README lists may not have it, and Linux
+ * gives /proc in 100 ticks a second on every architecture it exports USER_HZ for.
+ */
 export function clockTicks(): number {
-  ticks ??= Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+  if (ticks === undefined) {
+    try {
+      ticks = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+    } catch {
+      ticks = 100;
+    }
+  }
   return ticks;
 }
 
